@@ -1,0 +1,61 @@
+/**
+ * What the rest of the product (handler, CLI) may ask of the API client. The implementation
+ * (./dimensions-client.ts) is the one place that speaks HTTP to the API; tests of the handler
+ * can also run against the emulator through it.
+ */
+import type {
+  AccessRequest,
+  CreateAccessRequestRequest,
+  CreateCustomerRequest,
+  CreateUserRequest,
+  Customer,
+  CustomerUser,
+  JsonPatchOperation,
+  PartnerUser,
+} from "../contracts/api";
+
+export interface RequestOptions {
+  /** Send `accept-charges: true` (C6). Only when the stack opted in. */
+  readonly acceptCharges?: boolean;
+}
+
+export interface DimensionsApi {
+  /** Every customer whose reference equals `reference` exactly (filter is a contains-match). */
+  findCustomersByReference(reference: string): Promise<Customer[]>;
+  listCustomers(filter?: string): Promise<Customer[]>;
+  getCustomer(customerId: string): Promise<Customer>;
+  /** POST; on a dropped connection, retried only after a lookup by reference proves it did not land. */
+  createCustomer(body: CreateCustomerRequest, options?: RequestOptions): Promise<Customer>;
+  patchCustomer(customerId: string, patch: JsonPatchOperation[], options?: RequestOptions): Promise<void>;
+  /** 404 is success (already gone). Returns false when it was already gone. */
+  deleteCustomer(customerId: string): Promise<boolean>;
+
+  /** Every user of the customer (all pages; items without roles). */
+  listUsers(customerId: string): Promise<CustomerUser[]>;
+  /** The user whose e-mail equals `email` case-insensitively, with roles; undefined if none. */
+  findUserByEmail(customerId: string, email: string): Promise<CustomerUser | undefined>;
+  getUser(customerId: string, userId: string): Promise<CustomerUser>;
+  /**
+   * POST; a 409 `UserAlreadyExists` is answered as `{ existing: id }` (adopt, U2). On a dropped
+   * connection the POST is retried only after a lookup by e-mail proves it did not land.
+   */
+  createUser(
+    customerId: string,
+    body: CreateUserRequest,
+    options?: RequestOptions,
+  ): Promise<{ created: CustomerUser } | { existing: string }>;
+  patchUser(customerId: string, userId: string, patch: JsonPatchOperation[], options?: RequestOptions): Promise<void>;
+  /** 404 is success. Returns false when it was already gone. */
+  deleteUser(customerId: string, userId: string): Promise<boolean>;
+  sendActivationEmail(customerId: string, userId: string): Promise<void>;
+
+  listPartnerUsers(): Promise<PartnerUser[]>;
+  listAccessRequests(status?: string): Promise<AccessRequest[]>;
+  getAccessRequest(requestId: string): Promise<AccessRequest>;
+  createAccessRequest(body: CreateAccessRequestRequest): Promise<AccessRequest>;
+  /** 404 is success. */
+  deleteAccessRequest(requestId: string): Promise<boolean>;
+
+  /** Requests sent so far by this client (for the handler's one-line summaries and the bench). */
+  readonly requestCount: number;
+}
