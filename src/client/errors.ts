@@ -1,0 +1,153 @@
+/**
+ * Errors the API client throws. Every one has a stable `code` to switch on, a message a person can
+ * act on, and nothing secret: no token, client secret or PBX apiKey ever reaches a message, a stack
+ * or a JSON rendering (test/client/secrets.test.ts checks this). The client never lets a `got`
+ * error escape, because those carry the request options, Authorization header included.
+ */
+
+/** Base class: `code` is the most specific stable code (for ApiError the API's `errorCode`). */
+export abstract class DimensionsClientError extends Error {
+  abstract readonly code: string;
+
+  toJSON(): Record<string, unknown> {
+    // Own enumerable fields plus name and message (Error's are not enumerable); never a cause.
+    const out: Record<string, unknown> = { name: this.name, message: this.message };
+    for (const [key, value] of Object.entries(this)) out[key] = value;
+    return out;
+  }
+}
+
+/** The API answered with a non-2xx status. */
+export class ApiError extends DimensionsClientError {
+  override readonly name = "ApiError";
+  /** Same as `errorCode`, so every client error can be told apart by `code`. */
+  readonly code: string;
+  /** From the error envelope; `Http<status>` when the vendor sent none (e.g. 401 with no body). */
+  readonly errorCode: string;
+  /** The server's message, redacted. */
+  readonly serverMessage: string;
+
+  constructor(
+    readonly status: number,
+    errorCode: string | undefined,
+    serverMessage: string,
+    readonly method: string,
+    /** Path only (e.g. `/api/v1.0/customers`): never the query string, never a token. */
+    readonly path: string,
+    /** From a `Retry-After` header in seconds (429, 503), when the server sent one. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    const code = errorCode && errorCode.length > 0 ? errorCode : `Http${status}`;
+    super(`${method} ${path} → ${status} ${code}${serverMessage ? `: ${serverMessage}` : ""}`);
+    this.code = code;
+    this.errorCode = code;
+    this.serverMessage = serverMessage;
+  }
+
+  /** True for `404` (any errorCode). */
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+/** No answer at all (connection refused or dropped, timeout): the request may or may not have landed. */
+export class NetworkError extends DimensionsClientError {
+  override readonly name = "NetworkError";
+  readonly code = "NetworkError";
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    /** The socket-level code, e.g. `ECONNRESET`, `ETIMEDOUT`. */
+    readonly causeCode: string,
+    detail: string,
+  ) {
+    super(`${method} ${path} → no response (${causeCode}): ${detail}`);
+  }
+}
+
+export type ClientConfigErrorCode = "CredentialsMissing" | "InvalidConfiguration";
+
+/** Missing or invalid configuration (environment, settings, credentials file). */
+export class ClientConfigError extends DimensionsClientError {
+  override readonly name = "ClientConfigError";
+
+  constructor(
+    readonly code: ClientConfigErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** A caller passed something the client refuses to put on the wire (e.g. a non-GUID id in a path). */
+export class InvalidArgumentError extends DimensionsClientError {
+  override readonly name = "InvalidArgumentError";
+
+  constructor(
+    readonly code: "InvalidGuid" | "InvalidArgument",
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/**
+ * A 2xx answer that does not match the contract's schema (or is not JSON): the real service differs
+ * from what the client was written against. Fail loudly rather than guess.
+ */
+export class UnexpectedResponseError extends DimensionsClientError {
+  override readonly name = "UnexpectedResponseError";
+  readonly code = "ResponseSchemaMismatch";
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    /** Which fields failed and why (zod issue paths and messages; never the values). */
+    readonly issues: string[],
+  ) {
+    super(`ResponseSchemaMismatch: ${method} ${path} → ${status} did not match the expected schema: ${issues.join("; ")}`);
+  }
+}
+
+export type AuthErrorCode = "RefreshTokenRejected" | "ClientRejected" | "TokenEndpointError";
+
+/** The token endpoint refused or failed a grant. */
+export class AuthError extends DimensionsClientError {
+  override readonly name = "AuthError";
+
+  constructor(
+    readonly code: AuthErrorCode,
+    message: string,
+    /** HTTP status from the token endpoint, if it answered. */
+    readonly status?: number,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/** The shared credentials file could not be read, locked in time, or written. */
+export class TokenCacheError extends DimensionsClientError {
+  override readonly name = "TokenCacheError";
+
+  constructor(
+    readonly code: "CredentialsLockTimeout" | "CredentialsWriteFailed" | "CredentialsFileUnreadable",
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+/**
+ * Replaces every occurrence of the given secrets in `text` with `[redacted]`. Secrets shorter than
+ * 4 characters are ignored (they would mangle ordinary words and cannot be meaningful tokens).
+ */
+export function redact(text: string, secrets: Iterable<string | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  // Belt and braces: anything that looks like a bearer credential.
+  return out.replace(/(Bearer\s+)[^\s"']+/gi, "$1[redacted]");
+}

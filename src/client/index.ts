@@ -1,0 +1,103 @@
+/**
+ * The API client: what the handler and the CLI import. `createClientFromEnv` is the one way they
+ * build it, from the environment of api-contract §7.
+ */
+import { DEFAULT_TOKEN_URL, REGION_BASE_URLS } from "../contracts/api";
+import { ENV } from "../contracts/handler";
+import { DimensionsClient } from "./dimensions-client";
+import { ClientConfigError } from "./errors";
+import { SharedTokenCache, StaticTokenProvider, defaultCredentialsFile, hasCachedRefreshToken, type TokenProvider } from "./token-cache";
+import type { DimensionsApi } from "./types";
+
+export * from "./errors";
+export * from "./types";
+export { DimensionsClient, type DimensionsClientOptions } from "./dimensions-client";
+export { HttpTransport, RETRY_ERROR_CODES, RETRY_STATUS_CODES, type HttpOptions, type HttpRequest, type HttpResponse } from "./http";
+export {
+  SharedTokenCache,
+  StaticTokenProvider,
+  defaultCredentialsFile,
+  type SharedTokenCacheOptions,
+  type TokenProvider,
+} from "./token-cache";
+
+export type Region = keyof typeof REGION_BASE_URLS;
+
+export interface ClientSettings {
+  readonly region?: Region;
+  readonly apiUrl?: string;
+}
+
+export interface CreateClientOptions {
+  /** Retry and refresh notices, one line each, never a secret. */
+  readonly log?: (line: string) => void;
+}
+
+export type DimensionsClientApi = DimensionsApi & { readonly tokenGrants: number };
+
+/**
+ * Builds the client from the process environment (never from synthesized configuration).
+ *
+ * - Base URL: `DIMENSIONS_API_URL`, else `settings.apiUrl`, else the region's URL.
+ * - Token: `DIMENSIONS_ACCESS_TOKEN` as is; otherwise `DIMENSIONS_CLIENT_ID` + `DIMENSIONS_CLIENT_SECRET`
+ *   with `DIMENSIONS_REFRESH_TOKEN` or a refresh token already in the shared credentials file
+ *   (`DIMENSIONS_CREDENTIALS_FILE`, default `~/.config/dimensions/credentials.json`), against
+ *   `DIMENSIONS_TOKEN_URL` (default the vendor's).
+ *
+ * Throws ClientConfigError synchronously (`CredentialsMissing`, `InvalidConfiguration`) before any request.
+ */
+export function createClientFromEnv(
+  env: NodeJS.ProcessEnv,
+  settings: ClientSettings,
+  options: CreateClientOptions = {},
+): DimensionsClientApi {
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+
+  const baseUrl = get(ENV.apiUrl) ?? settings.apiUrl ?? (settings.region ? REGION_BASE_URLS[settings.region] : undefined);
+  if (!baseUrl) {
+    throw new ClientConfigError(
+      "InvalidConfiguration",
+      `no API base URL: set ${ENV.apiUrl}, or give the stack a region (au, eu, na, uk) or an apiUrl`,
+    );
+  }
+  if (settings.region && !(settings.region in REGION_BASE_URLS)) {
+    throw new ClientConfigError("InvalidConfiguration", `unknown region "${settings.region}" (expected au, eu, na or uk)`);
+  }
+
+  const tokens = tokenProviderFromEnv(get, options.log);
+  return new DimensionsClient({ baseUrl, tokens, log: options.log });
+}
+
+function tokenProviderFromEnv(get: (name: string) => string | undefined, log?: (line: string) => void): TokenProvider {
+  const accessToken = get(ENV.accessToken);
+  if (accessToken) return new StaticTokenProvider(accessToken);
+
+  const tokenUrl = get(ENV.tokenUrl) ?? DEFAULT_TOKEN_URL;
+  try {
+    const u = new URL(tokenUrl);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("protocol");
+  } catch {
+    throw new ClientConfigError("InvalidConfiguration", `${ENV.tokenUrl} is not an http(s) URL`);
+  }
+  const clientId = get(ENV.clientId);
+  const clientSecret = get(ENV.clientSecret);
+  const refreshToken = get(ENV.refreshToken);
+  const credentialsFile = defaultCredentialsFile({ [ENV.credentialsFile]: get(ENV.credentialsFile) });
+
+  const missing: string[] = [];
+  if (!clientId) missing.push(ENV.clientId);
+  if (!clientSecret) missing.push(ENV.clientSecret);
+  if (!refreshToken && !(clientId && hasCachedRefreshToken(credentialsFile, tokenUrl, clientId))) missing.push(ENV.refreshToken);
+  if (missing.length > 0 || !clientId || !clientSecret) {
+    throw new ClientConfigError(
+      "CredentialsMissing",
+      `no API credentials: missing ${missing.join(", ")}. Set ${ENV.accessToken} to use a bearer token as is, or ` +
+        `${ENV.clientId}, ${ENV.clientSecret} and ${ENV.refreshToken} (the refresh token may instead come from the ` +
+        `credentials file ${credentialsFile}, shared by all processes).`,
+    );
+  }
+  return new SharedTokenCache({ tokenUrl, clientId, clientSecret, refreshToken, credentialsFile, log });
+}
