@@ -50,6 +50,7 @@ export const MANIFEST_FILE = "dimensions.manifest.json";
 export const MANIFEST_VERSION = 1;
 
 export const region = z.enum(["au", "eu", "na", "uk"]);
+export type Region = z.infer<typeof region>;
 
 /** Stack-level settings every payload carries. */
 export const settings = z.object({

@@ -1,0 +1,129 @@
+/**
+ * The handler's one error type and the mapping of API errors onto it. Every failure ends as a
+ * HandlerError so that report.ts can print one coded line (plus an optional hint) and nothing else.
+ */
+
+/** A failure the person reading the Terraform log can act on. */
+export class HandlerError extends Error {
+  constructor(
+    /** Stable code, e.g. "LastAdminGuard", "PayloadInvalid". */
+    public readonly code: string,
+    message: string,
+    public readonly details: {
+      /** Domain rule id (domain-rules.md) when the failure proves one, e.g. "H1". */
+      readonly rule?: string;
+      /** The object, e.g. `user ana@acme.test (ACME-001)`; never a payload. */
+      readonly subject?: string;
+      /** A second line saying how to fix it. */
+      readonly hint?: string;
+    } = {},
+  ) {
+    super(message);
+    this.name = "HandlerError";
+  }
+
+  get rule(): string | undefined {
+    return this.details.rule;
+  }
+  get subject(): string | undefined {
+    return this.details.subject;
+  }
+  get hint(): string | undefined {
+    return this.details.hint;
+  }
+
+  /** A copy naming `subject` when this error does not name one yet. */
+  withSubject(subject: string | undefined): HandlerError {
+    if (subject === undefined || this.details.subject !== undefined) return this;
+    return new HandlerError(this.code, this.message, { ...this.details, subject });
+  }
+}
+
+/**
+ * What the client's ApiError (src/client/errors.ts) carries. Matched structurally so the operation
+ * modules depend on the client's interface only, and test doubles need not import the client.
+ */
+export interface ApiErrorLike extends Error {
+  readonly status: number;
+  readonly errorCode?: string;
+  readonly method: string;
+  readonly path: string;
+  /** The server's own message (the client's `message` also repeats method, path and status). */
+  readonly serverMessage?: string;
+}
+
+export function isApiError(error: unknown): error is ApiErrorLike {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & Record<string, unknown>;
+  // status ≥ 400: a 2xx that failed the schema (UnexpectedResponseError) is not an API refusal.
+  return typeof e.status === "number" && e.status >= 400 && typeof e.method === "string" && typeof e.path === "string";
+}
+
+export function isNotFound(error: unknown): boolean {
+  return isApiError(error) && (error.status === 404 || error.errorCode === "NotFound");
+}
+
+/** Server error codes that prove a domain rule, with a hint where the fix is not obvious. */
+const API_ERRORS: Record<string, { rule?: string; hint?: string }> = {
+  LastUserAdministrator: {
+    rule: "U4",
+    hint: "give another user user.admin + customer.user (and name it primary admin) in the same change, or keep this one",
+  },
+  AdministratorRequired: {
+    rule: "U5",
+    hint: "the customer has no admin yet: declare a primary admin; its grants are applied before any other user change",
+  },
+  RolePrerequisiteMissing: { rule: "U7" },
+  SupervisorLevelConflict: { rule: "U8" },
+  RoleReadOnly: { rule: "U13" },
+  UnknownRole: { hint: "check the role key against the role catalogue (docs/roles.md)" },
+  UserAlreadyExists: { rule: "U2" },
+  TenantNotPrimary: { rule: "U15" },
+};
+
+const CHARGES_HINT =
+  "set acceptCharges: true on the DimensionsStack (it is visible in code review) to allow changes that cost money";
+
+/**
+ * Turns anything thrown by an operation into a HandlerError naming `subject`. Only the API's own
+ * message, code, method and path are kept: never a request body (it may hold the Kazoo apiKey).
+ */
+export function toHandlerError(error: unknown, subject?: string, action?: string): HandlerError {
+  if (error instanceof HandlerError) return error.withSubject(subject);
+  if (isApiError(error)) {
+    const where = `(${error.method} ${error.path} → ${error.status})`;
+    const doing = action ? `${action} refused: ` : "";
+    if (error.status === 402 || error.errorCode === "ChargesNotAccepted") {
+      return new HandlerError("ChargesNotAccepted", `${action ?? "the change"} costs money and the stack has not accepted charges ${where}`, {
+        rule: "C6",
+        subject,
+        hint: CHARGES_HINT,
+      });
+    }
+    if (error.status === 401 || error.errorCode === "Unauthorized") {
+      return new HandlerError("Unauthorized", `${doing}the API rejected the credentials ${where}`, {
+        subject,
+        hint: "set DIMENSIONS_CLIENT_ID + DIMENSIONS_CLIENT_SECRET (+ DIMENSIONS_REFRESH_TOKEN) or DIMENSIONS_ACCESS_TOKEN in the environment of terraform",
+      });
+    }
+    const code = error.errorCode || `Http${error.status}`;
+    const known = API_ERRORS[code] ?? {};
+    const text = typeof error.serverMessage === "string" ? error.serverMessage || "(no message)" : error.message;
+    return new HandlerError(code, `${doing}${text} ${where}`, { ...known, subject });
+  }
+  if (!(error instanceof Error)) return new HandlerError("HandlerFailed", String(error), { subject });
+  // The client's other errors (NetworkError, AuthError, ClientConfigError, …) carry a stable
+  // `code` and start their message with it.
+  const own = (error as Error & { code?: unknown }).code;
+  const code = typeof own === "string" && /^[A-Za-z][A-Za-z0-9]*$/.test(own) ? own : error.name !== "Error" ? error.name : "HandlerFailed";
+  const message = error.message.startsWith(`${code}: `) ? error.message.slice(code.length + 2) : error.message;
+  return new HandlerError(code, message, { subject, ...CLIENT_HINTS[code] });
+}
+
+const CREDENTIALS_HINT = "the handler reads credentials from the environment of terraform only (api-contract §7)";
+const CLIENT_HINTS: Record<string, { hint: string }> = {
+  CredentialsMissing: { hint: CREDENTIALS_HINT },
+  RefreshTokenRejected: { hint: `${CREDENTIALS_HINT}: get a new refresh token and set DIMENSIONS_REFRESH_TOKEN` },
+  ClientRejected: { hint: `${CREDENTIALS_HINT}: check DIMENSIONS_CLIENT_ID and DIMENSIONS_CLIENT_SECRET` },
+  NetworkError: { hint: "the request may or may not have landed; applying again is safe (every operation adopts what exists)" },
+};

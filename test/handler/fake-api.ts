@@ -1,0 +1,309 @@
+/**
+ * An in-memory DimensionsApi for the handler's unit tests: holds customers and users with roles,
+ * records every call, and plays the few server rules the handler must cope with (409 on a
+ * duplicate e-mail, customer.user added on create, synchronised roles kept by `replace /roles`,
+ * U4 last admin, 402 without accept-charges). The emulator plays the full server; this only
+ * needs to be small and inspectable.
+ */
+import { randomUUID } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { ApiError } from "../../src/client/errors";
+import type { DimensionsApi, RequestOptions } from "../../src/client/types";
+import type { CreateCustomerRequest, CreateUserRequest, Customer, CustomerUser, JsonPatchOperation } from "../../src/contracts/api";
+import {
+  customerKey,
+  userKey,
+  type CustomerPayload,
+  type Manifest,
+  type ObjectPayload,
+  type UserPayload,
+} from "../../src/contracts/handler";
+import type { Clock, HandlerDeps } from "../../src/handler/context";
+import { createReporter } from "../../src/handler/report";
+
+/** The client's own error type, so the handler's mapping is tested against the real shape. */
+export { ApiError as FakeApiError } from "../../src/client/errors";
+
+const SYNCED = new Set(["customer.user.pbx", "customer.user.uc.essential"]);
+const ADMIN = ["customer.user", "user.admin"];
+
+interface StoredUser {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: string[];
+}
+
+export class FakeApi implements DimensionsApi {
+  readonly calls: string[] = [];
+  readonly customers = new Map<string, Customer>();
+  readonly users = new Map<string, Map<string, StoredUser>>();
+  /** Bodies of POST /customers as received (to check the apiKey reached the API). */
+  readonly createdCustomerBodies: CreateCustomerRequest[] = [];
+  /** Creating a customer without accept-charges answers 402 (C6). */
+  chargesRequiredForCustomers = true;
+  private requests = 0;
+
+  get requestCount(): number {
+    return this.requests;
+  }
+
+  // ---- seeding and inspection ------------------------------------------------------------
+
+  addCustomer(fields: Partial<Customer> & { reference: string }): Customer {
+    const customer: Customer = { id: randomUUID(), name: fields.reference, description: "", enabled: true, ...fields };
+    this.customers.set(customer.id, customer);
+    this.users.set(customer.id, new Map());
+    return customer;
+  }
+
+  addUser(customerId: string, email: string, roles: string[], displayName = email.split("@")[0]): StoredUser {
+    const user = { id: randomUUID(), email, displayName, roles: [...roles] };
+    this.usersOf(customerId).set(user.id, user);
+    return user;
+  }
+
+  user(customerId: string, email: string): StoredUser | undefined {
+    return [...this.usersOf(customerId).values()].find((u) => u.email.toLowerCase() === email.toLowerCase());
+  }
+
+  roles(customerId: string, email: string): string[] | undefined {
+    const u = this.user(customerId, email);
+    return u ? [...u.roles].sort() : undefined;
+  }
+
+  /** Calls other than reads. */
+  writes(): string[] {
+    return this.calls.filter((c) => /^(POST|PATCH|DELETE)/.test(c));
+  }
+
+  // ---- DimensionsApi -----------------------------------------------------------------------
+
+  async findCustomersByReference(reference: string): Promise<Customer[]> {
+    this.record(`GET customers?filter=${reference}`);
+    return [...this.customers.values()].filter((c) => c.reference === reference).map((c) => ({ ...c }));
+  }
+  async listCustomers(filter?: string): Promise<Customer[]> {
+    this.record(`GET customers?filter=${filter ?? ""}`);
+    return [...this.customers.values()].map((c) => ({ ...c }));
+  }
+  async getCustomer(customerId: string): Promise<Customer> {
+    this.record(`GET customer ${customerId}`);
+    const c = this.customers.get(customerId);
+    if (!c) throw notFound("GET", `/customers/${customerId}`);
+    return { ...c };
+  }
+  async createCustomer(body: CreateCustomerRequest, options?: RequestOptions): Promise<Customer> {
+    this.record(`POST customer ${body.reference}`);
+    if (this.chargesRequiredForCustomers && !options?.acceptCharges) {
+      throw new ApiError(402, "ChargesNotAccepted", "Payment Required", "POST", "/customers");
+    }
+    this.createdCustomerBodies.push(body);
+    // The real API echoes the apiKey back in clear (api-contract §3).
+    const { features: _features, ...rest } = body;
+    return { ...this.addCustomer({ ...rest, reference: body.reference }) };
+  }
+  async patchCustomer(customerId: string, patch: JsonPatchOperation[], _options?: RequestOptions): Promise<void> {
+    this.record(`PATCH customer ${customerId} ${JSON.stringify(patch)}`);
+    const c = this.customers.get(customerId);
+    if (!c) throw notFound("PATCH", `/customers/${customerId}`);
+    for (const op of patch) if (op.op === "replace") Object.assign(c, { [op.path.slice(1)]: op.value });
+  }
+  async deleteCustomer(customerId: string): Promise<boolean> {
+    this.record(`DELETE customer ${customerId}`);
+    return this.customers.delete(customerId);
+  }
+
+  async listUsers(customerId: string): Promise<CustomerUser[]> {
+    this.record(`GET users of ${customerId}`);
+    return [...this.usersOf(customerId).values()].map(({ roles: _roles, ...u }) => ({ ...u }));
+  }
+  async findUserByEmail(customerId: string, email: string): Promise<CustomerUser | undefined> {
+    this.record(`GET user ${email}`);
+    const u = this.user(customerId, email);
+    return u ? { ...u, roles: [...u.roles] } : undefined;
+  }
+  async getUser(customerId: string, userId: string): Promise<CustomerUser> {
+    const u = this.usersOf(customerId).get(userId);
+    this.record(`GET user ${u?.email ?? userId}`);
+    if (!u) throw notFound("GET", `/customers/${customerId}/users/${userId}`);
+    return { ...u, roles: [...u.roles] };
+  }
+  async createUser(customerId: string, body: CreateUserRequest, _options?: RequestOptions): Promise<{ created: CustomerUser } | { existing: string }> {
+    this.record(`POST user ${body.email} ${JSON.stringify(body.roles ?? [])}`);
+    const existing = this.user(customerId, body.email);
+    if (existing) return { existing: existing.id };
+    const roles = [...new Set([...(body.roles ?? []), "customer.user"])];
+    const u = this.addUser(customerId, body.email, roles, body.displayName);
+    return { created: { ...u, roles: [...u.roles] } };
+  }
+  async patchUser(customerId: string, userId: string, patch: JsonPatchOperation[], _options?: RequestOptions): Promise<void> {
+    const u = this.usersOf(customerId).get(userId);
+    this.record(`PATCH user ${u?.email ?? userId} ${JSON.stringify(patch)}`);
+    if (!u) throw notFound("PATCH", `/customers/${customerId}/users/${userId}`);
+    let roles = [...u.roles];
+    let displayName = u.displayName;
+    for (const op of patch) {
+      if (op.op === "replace" && op.path === "/roles") {
+        const listed = op.value as string[];
+        roles = [...new Set([...listed, ...roles.filter((r) => SYNCED.has(r))])];
+      } else if (op.op === "add" && op.path === "/roles/-") {
+        if (!roles.includes(op.value as string)) roles.push(op.value as string);
+      } else if (op.op === "replace" && op.path === "/displayName") {
+        displayName = op.value as string;
+      } else {
+        throw new ApiError(400, "ValidationFailed", `unsupported op ${op.op} ${op.path}`, "PATCH", `/customers/${customerId}/users/${userId}`);
+      }
+    }
+    this.checkLastAdmin(customerId, userId, roles, "PATCH");
+    u.roles = roles;
+    u.displayName = displayName;
+  }
+  async deleteUser(customerId: string, userId: string): Promise<boolean> {
+    const u = this.usersOf(customerId).get(userId);
+    this.record(`DELETE user ${u?.email ?? userId}`);
+    if (!u) return false;
+    this.checkLastAdmin(customerId, userId, [], "DELETE");
+    return this.usersOf(customerId).delete(userId);
+  }
+  async sendActivationEmail(): Promise<void> {
+    throw new Error("not used by the handler");
+  }
+  async listPartnerUsers(): Promise<never[]> {
+    throw new Error("not used by the handler");
+  }
+  async listAccessRequests(): Promise<never[]> {
+    throw new Error("not used by the handler");
+  }
+  async getAccessRequest(): Promise<never> {
+    throw new Error("not used by the handler");
+  }
+  async createAccessRequest(): Promise<never> {
+    throw new Error("not used by the handler");
+  }
+  async deleteAccessRequest(): Promise<boolean> {
+    throw new Error("not used by the handler");
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private usersOf(customerId: string): Map<string, StoredUser> {
+    const users = this.users.get(customerId);
+    if (!users) throw notFound("GET", `/customers/${customerId}/users`);
+    return users;
+  }
+
+  private record(call: string): void {
+    this.requests++;
+    this.calls.push(call);
+  }
+
+  /** U4 as the server enforces it. */
+  private checkLastAdmin(customerId: string, userId: string, newRoles: string[], method: string): void {
+    const isAdmin = (roles: string[]) => ADMIN.every((r) => roles.includes(r));
+    const others = [...this.usersOf(customerId).values()].filter((u) => u.id !== userId && isAdmin(u.roles));
+    const self = this.usersOf(customerId).get(userId);
+    if (self && isAdmin(self.roles) && !isAdmin(newRoles) && others.length === 0) {
+      throw new ApiError(400, "LastUserAdministrator", "There must be at least one user administrator.", method, `/customers/${customerId}/users/${userId}`);
+    }
+  }
+}
+
+function notFound(method: string, path: string): ApiError {
+  return new ApiError(404, "NotFound", "Not Found", method, path);
+}
+
+// ---- payloads, manifests, deps -------------------------------------------------------------
+
+export const SETTINGS = { region: "eu" as const, acceptCharges: true };
+export const REF = "ACME-001";
+export const PBX_ENV = "ACME_KAZOO_KEY";
+export const PBX_KEY = "kazoo-secret-7f3a9b";
+
+export function customerPayload(overrides: { t?: Partial<CustomerPayload["t"]>; i?: Partial<CustomerPayload["i"]> } = {}): CustomerPayload {
+  return {
+    t: {
+      reference: REF,
+      name: "Acme",
+      description: "Acme Corporation",
+      enabled: true,
+      timezone: "Europe/London",
+      pbx: { hostRest: "https://pbx.acme.test", hostWebsocket: "wss://pbx.acme.test", accountId: "acme-pbx", apiKeyEnv: PBX_ENV },
+      ...overrides.t,
+    },
+    i: { kind: "customer", removalPolicy: "retain", settings: SETTINGS, ...overrides.i },
+  };
+}
+
+export function userPayload(
+  email: string,
+  roles: string[],
+  overrides: { t?: Partial<UserPayload["t"]>; i?: Partial<UserPayload["i"]> } = {},
+): UserPayload {
+  return {
+    t: { customer: REF, email, displayName: email.split("@")[0], roles: [...roles].sort(), ...overrides.t },
+    i: {
+      kind: "user",
+      management: "exact",
+      origin: "created",
+      removalPolicy: "delete",
+      primary: false,
+      customerManaged: true,
+      settings: SETTINGS,
+      ...overrides.i,
+    },
+  };
+}
+
+export function keyOf(p: ObjectPayload): string {
+  return p.i.kind === "customer" ? customerKey((p as CustomerPayload).t.reference) : userKey((p as UserPayload).t.customer, (p as UserPayload).t.email);
+}
+
+export function manifestOf(...objects: ObjectPayload[]): Manifest {
+  return { version: 1, stack: "test", objects: Object.fromEntries(objects.map((o) => [keyOf(o), o])) };
+}
+
+export class FakeClock implements Clock {
+  time = 0;
+  readonly sleeps: number[] = [];
+  /** Runs after the n-th sleep (1-based): how a concurrent provisioner's grant is simulated. */
+  readonly onSleep = new Map<number, () => void>();
+  now(): number {
+    return this.time;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.time += ms;
+    this.sleeps.push(ms);
+    this.onSleep.get(this.sleeps.length)?.();
+  }
+}
+
+export interface TestDeps extends HandlerDeps {
+  readonly api: FakeApi;
+  readonly clock: FakeClock;
+  readonly out: string[];
+  readonly err: string[];
+}
+
+export function makeDeps(options: { api?: FakeApi; manifest?: Manifest; env?: NodeJS.ProcessEnv; adminWaitSeconds?: number; debug?: boolean } = {}): TestDeps {
+  const out: string[] = [];
+  const err: string[] = [];
+  const report = createReporter({ level: options.debug ? "debug" : "info", sink: { out: (l) => out.push(l), err: (l) => err.push(l) } });
+  return {
+    api: options.api ?? new FakeApi(),
+    manifest: options.manifest ?? manifestOf(),
+    report,
+    clock: new FakeClock(),
+    env: options.env ?? { [PBX_ENV]: PBX_KEY },
+    adminWaitSeconds: options.adminWaitSeconds ?? 120,
+    out,
+    err,
+  };
+}
+
+/** What the provisioner sets: base64 of gzip of the JSON `{t, i}`. */
+export function encodePayload(value: unknown): string {
+  return gzipSync(Buffer.from(JSON.stringify(value))).toString("base64");
+}
+
+export { ADMIN };
