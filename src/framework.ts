@@ -4,18 +4,28 @@
  * switch is a change to this one file.
  */
 export {
+  AnnotationMetadataEntryType,
   Annotations,
   App,
   Aspects,
   AssetType,
   DataResource,
+  DefaultTokenResolver,
+  dependable,
   Fn,
   Lazy,
+  StringConcat,
   TerraformAsset,
   TerraformStack,
+  TerraformResource,
   Testing,
   Token,
+  Tokenization,
 } from "cdktf";
-export type { IAspect, ITerraformDependable, TerraformResourceLifecycle } from "cdktf";
+export type { IAspect, ITerraformDependable, LocalExecProvisioner, TerraformResourceLifecycle } from "cdktf";
 export { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 export type { ISynthesisSession } from "cdktf/lib/synthesize/types";
+// The `null_resource` variant of the handler resources (synth-tested only: the hashicorp/null
+// provider cannot be downloaded on the machines this library is tested on).
+export { NullProvider } from "@cdktf/provider-null/lib/provider";
+export { Resource as NullResource } from "@cdktf/provider-null/lib/resource";

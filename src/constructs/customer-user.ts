@@ -1,0 +1,172 @@
+import { Construct } from "constructs";
+import { Annotations, type TerraformResource } from "../framework";
+import { checkRoleKeys, checkUserFields } from "../validation/props";
+import { DimensionsError, finding, formatFinding, throwFirstError } from "../validation/rules";
+import { customerState, type ICustomer } from "./customer";
+import { DimensionsStack } from "./dimensions-stack";
+import { attachState, stackStateOf, USER_STATE, userStateOf, type UserKindValue, type UserState } from "./private/internals";
+import { userPayload } from "./private/payloads";
+
+/** What happens to the user when its construct leaves the code, or on `terraform destroy`. */
+export enum UserRemovalPolicy {
+  /** Delete the user (only for users the app created). */
+  DELETE = "delete",
+  /** Remove every role the app manages; keep the user (PBX call tracking stays). */
+  REVOKE = "revoke",
+  /** Leave the user and its roles as they are. */
+  RETAIN = "retain",
+}
+
+export interface CustomerUserProps {
+  readonly customer: ICustomer;
+  /** The user's e-mail: its natural key within the customer (U1, compared case-insensitively). */
+  readonly email: string;
+  /** 1–100 characters (U1). */
+  readonly displayName: string;
+  /**
+   * Role keys (raw strings or `Role.X`). Exactly these roles are applied (server-managed roles
+   * aside, U13), plus every RoleAssignment that names this user.
+   */
+  readonly roles: string[];
+  /**
+   * H1: the customer's primary admin; must hold both admin roles. Automation never removes it
+   * unless another user is made primary in the same change. The customer's own apply grants it
+   * before any other user of the customer changes (U5).
+   * @default false
+   */
+  readonly primaryAdmin?: boolean;
+  /** @default UserRemovalPolicy.DELETE - the app created the user, so removing it deletes it */
+  readonly removalPolicy?: UserRemovalPolicy;
+}
+
+export interface AdoptUserProps {
+  readonly customer: ICustomer;
+  /** E-mail of the existing user (for example imported from the PBX, C3). */
+  readonly email: string;
+  /** @default - the user keeps its current display name */
+  readonly displayName?: string;
+  /** Role keys; applied exactly as for a declared user (server-managed roles aside, U13). */
+  readonly roles: string[];
+  /** @default false */
+  readonly primaryAdmin?: boolean;
+  /**
+   * REVOKE or RETAIN; DELETE is rejected (an adopted user is never deleted by the app).
+   * @default UserRemovalPolicy.REVOKE - removing the construct takes away the roles the app manages
+   */
+  readonly removalPolicy?: UserRemovalPolicy;
+}
+
+const ADOPT = Symbol("adopt");
+interface InternalProps extends Omit<CustomerUserProps, "displayName"> {
+  readonly displayName?: string;
+  readonly [ADOPT]?: boolean;
+}
+
+/**
+ * A user of a customer, with the roles it holds (U1–U13). Created when missing (adopting a user
+ * that already exists, U2), or — with `CustomerUser.adopt` — adopted by e-mail and never deleted.
+ *
+ * Terraform resource: `<id>/Default` (`terraform_data.<id>` when declared directly in the stack).
+ * It depends on its customer's resource, whose apply grants the primary admin first (U5); users
+ * never depend on each other, so a hand-over of the primary admin cannot form a cycle.
+ *
+ * Replacement: `email`, `displayName` and the roles (own and assigned) are desired state
+ * (`triggers_replace`); changing them replaces the resource, which the handler turns into an update
+ * of the same user: roles the new config keeps are never removed, even briefly. Changing `email`
+ * or `customer` is another user: the old one is released by its removal policy. `removalPolicy` and
+ * `primaryAdmin` are in-place changes with no API call.
+ */
+export class CustomerUser extends Construct {
+  /** Adopts an existing user by e-mail: its roles are managed, the user is never deleted. */
+  public static adopt(scope: Construct, id: string, props: AdoptUserProps): CustomerUser {
+    return new CustomerUser(scope, id, { ...props, [ADOPT]: true } as CustomerUserProps);
+  }
+
+  /** Brand check: a CustomerUser (declared or adopted) of this library. */
+  public static isCustomerUser(x: unknown): x is CustomerUser {
+    const kind = userStateOf(x)?.kind;
+    return kind === "declared" || kind === "adopted";
+  }
+
+  public readonly customer: ICustomer;
+  public readonly email: string;
+  public readonly isPrimaryAdmin: boolean;
+  /** Whether the user was adopted (`CustomerUser.adopt`) rather than declared. */
+  public readonly adopted: boolean;
+  public readonly removalPolicy: UserRemovalPolicy;
+  /** The user's handler resource. */
+  public readonly resource: TerraformResource;
+  private readonly state: UserState;
+
+  constructor(scope: Construct, id: string, props: CustomerUserProps) {
+    super(scope, id);
+    const internal = props as InternalProps;
+    const stack = DimensionsStack.of(this);
+    const kind: UserKindValue = internal[ADOPT] ? "adopted" : "declared";
+    const path = this.node.path;
+    const customer = customerState(props.customer, path);
+    const subject = `user "${props.email}"`;
+    const warnings = throwFirstError([
+      ...checkUserFields(path, { email: props.email, displayName: props.displayName, displayNameRequired: kind === "declared" }),
+      ...checkRoleKeys(path, subject, props.roles),
+    ]);
+    for (const w of warnings) Annotations.of(this).addWarning(formatFinding(w));
+
+    const removalPolicy = props.removalPolicy ?? (kind === "adopted" ? UserRemovalPolicy.REVOKE : UserRemovalPolicy.DELETE);
+    if (!Object.values(UserRemovalPolicy).includes(removalPolicy)) {
+      throw new DimensionsError(finding("UserFieldInvalid", path, `removalPolicy "${String(removalPolicy)}" of ${subject} is not a UserRemovalPolicy`, "use UserRemovalPolicy.DELETE, REVOKE or RETAIN"));
+    }
+    if (kind === "adopted" && removalPolicy === UserRemovalPolicy.DELETE) {
+      throw new DimensionsError(
+        finding("AdoptedUserDeleteForbidden", path, `adopted ${subject} has removalPolicy DELETE; the app never deletes a user it did not create`, "use UserRemovalPolicy.REVOKE (default) or RETAIN, or declare the user with new CustomerUser"),
+      );
+    }
+
+    this.customer = props.customer;
+    this.email = props.email;
+    this.isPrimaryAdmin = props.primaryAdmin ?? false;
+    this.adopted = kind === "adopted";
+    this.removalPolicy = removalPolicy;
+    this.state = {
+      construct: this,
+      stack: stackStateOf(stack)!,
+      customer,
+      kind,
+      email: props.email,
+      ...(props.displayName !== undefined ? { displayName: props.displayName } : {}),
+      roles: [...props.roles],
+      primaryAdmin: this.isPrimaryAdmin,
+      removalPolicy,
+    };
+    attachState(this, USER_STATE, this.state);
+
+    // An assignment declared earlier may have named this e-mail before the user existed: its
+    // referenced-user resource gives way, and those roles fold into this user (resolveTarget).
+    const referenced = customer.referencedUsers.get(props.email.toLowerCase());
+    if (referenced) {
+      customer.referencedUsers.delete(props.email.toLowerCase());
+      if (referenced.resource) DimensionsStack.of(referenced.construct).forgetHandlerResource(referenced.resource);
+      referenced.construct.node.scope?.node.tryRemoveChild(referenced.construct.node.id);
+    }
+    customer.declaredUsers.push(this.state);
+
+    this.resource = stack.createHandlerResource(this, "Default", () => userPayload(this.state));
+    this.state.resource = this.resource;
+  }
+
+  /** The user's own roles (without those RoleAssignments add). */
+  public get roles(): string[] {
+    return [...this.state.roles];
+  }
+
+  /** Adds roles to the user's own roles (raw keys or `Role.X`); duplicates are held once. */
+  public addRoles(...roles: string[]): void {
+    throwFirstError(checkRoleKeys(this.node.path, `user "${this.email}"`, roles));
+    this.state.roles.push(...roles);
+  }
+
+  /** The user resource's address, so other resources can `dependsOn` the user. */
+  public get fqn(): string {
+    return this.resource.fqn;
+  }
+}

@@ -1,0 +1,195 @@
+import { Construct, type IConstruct } from "constructs";
+import type { CustomerDesired } from "../contracts/handler";
+import { Annotations, type TerraformResource } from "../framework";
+import { checkCustomerFields, checkReference } from "../validation/props";
+import { DimensionsError, finding, formatFinding, throwFirstError } from "../validation/rules";
+import { DimensionsStack } from "./dimensions-stack";
+import { attachState, CUSTOMER_STATE, customerStateOf, stackStateOf, type CustomerState } from "./private/internals";
+import { customerPayload, userInventoryPayload } from "./private/payloads";
+
+/** What happens to the customer when its construct leaves the code, or on `terraform destroy` (C5). */
+export enum CustomerRemovalPolicy {
+  /** Leave the customer as it is in Dimensions (the safe default). */
+  RETAIN = "retain",
+  /** Disable the customer (enabled = false); its users and data stay. */
+  DISABLE = "disable",
+  /** Delete the customer: the platform deactivates it and flags it for deletion. Destructive. */
+  DELETE = "delete",
+}
+
+/** Connection to the customer's Kazoo PBX (C1, C3). */
+export interface PbxConnectionProps {
+  /** REST endpoint of the PBX, e.g. "https://pbx.acme.example:8443". */
+  readonly hostRest: string;
+  /** WebSocket endpoint of the PBX, e.g. "wss://pbx.acme.example:5065". */
+  readonly hostWebsocket: string;
+  /** Kazoo account id. */
+  readonly accountId: string;
+  /**
+   * NAME of the environment variable that holds the Kazoo API key where terraform runs (C4). The
+   * key itself never enters the configuration or the state.
+   */
+  readonly apiKeyEnv: string;
+  /** @default - the platform's default (sub-accounts are not monitored) */
+  readonly monitorSubAccounts?: boolean;
+}
+
+export interface CustomerProps {
+  /** Display name, 1–100 characters (C1). */
+  readonly name: string;
+  /** 1–200 characters (C1). */
+  readonly description: string;
+  /**
+   * The reseller's own unique identifier of the customer (C2): the natural key. An existing
+   * customer with this reference is adopted, never duplicated. 1–200 characters, a literal.
+   */
+  readonly reference: string;
+  /** PBX connection; creating the customer imports every PBX user (C3). */
+  readonly pbx: PbxConnectionProps;
+  /** @default - the platform's default timezone; otherwise an IANA zone such as "Europe/Paris" */
+  readonly timezone?: string;
+  /** @default - no country; otherwise an ISO 3166 alpha-2 or alpha-3 code */
+  readonly countryCode?: string;
+  /** @default true - the customer is enabled */
+  readonly enabled?: boolean;
+  /** @default - the platform's default (off): ACD agents are not synchronised from the PBX (U12) */
+  readonly syncAcdAgentWithPbx?: boolean;
+  /** @default - the platform's default for new-user e-mails */
+  readonly sendNewUserEmail?: boolean;
+  /** @default - the platform's default for Connect welcome e-mails */
+  readonly sendConnectWelcomeEmail?: boolean;
+  /**
+   * @default CustomerRemovalPolicy.RETAIN - removing the construct or destroying the stack leaves
+   * the customer in Dimensions; DELETE must be asked for explicitly (C5)
+   */
+  readonly removalPolicy?: CustomerRemovalPolicy;
+}
+
+/** A Dimensions customer: one the app owns (`new Customer`) or one it only references. */
+export interface ICustomer extends IConstruct {
+  /** The customer's reference (C2). */
+  readonly reference: string;
+  /** Whether the app declares (creates, updates, removes) the customer itself. */
+  readonly owned: boolean;
+}
+
+function newCustomerState(construct: IConstruct, owned: boolean, reference: string, extra: Partial<CustomerState> = {}): CustomerState {
+  const stack = stackStateOf(DimensionsStack.of(construct));
+  if (!stack) throw new Error("internal: DimensionsStack without state");
+  return { construct, stack, owned, reference, declaredUsers: [], referencedUsers: new Map(), assignments: [], ...extra };
+}
+
+/** The state behind any ICustomer of this library; a coded error for foreign implementations. */
+export function customerState(customer: ICustomer, usedBy: string): CustomerState {
+  const state = customerStateOf(customer);
+  if (!state) {
+    throw new DimensionsError(
+      finding("CrossStackReference", usedBy, `customer "${customer?.node?.path ?? String(customer)}" is not a Customer of this library`, "pass a Customer or the result of Customer.fromReference"),
+    );
+  }
+  return state;
+}
+
+/**
+ * A customer the app does not own (created elsewhere, or declared by another app): no customer
+ * resource; its users still get resources, and the inventory of its users.
+ */
+class ReferencedCustomer extends Construct implements ICustomer {
+  public readonly owned = false;
+  public readonly userInventory: TerraformResource;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly reference: string,
+  ) {
+    super(scope, id);
+    throwFirstError(checkReference(this.node.path, reference));
+    const state = newCustomerState(this, false, reference);
+    attachState(this, CUSTOMER_STATE, state);
+    this.userInventory = DimensionsStack.of(this).createHandlerResource(this, "users", () => userInventoryPayload(state));
+  }
+}
+
+/**
+ * A Dimensions customer tenant, owned by this app: created (or adopted by reference, C2) on apply,
+ * updated to the declared state, and released on removal according to `removalPolicy` (C5).
+ *
+ * Terraform resources (construct ids are Terraform addresses — keep them stable):
+ * - `<id>/Default`: the customer (`terraform_data.<id>` when declared directly in the stack).
+ * - `<id>/users`: the inventory of the customer's users (releases users that leave the code).
+ * - `<id>/user-<email>`: one per user known only by an e-mail in a RoleAssignment.
+ *
+ * Replacement: every prop except `removalPolicy` is desired state (`triggers_replace`); changing
+ * one replaces the resource, which the handler turns into an update of the same customer (found
+ * by reference) — nothing is deleted. Changing `reference` is a different customer: the old one is
+ * released by its removal policy (RETAIN: left as is) and the new one created or adopted.
+ * `removalPolicy` is an in-place change with no API call.
+ */
+export class Customer extends Construct implements ICustomer {
+  /** A customer the app does not own, found by its reference at apply time. No H1/U4 requirement. */
+  public static fromReference(scope: Construct, id: string, reference: string): ICustomer {
+    return new ReferencedCustomer(scope, id, reference);
+  }
+
+  /** Brand check for owned customers. */
+  public static isCustomer(x: unknown): x is Customer {
+    return customerStateOf(x)?.owned === true;
+  }
+
+  public readonly reference: string;
+  public readonly owned = true;
+  public readonly removalPolicy: CustomerRemovalPolicy;
+  /** The customer's handler resource. */
+  public readonly resource: TerraformResource;
+  /** The inventory of the customer's users. */
+  public readonly userInventory: TerraformResource;
+
+  constructor(scope: Construct, id: string, props: CustomerProps) {
+    super(scope, id);
+    const stack = DimensionsStack.of(this);
+    const warnings = throwFirstError(checkCustomerFields(this.node.path, props ?? {}));
+    for (const w of warnings) Annotations.of(this).addWarning(formatFinding(w));
+    const removalPolicy = props.removalPolicy ?? CustomerRemovalPolicy.RETAIN;
+    if (!Object.values(CustomerRemovalPolicy).includes(removalPolicy)) {
+      throw new DimensionsError(finding("CustomerFieldInvalid", this.node.path, `removalPolicy "${String(removalPolicy)}" is not a CustomerRemovalPolicy`, "use CustomerRemovalPolicy.RETAIN, DISABLE or DELETE"));
+    }
+    this.reference = props.reference;
+    this.removalPolicy = removalPolicy;
+
+    const { pbx } = props;
+    const desired: CustomerDesired = {
+      reference: props.reference,
+      name: props.name,
+      description: props.description,
+      enabled: props.enabled ?? true,
+      ...optional("timezone", props.timezone),
+      ...optional("countryCode", props.countryCode),
+      ...optional("syncAcdAgentWithPbx", props.syncAcdAgentWithPbx),
+      ...optional("sendNewUserEmail", props.sendNewUserEmail),
+      ...optional("sendConnectWelcomeEmail", props.sendConnectWelcomeEmail),
+      pbx: {
+        hostRest: pbx.hostRest,
+        hostWebsocket: pbx.hostWebsocket,
+        accountId: pbx.accountId,
+        apiKeyEnv: pbx.apiKeyEnv,
+        ...optional("monitorSubAccounts", pbx.monitorSubAccounts),
+      },
+    };
+    const state = newCustomerState(this, true, props.reference, { desired, removalPolicy });
+    attachState(this, CUSTOMER_STATE, state);
+    this.resource = stack.createHandlerResource(this, "Default", () => customerPayload(state));
+    state.resource = this.resource;
+    this.userInventory = stack.createHandlerResource(this, "users", () => userInventoryPayload(state));
+  }
+
+  /** The customer resource's address, so other resources can `dependsOn` the customer. */
+  public get fqn(): string {
+    return this.resource.fqn;
+  }
+}
+
+/** `{ [key]: value }` when the value is set, `{}` otherwise: absent optionals stay absent in t. */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

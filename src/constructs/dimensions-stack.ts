@@ -1,0 +1,150 @@
+import type { Construct, IConstruct } from "constructs";
+import type { AnyPayload, Settings } from "../contracts/handler";
+import {
+  addCustomSynthesis,
+  Aspects,
+  AssetType,
+  NullProvider,
+  TerraformAsset,
+  TerraformStack,
+  type TerraformResource,
+} from "../framework";
+import { checkStackFields } from "../validation/props";
+import { DimensionsError, finding, throwFirstError } from "../validation/rules";
+import { handlerBundlePath } from "./private/bundle";
+import { resolveTokens } from "./private/tokens";
+import { createHandlerResource, type ResourceTypeValue } from "./private/handler-resource";
+import { attachState, STACK_BRAND, stackStateOf, type StackState } from "./private/internals";
+import { customerInventoryPayload } from "./private/payloads";
+import { DimensionsSynthChecks, writeManifest } from "./private/synth";
+
+/** Regions of the platform (api-contract §1). */
+export type DimensionsRegion = "au" | "eu" | "na" | "uk";
+
+/**
+ * The Terraform resource type that carries each managed object.
+ *
+ * - `terraform_data`: built into Terraform ≥ 1.4, needs no provider (works offline).
+ * - `null_resource`: the `hashicorp/null` provider; for teams whose policies require it. Its
+ *   `triggers` hold `t` and `i` as JSON strings, so a change of `i` (a removal policy, the primary
+ *   flag) also replaces the resource.
+ */
+export type ResourceType = ResourceTypeValue;
+
+export interface DimensionsStackProps {
+  /**
+   * C6: creating a customer and granting licensed roles cost money; the API refuses them (402)
+   * unless the request says `accept-charges: true`. Set this to `true` to send it — an explicit,
+   * reviewable opt-in. With `false`, declaring an owned customer or a licensed role fails the synth.
+   */
+  readonly acceptCharges: boolean;
+  /**
+   * Region whose API the handler calls (unless `DIMENSIONS_API_URL` is set where terraform runs).
+   * @default "eu" - unless `apiUrl` is set
+   */
+  readonly region?: DimensionsRegion;
+  /**
+   * Explicit API base URL (the handler appends /api/v1.0), instead of a region.
+   * @default - the region's base URL
+   */
+  readonly apiUrl?: string;
+  /**
+   * @default "terraform_data" - built in, no provider needed
+   */
+  readonly resourceType?: ResourceType;
+}
+
+/**
+ * A Terraform stack whose Dimensions customers and users are applied by a bundled handler.
+ *
+ * What it adds besides your constructs:
+ * - `dimensions-handler`: a TerraformAsset that ships the handler (dist/handler.cjs) into
+ *   `assets/` of the stack directory; every provisioner runs the current copy.
+ * - `dimensions-customers` (resource address `terraform_data.dimensions-customers`): the inventory of
+ *   the stack's owned customers; when a customer leaves the code, this resource is replaced and its
+ *   release handles the customer according to its removal policy.
+ * - `dimensions.manifest.json`, written at synth beside `cdk.tf.json`: every object's desired state,
+ *   read by the handler to tell a replacement from a removal.
+ *
+ * Changing `region`, `apiUrl` or `acceptCharges` changes every object's `input` (an in-place update,
+ * no API call); the next change of an object uses the new settings.
+ */
+export class DimensionsStack extends TerraformStack {
+  /** Brand check that works across copies of this library. */
+  public static isDimensionsStack(x: unknown): x is DimensionsStack {
+    return stackStateOf(x) !== undefined;
+  }
+
+  /** The DimensionsStack that contains `construct`; a coded error when there is none. */
+  public static override of(construct: IConstruct): DimensionsStack {
+    const scopes = construct.node.scopes;
+    for (let i = scopes.length - 1; i >= 0; i--) {
+      if (DimensionsStack.isDimensionsStack(scopes[i])) return scopes[i] as DimensionsStack;
+    }
+    throw new DimensionsError(
+      finding(
+        "NotInDimensionsStack",
+        construct.node.path,
+        `"${construct.node.path}" is not inside a DimensionsStack`,
+        "create it in a DimensionsStack (new DimensionsStack(app, id, { acceptCharges })) instead of a plain TerraformStack",
+      ),
+    );
+  }
+
+  public readonly acceptCharges: boolean;
+  public readonly region?: DimensionsRegion;
+  public readonly apiUrl?: string;
+  public readonly resourceType: ResourceType;
+  /** The settings every payload of this stack carries (contract: `settings`). */
+  public readonly settings: Settings;
+  /** The handler bundle shipped with the stack. */
+  public readonly handlerAsset: TerraformAsset;
+  /** The inventory of the stack's owned customers. */
+  public readonly customerInventory: TerraformResource;
+
+  private readonly state: StackState;
+
+  constructor(scope: Construct, id: string, props: DimensionsStackProps) {
+    super(scope, id);
+    throwFirstError(checkStackFields(this.node.path, { ...props }));
+    this.acceptCharges = props.acceptCharges;
+    this.apiUrl = props.apiUrl;
+    this.region = props.apiUrl === undefined ? (props.region ?? "eu") : undefined;
+    this.resourceType = props.resourceType ?? "terraform_data";
+    this.settings =
+      this.apiUrl !== undefined
+        ? { apiUrl: this.apiUrl, acceptCharges: this.acceptCharges }
+        : { region: this.region, acceptCharges: this.acceptCharges };
+    this.state = { construct: this, settings: this.settings, acceptCharges: this.acceptCharges, handlerResources: [] };
+    attachState(this, STACK_BRAND, this.state);
+
+    if (this.resourceType === "null_resource") new NullProvider(this, "dimensions-null");
+    this.handlerAsset = new TerraformAsset(this, "dimensions-handler", { path: handlerBundlePath(this.node.path), type: AssetType.FILE });
+    // Always present, even with no customer: when the last customer leaves the code, this
+    // inventory's replacement is what releases it.
+    this.customerInventory = this.createHandlerResource(this, "dimensions-customers", () => customerInventoryPayload(this.state));
+
+    Aspects.of(this).add(new DimensionsSynthChecks(this.state));
+    addCustomSynthesis(this, { onSynthesize: (session) => writeManifest(this.state, this, session) });
+  }
+
+  /**
+   * Creates one handler resource (contract: src/contracts/handler.ts) in this stack.
+   * @internal
+   */
+  public createHandlerResource(scope: Construct, id: string, payload: () => AnyPayload): TerraformResource {
+    const resource = createHandlerResource(scope, id, {
+      resourceType: this.resourceType,
+      handlerAssetPath: this.handlerAsset.path,
+      payload: () => resolveTokens(this, payload()),
+    });
+    this.state.handlerResources.push(resource);
+    return resource;
+  }
+
+  /** @internal */
+  public forgetHandlerResource(resource: TerraformResource): void {
+    const index = this.state.handlerResources.indexOf(resource);
+    if (index >= 0) this.state.handlerResources.splice(index, 1);
+  }
+}

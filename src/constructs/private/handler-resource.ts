@@ -1,0 +1,82 @@
+/**
+ * Renders one handler resource (contract: src/contracts/handler.ts): `terraform_data` with
+ * `triggers_replace = t` and `input = i`, or `null_resource` with `triggers = { t, i }` as JSON
+ * strings; plus the create-time `apply` and destroy-time `release` local-exec provisioners.
+ */
+import type { Construct } from "constructs";
+import { ENV, MANIFEST_FILE, type AnyPayload } from "../../contracts/handler";
+import { DataResource, Lazy, NullResource, type LocalExecProvisioner, type TerraformResource } from "../../framework";
+
+export type ResourceTypeValue = "terraform_data" | "null_resource";
+
+/** Terraform expression of the stack directory; a destroy provisioner may use only self and path.*. */
+const MODULE_DIR = "${abspath(path.module)}";
+
+/**
+ * Literal strings in Terraform JSON are templates: `${` and `%{` in a customer's name would be
+ * evaluated. Doubling them makes Terraform store the text as written.
+ */
+export function escapeTemplates<T>(value: T): T {
+  // Replacement functions, not strings: "$$" in a replacement string means one "$".
+  if (typeof value === "string") return value.replace(/([$%])\{/g, (_m, sigil: string) => `${sigil}${sigil}{`) as T;
+  if (Array.isArray(value)) return value.map((v) => escapeTemplates(v)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeTemplates(v)])) as T;
+  }
+  return value;
+}
+
+export interface HandlerResourceOptions {
+  readonly resourceType: ResourceTypeValue;
+  /** Path of the handler asset relative to the stack directory (TerraformAsset.path). */
+  readonly handlerAssetPath: string;
+  /** Produces the payload at synth (resolved: no unresolved tokens inside). */
+  readonly payload: () => AnyPayload;
+}
+
+export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: string): LocalExecProvisioner[] {
+  const payloadExpr =
+    resourceType === "terraform_data"
+      ? "${base64gzip(jsonencode({ t = self.triggers_replace, i = self.input }))}"
+      : "${base64gzip(jsonencode({ t = self.triggers.t, i = self.triggers.i }))}";
+  const environment = {
+    [ENV.payload]: payloadExpr,
+    [ENV.manifest]: `${MODULE_DIR}/${MANIFEST_FILE}`,
+  };
+  // The command names the CURRENT asset (a path kept in state breaks once a re-synth deletes the
+  // old asset folder); the data comes from self.
+  const handler = `${MODULE_DIR}/${handlerAssetPath}`;
+  return [
+    { type: "local-exec", command: `node "${handler}" apply`, environment },
+    { type: "local-exec", when: "destroy", command: `node "${handler}" release`, environment },
+  ];
+}
+
+/**
+ * One Lazy per top-level key: DataResource renders a whole-object token as `{}`, so the object
+ * itself stays literal and only its values are computed at synth (after every construct exists).
+ */
+function lazyObject(keys: readonly string[], produce: () => Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, Lazy.anyValue({ produce: () => escapeTemplates(produce()[k]) })]));
+}
+
+export function createHandlerResource(scope: Construct, id: string, options: HandlerResourceOptions): TerraformResource {
+  const { payload, resourceType } = options;
+  // Which keys t and i carry is fixed when the construct is created; their values are not.
+  const sample = payload();
+  const provisioner = provisioners(resourceType, options.handlerAssetPath);
+  if (resourceType === "null_resource") {
+    return new NullResource(scope, id, {
+      triggers: {
+        t: Lazy.stringValue({ produce: () => escapeTemplates(JSON.stringify(payload().t)) }),
+        i: Lazy.stringValue({ produce: () => escapeTemplates(JSON.stringify(payload().i)) }),
+      },
+      provisioners: provisioner,
+    });
+  }
+  return new DataResource(scope, id, {
+    triggersReplace: lazyObject(Object.keys(sample.t), () => payload().t as Record<string, unknown>),
+    input: lazyObject(Object.keys(sample.i), () => payload().i as Record<string, unknown>),
+    provisioners: provisioner,
+  });
+}

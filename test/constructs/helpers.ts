@@ -1,0 +1,101 @@
+/**
+ * Shared fixtures for the construct tests: a temp outdir per app, a small stand-in handler bundle
+ * (through the documented DIMENSIONS_HANDLER_BUNDLE override, so these tests do not need
+ * `npm run build`), and a compliant customer to start from.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { App } from "cdktf";
+import {
+  Customer,
+  CustomerUser,
+  DimensionsStack,
+  HANDLER_BUNDLE_ENV,
+  Role,
+  type CustomerProps,
+  type DimensionsStackProps,
+} from "../../src";
+
+export const PBX_KEY_ENV = "ACME_KAZOO_API_KEY";
+export const ADMIN = [Role.WEBSITE_ACCESS, Role.MANAGE_USERS, Role.REPORTS_SUPERVISOR];
+
+export function useFakeHandlerBundle(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-bundle-"));
+  const file = path.join(dir, "handler.cjs");
+  fs.writeFileSync(file, "// stand-in for dist/handler.cjs in construct tests\n");
+  process.env[HANDLER_BUNDLE_ENV] = file;
+  return file;
+}
+
+export function newApp(): App {
+  return new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-synth-")) });
+}
+
+export function newStack(app: App = newApp(), props: Partial<DimensionsStackProps> = {}, id = "stack"): DimensionsStack {
+  return new DimensionsStack(app, id, { acceptCharges: true, ...props });
+}
+
+export function customerProps(overrides: Partial<CustomerProps> = {}): CustomerProps {
+  return {
+    name: "Acme Corporation",
+    description: "Acme contact centre",
+    reference: "ACME-001",
+    timezone: "Europe/Paris",
+    countryCode: "FR",
+    pbx: { hostRest: "https://pbx.acme.test", hostWebsocket: "wss://pbx.acme.test", accountId: "acme-0001", apiKeyEnv: PBX_KEY_ENV },
+    ...overrides,
+  };
+}
+
+/** A compliant owned customer with its primary admin (H1, U4). */
+export function acmeWithAdmin(stack: DimensionsStack, overrides: Partial<CustomerProps> = {}): { customer: Customer; ana: CustomerUser } {
+  const customer = new Customer(stack, "acme", customerProps(overrides));
+  const ana = new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN], primaryAdmin: true });
+  return { customer, ana };
+}
+
+export function stackDir(app: App, stack: DimensionsStack): string {
+  return path.join(app.outdir, "stacks", stack.node.id);
+}
+
+export interface TfResource {
+  triggers_replace?: Record<string, unknown>;
+  input?: Record<string, unknown>;
+  triggers?: Record<string, string>;
+  depends_on?: string[];
+  provisioner?: Array<Record<string, { command: string; environment: Record<string, string>; when?: string }>>;
+  lifecycle?: Record<string, unknown>;
+  "//"?: { metadata: { path: string } };
+}
+
+export interface TfJson {
+  resource: Record<string, Record<string, TfResource>>;
+  provider?: Record<string, unknown>;
+}
+
+/** app.synth(), then the stack's cdk.tf.json. */
+export function synthJson(app: App, stack: DimensionsStack): TfJson {
+  app.synth();
+  return JSON.parse(fs.readFileSync(path.join(stackDir(app, stack), "cdk.tf.json"), "utf8")) as TfJson;
+}
+
+/** The resource whose construct path is `constructPath` (e.g. "stack/ana/Default"). */
+export function resourceAt(json: TfJson, constructPath: string): { address: string; body: TfResource } {
+  for (const [type, byName] of Object.entries(json.resource)) {
+    for (const [name, body] of Object.entries(byName)) {
+      if (body["//"]?.metadata.path === constructPath) return { address: `${type}.${name}`, body };
+    }
+  }
+  throw new Error(`no resource at ${constructPath}`);
+}
+
+/** Runs fn and returns the error it throws (fails the test when it does not throw). */
+export function thrown(fn: () => unknown): Error & { code?: string; path?: string; rule?: string } {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error & { code?: string; path?: string; rule?: string };
+  }
+  throw new Error("expected an error, none was thrown");
+}
