@@ -8,3 +8,6 @@ await Promise.all([
   build({ ...common, entryPoints: ["src/handler/main.ts"], outfile: "dist/handler.cjs", minify: true }),
   build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.cjs", banner: { js: "#!/usr/bin/env node" }, external: ["cdktf", "constructs", "@cdktf/provider-null"] }),
 ]);
+// `npx dimensions` runs the bin directly: it must be executable.
+import { chmodSync } from "node:fs";
+chmodSync("dist/cli.cjs", 0o755);
