@@ -317,6 +317,18 @@ export function validateModel(model: DimensionsModel): Finding[] {
           "set primaryAdmin: true on the CustomerUser (an admin) that automation must never remove",
         ),
       );
+      // U5: the customer's apply grants its primary admin before any other user of it changes;
+      // without one, the platform would refuse every other user change (AdministratorRequired).
+      for (const u of users) {
+        out.push(
+          finding(
+            "FirstAdminUnordered",
+            u.path,
+            `user "${u.email}" of customer "${c.reference}" would be changed before any admin exists`,
+            "mark the customer's first admin with primaryAdmin: true: its grants are applied first",
+          ),
+        );
+      }
     }
   }
   return out;

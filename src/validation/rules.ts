@@ -33,6 +33,7 @@ export const RULE_CODES = {
   ReadOnlyRole: { rule: "U13", level: "error", summary: "A read-only role was asked for; only the server sets it." },
   UnknownRole: { rule: "U7", level: "error", summary: "A role key is not in the catalogue." },
   PrimaryAdminMissing: { rule: "H1", level: "error", summary: "An owned customer has no primary admin." },
+  FirstAdminUnordered: { rule: "U5", level: "error", summary: "Users of an owned customer cannot be ordered after its first admin: no primary admin is declared." },
   MultiplePrimaryAdmins: { rule: "H1", level: "error", summary: "A customer has more than one primary admin." },
   PrimaryAdminNotAdmin: { rule: "H1", level: "error", summary: "The primary admin does not hold both admin roles." },
   InvalidRoleAssignment: { rule: "U1", level: "error", summary: "A RoleAssignment names no role, no user, or a user of another customer." },

@@ -309,6 +309,17 @@ describe("H1: the primary admin", () => {
     expect(synthFailure(app)).toContain("[stack/acme] PrimaryAdminMissing [H1]");
   });
 
+  test("U5: users of a customer without a primary admin fail the synth: nothing can apply the first admin's grants first", () => {
+    const app = newApp();
+    const stack = newStack(app);
+    const customer = new Customer(stack, "acme", customerProps());
+    new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN] });
+    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS] });
+    const failure = synthFailure(app);
+    expect(failure).toContain("[stack/bo] FirstAdminUnordered [U5]");
+    expect(failure).toContain('"bo@acme.test"');
+  });
+
   test("H1: two primary admins fail, on each", () => {
     const app = newApp();
     const stack = newStack(app);

@@ -199,7 +199,17 @@ describe("H1: exactly one primary admin, holding both admin roles", () => {
   });
 
   test("H1: no primary admin on an owned customer is an error", () => {
-    expect(found(model({ users: [user("ana", ADMIN)] }))).toEqual(["PrimaryAdminMissing@s/acme"]);
+    expect(found(model({ users: [user("ana", ADMIN)] }))).toContain("PrimaryAdminMissing@s/acme");
+  });
+
+  test("U5: with a primary admin, every other user is ordered after its grants (no finding)", () => {
+    const m = model({ users: [user("ana", ADMIN, { primaryAdmin: true }), user("bo", [CU])] });
+    expect(found(m).filter((f) => f.startsWith("FirstAdminUnordered"))).toEqual([]);
+  });
+
+  test("U5: without a primary admin, each user of the customer would change before any admin exists", () => {
+    const m = model({ users: [user("ana", ADMIN), user("bo", [CU])] });
+    expect(found(m)).toEqual(expect.arrayContaining(["FirstAdminUnordered@s/ana", "FirstAdminUnordered@s/bo"]));
   });
 
   test("H1: two primary admins is an error on each", () => {
