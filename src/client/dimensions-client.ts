@@ -199,7 +199,9 @@ export class DimensionsClient implements DimensionsApi {
     return this.createOnce(
       request,
       async () => this.createdObject(await this.http.send(request), accessRequest, request, (newId) => this.getAccessRequest(newId)),
-      async () => (await this.listAccessRequests()).find((r) => r.name === body.name),
+      // Only an active request proves the POST landed: a withdrawn one may keep the same name.
+      async () =>
+        (await this.listAccessRequests()).find((r) => r.name.toLowerCase() === body.name.toLowerCase() && r.tenants.some((t) => t.status !== "withdrawn")),
     );
   }
 

@@ -149,14 +149,65 @@ export const userPayload = z.object({ t: userDesired, i: userInput });
 export type CustomerPayload = z.infer<typeof customerPayload>;
 export type UserPayload = z.infer<typeof userPayload>;
 
-export const objectPayload = z.union([customerPayload, userPayload]);
+/**
+ * Desired state of a tenant access request (`t`; rules A2, A3, A8). The name is the natural key
+ * (the API keeps names unique among active requests). `associations` is canonical: one entry per
+ * (customer reference, mode), with the sorted, lower-cased e-mails of the partner users that
+ * tenant admits — exactly what that tenant receives (A3), so regrouping the same links in code
+ * changes nothing, and the plan shows each tenant's expectation.
+ */
+export const accessMode = z.enum(["configure", "support"]);
+export type AccessModeValue = z.infer<typeof accessMode>;
+
+export const accessAssociationDesired = z.object({
+  /** The customer's reference (C2), resolved to its tenant id at apply time. */
+  customer: z.string(),
+  mode: accessMode,
+  /** Partner users (the reseller's account users) by e-mail, resolved to ids at apply time. */
+  partnerUsers: z.array(z.string()),
+});
+export type AccessAssociationDesired = z.infer<typeof accessAssociationDesired>;
+
+export const accessRequestDesired = z.object({
+  name: z.string(),
+  /** The only text the customer sees (A2); "" when the code sets none. */
+  message: z.string(),
+  associations: z.array(accessAssociationDesired),
+});
+export type AccessRequestDesired = z.infer<typeof accessRequestDesired>;
+
+/**
+ * Waiting for the customers' decision after the request is sent (A4, A7). Bounded: the handler
+ * polls every `pollSeconds` until every tenant has answered or `timeoutSeconds` have passed.
+ */
+export const accessWait = z.object({
+  timeoutSeconds: z.number().int().min(1).max(3600),
+  pollSeconds: z.number().int().min(1).max(300),
+  /** Fail the apply unless every tenant granted (rejected, expired or still pending fail it). */
+  requireGrant: z.boolean(),
+});
+export type AccessWait = z.infer<typeof accessWait>;
+
+export const accessRequestInput = z.object({
+  kind: z.literal("access-request"),
+  /** Absent: the request is sent and the apply ends; the outcome is read with the CLI. */
+  wait: accessWait.optional(),
+  settings,
+});
+
+export const accessRequestPayload = z.object({ t: accessRequestDesired, i: accessRequestInput });
+export type AccessRequestPayload = z.infer<typeof accessRequestPayload>;
+
+export const objectPayload = z.union([customerPayload, userPayload, accessRequestPayload]);
 export type ObjectPayload = z.infer<typeof objectPayload>;
 
 /**
- * An inventory: one per stack for customers (`customer` absent), one per customer for its users.
+ * An inventory: one per stack for customers and tenant access requests (scope "customers",
+ * `customer` absent), one per customer for its users.
  * `t.keys` is the sorted list of object keys it covers, so adding or removing an object replaces
  * it; `i.objects` holds each key's payload, which its release needs once the object's own resource
- * is gone from the config.
+ * is gone from the config. For exact users that payload is a release record (`t.roles` empty, no
+ * display name: their release revokes what they hold live), so a role change does not touch it.
  */
 export const inventoryPayload = z.object({
   t: z.object({ scope: z.enum(["customers", "users"]), customer: z.string().optional(), keys: z.array(z.string()) }),
@@ -164,7 +215,7 @@ export const inventoryPayload = z.object({
 });
 export type InventoryPayload = z.infer<typeof inventoryPayload>;
 
-export const anyPayload = z.union([customerPayload, userPayload, inventoryPayload]);
+export const anyPayload = z.union([customerPayload, userPayload, accessRequestPayload, inventoryPayload]);
 export type AnyPayload = z.infer<typeof anyPayload>;
 
 /** The manifest: every object's payload by key, exactly as the resources render it. */
@@ -181,4 +232,9 @@ export function customerKey(reference: string): string {
 
 export function userKey(customerReference: string, email: string): string {
   return `user:${customerReference}/${email.toLowerCase()}`;
+}
+
+/** Access request names are unique case-insensitively among a reseller's active requests. */
+export function accessRequestKey(name: string): string {
+  return `access-request:${name.toLowerCase()}`;
 }

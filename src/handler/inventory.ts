@@ -4,7 +4,8 @@
  * It releases exactly the keys the manifest no longer lists. On a full destroy the manifest still
  * lists every key, so it releases nothing and each object's own destroy does the work.
  */
-import type { InventoryPayload, ObjectPayload, CustomerPayload, UserPayload } from "../contracts/handler";
+import type { AccessRequestPayload, InventoryPayload, ObjectPayload, CustomerPayload, UserPayload } from "../contracts/handler";
+import { releaseAccessRequest } from "./access-request";
 import { meter, type HandlerDeps } from "./context";
 import { releaseCustomer } from "./customer";
 import { HandlerError, toHandlerError } from "./errors";
@@ -15,7 +16,7 @@ import { releaseUser } from "./user";
 export const INVENTORY_CONCURRENCY = 4;
 
 export function inventorySubject(payload: InventoryPayload): string {
-  return payload.t.scope === "users" ? `inventory of users of ${payload.t.customer ?? "?"}` : "inventory of customers";
+  return payload.t.scope === "users" ? `inventory of users of ${payload.t.customer ?? "?"}` : "inventory of customers and access requests";
 }
 
 /** Apply: the objects' own resources do the work. */
@@ -70,5 +71,12 @@ export async function releaseInventory(payload: InventoryPayload, deps: HandlerD
 }
 
 function releaseObject(object: ObjectPayload, deps: HandlerDeps): Promise<void> {
-  return object.i.kind === "customer" ? releaseCustomer(object as CustomerPayload, deps) : releaseUser(object as UserPayload, deps);
+  switch (object.i.kind) {
+    case "customer":
+      return releaseCustomer(object as CustomerPayload, deps);
+    case "access-request":
+      return releaseAccessRequest(object as AccessRequestPayload, deps);
+    default:
+      return releaseUser(object as UserPayload, deps);
+  }
 }

@@ -3,6 +3,7 @@
  * and the one tests can call with a fake API.
  */
 import type { CustomerPayload, HandlerOperation } from "../contracts/handler";
+import { applyAccessRequest, releaseAccessRequest } from "./access-request";
 import type { HandlerDeps } from "./context";
 import { applyCustomer, releaseCustomer } from "./customer";
 import { applyInventory, releaseInventory } from "./inventory";
@@ -13,6 +14,7 @@ import { applyUser, releaseUser } from "./user";
 export { applyCustomer, releaseCustomer } from "./customer";
 export { applyUser, releaseUser } from "./user";
 export { applyInventory, releaseInventory } from "./inventory";
+export { applyAccessRequest, releaseAccessRequest } from "./access-request";
 
 /** The customer, then its first admin's grants (U5), before any other user of it runs. */
 async function applyCustomerAndPrimaryAdmin(payload: CustomerPayload, deps: HandlerDeps): Promise<void> {
@@ -28,6 +30,8 @@ export function runOperation(op: HandlerOperation, parsed: Payload, deps: Handle
       return op === "apply" ? applyUser(parsed.payload, deps) : releaseUser(parsed.payload, deps);
     case "inventory":
       return op === "apply" ? applyInventory(parsed.payload, deps) : releaseInventory(parsed.payload, deps);
+    case "access-request":
+      return op === "apply" ? applyAccessRequest(parsed.payload, deps) : releaseAccessRequest(parsed.payload, deps);
   }
 }
 

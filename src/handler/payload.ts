@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 import {
+  accessRequestPayload,
   customerPayload,
   ENV,
   HANDLER_OPERATIONS,
@@ -13,6 +14,7 @@ import {
   manifest as manifestSchema,
   MANIFEST_FILE,
   userPayload,
+  type AccessRequestPayload,
   type CustomerPayload,
   type HandlerOperation,
   type InventoryPayload,
@@ -24,7 +26,8 @@ import { HandlerError } from "./errors";
 export type Payload =
   | { readonly kind: "customer"; readonly payload: CustomerPayload }
   | { readonly kind: "user"; readonly payload: UserPayload }
-  | { readonly kind: "inventory"; readonly payload: InventoryPayload };
+  | { readonly kind: "inventory"; readonly payload: InventoryPayload }
+  | { readonly kind: "access-request"; readonly payload: AccessRequestPayload };
 
 export const DEFAULT_ADMIN_WAIT_SECONDS = 120;
 
@@ -96,8 +99,10 @@ export function parsePayload(raw: unknown): Payload {
       return { kind, payload: parseWith(userPayload, value, "user payload") };
     case "inventory":
       return { kind, payload: parseWith(inventoryPayload, value, "inventory payload") };
+    case "access-request":
+      return { kind, payload: parseWith(accessRequestPayload, value, "access request payload") };
     default:
-      throw payloadError(`i.kind is ${JSON.stringify(kind ?? null)}; expected "customer", "user" or "inventory"`);
+      throw payloadError(`i.kind is ${JSON.stringify(kind ?? null)}; expected "customer", "user", "access-request" or "inventory"`);
   }
 }
 

@@ -203,7 +203,25 @@ describe("inventories and U5 ordering", () => {
     expect(ui.t).toEqual({ scope: "users", customer: "ACME-001", keys: ["user:ACME-001/ana@acme.test", "user:ACME-001/bo@acme.test", "user:ACME-001/team.lead@acme.test"] });
     expect(users.body.depends_on).toBeUndefined();
     const bo = resourceAt(json, "stack/bo/Default").body;
-    expect(ui.i.objects[userKey("ACME-001", "Bo@acme.test")]).toEqual({ t: bo.triggers_replace, i: bo.input });
+    // An exact user's release record: its release settings, without the roles and name its release
+    // never reads; an additive (referenced) user keeps the roles the app granted.
+    expect(ui.i.objects[userKey("ACME-001", "Bo@acme.test")]).toEqual({ t: { customer: "ACME-001", email: "Bo@acme.test", roles: [] }, i: bo.input });
+    const lead = resourceAt(json, "stack/acme/user-team.lead@acme.test/Default").body;
+    expect(ui.i.objects[userKey("ACME-001", "team.lead@acme.test")]).toEqual({ t: lead.triggers_replace, i: lead.input });
+  });
+
+  test("a role change of a declared user leaves the users inventory untouched (plans stay short)", () => {
+    const inventoryWith = (boRoles: string[]) => {
+      const app = newApp();
+      const stack = newStack(app);
+      const customer = new Customer(stack, "acme", customerProps());
+      new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN], primaryAdmin: true });
+      new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: boRoles });
+      return resourceAt(synthJson(app, stack), "stack/acme/users").body;
+    };
+    const before = inventoryWith([Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR]);
+    const after = inventoryWith([Role.WEBSITE_ACCESS, Role.ANALYTICS_SUPERVISOR]);
+    expect(after).toEqual(before);
   });
 
   test("a stack with no customer still has its (empty) customers inventory", () => {

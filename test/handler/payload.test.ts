@@ -58,7 +58,7 @@ describe("payload decoding", () => {
   test("PayloadInvalid for an unset, non-gzip or unknown-kind payload", () => {
     expect(caught(() => decodePayload(undefined)).message).toBe("DIMENSIONS_PAYLOAD is not set or empty");
     expect(caught(() => decodePayload("bm90IGd6aXA=")).message).toMatch(/^DIMENSIONS_PAYLOAD is not base64 of gzip data/);
-    expect(caught(() => decodePayload(encodePayload({ t: {}, i: { kind: "bucket" } }))).message).toBe('i.kind is "bucket"; expected "customer", "user" or "inventory"');
+    expect(caught(() => decodePayload(encodePayload({ t: {}, i: { kind: "bucket" } }))).message).toBe('i.kind is "bucket"; expected "customer", "user", "access-request" or "inventory"');
   });
 
   test("ManifestMissing tells to re-run synth", () => {

@@ -3,7 +3,7 @@
  * Both the resources (lazily, at synth) and the manifest use these functions, so the manifest holds
  * exactly what the resources render.
  */
-import { foldRoles } from "../../validation/model";
+import { foldRoles, templateChain } from "../../validation/model";
 import {
   customerKey,
   userKey,
@@ -21,14 +21,24 @@ import {
   type StackState,
   type UserState,
 } from "./internals";
+import { accessRequestEntries } from "./access-state";
 
 /** The user's own roles plus every RoleAssignment that folds into it (sorted, de-duplicated). */
-export function effectiveRoles(user: UserState): string[] {
+function directRoles(user: UserState): string[] {
   const granted = user.customer.assignments
     .filter((a) => isAttached(a.construct))
     .filter((a) => a.targets.some((t) => resolveTarget(a.customer, t) === user))
     .map((a) => a.roles);
   return foldRoles(user.roles, ...granted);
+}
+
+/**
+ * directRoles, plus those of every template it copies (H2 rolesFrom, the same walk as the model's
+ * foldGrants: a cycle copies nothing and fails the synth with RoleTemplateCycle).
+ */
+export function effectiveRoles(user: UserState): string[] {
+  const chain = templateChain(user, (u) => u.rolesFrom);
+  return foldRoles(directRoles(user), ...(chain.cycle ? [] : chain.templates.map(directRoles)));
 }
 
 export function customerPayload(customer: CustomerState): CustomerPayload {
@@ -89,26 +99,44 @@ function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
 }
 
 export function customerInventoryPayload(stack: StackState): InventoryPayload {
-  const objects = sortedRecord<ObjectPayload>(
-    customersOf(stack)
+  const objects = sortedRecord<ObjectPayload>([
+    ...customersOf(stack)
       .filter((c) => c.owned)
-      .map((c) => [customerKey(c.reference), customerPayload(c)]),
-  );
+      .map((c): [string, ObjectPayload] => [customerKey(c.reference), customerPayload(c)]),
+    // Tenant access requests have no parent object: the stack's inventory withdraws those that
+    // leave the code. Their release needs only the name, so a change of message or associations
+    // leaves the inventory's plan quiet.
+    ...accessRequestEntries(stack).map(([key, p]): [string, ObjectPayload] => [key, { t: { name: p.t.name, message: "", associations: [] }, i: p.i }]),
+  ]);
   return { t: { scope: "customers", keys: Object.keys(objects) }, i: { kind: "inventory", objects, settings: stack.settings } };
 }
 
+/**
+ * What the inventory keeps of a user: only what its release reads once the user's own resource is
+ * gone. An exact user's release revokes every role it holds live (or deletes it), so its roles and
+ * name are left out: a role change then leaves the inventory untouched, instead of Terraform
+ * printing the inventory's whole old value in the plan (thousands of users on a bulk rollout).
+ * An additive user's release removes only the roles the app granted, so those stay.
+ */
+export function userReleaseRecord(user: UserState): UserPayload {
+  const payload = userPayload(user);
+  if (payload.i.management === "additive") return payload;
+  return { t: { customer: payload.t.customer, email: payload.t.email, roles: [] }, i: payload.i };
+}
+
 export function userInventoryPayload(customer: CustomerState): InventoryPayload {
-  const objects = sortedRecord<ObjectPayload>(usersOf(customer).map((u) => [userKeyOf(u), userPayload(u)]));
+  const objects = sortedRecord<ObjectPayload>(usersOf(customer).map((u) => [userKeyOf(u), userReleaseRecord(u)]));
   return {
     t: { scope: "users", customer: customer.reference, keys: Object.keys(objects) },
     i: { kind: "inventory", objects, settings: customer.stack.settings },
   };
 }
 
-/** The manifest's objects: every owned customer and every user resource of the stack, by key. */
+/** The manifest's objects: every owned customer, user resource and access request of the stack, by key. */
 export function manifestObjects(stack: StackState): Record<string, ObjectPayload> {
   const entries: Array<[string, ObjectPayload]> = [];
   for (const c of customersOf(stack)) if (c.owned) entries.push([customerKey(c.reference), customerPayload(c)]);
   for (const u of stackUsers(stack)) entries.push([userKeyOf(u), userPayload(u)]);
+  entries.push(...accessRequestEntries(stack));
   return sortedRecord(entries);
 }
