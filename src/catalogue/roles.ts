@@ -45,24 +45,38 @@ export interface RoleDefinition {
   readonly unavailableIn?: readonly Region[];
   /** Regions where the role is the only one of its kind (U10: the UK's essential user role). */
   readonly onlyIn?: readonly Region[];
+  /**
+   * The role this one stands in for where that one is unavailable (U10: `customer.user.uc.essential`
+   * is the UK's `customer.user.pbx`). A prerequisite on the other role is met by this one, and a
+   * request for the other role in this role's region is pointed here.
+   */
+  readonly regionalEquivalentOf?: string;
+  /**
+   * Roles the server then adds by itself to other users of the customer (U11: the first supervisor
+   * level 3+ adds the Real-Time Add-On to every user holding `customer.user.pbx`), as
+   * `{ role, toHoldersOf }`. Data, so the charge warning of U11 is no special case.
+   */
+  readonly triggersAutoAssign?: { readonly role: string; readonly toHoldersOf: string };
   readonly notes: string;
 }
 
 const CU = "customer.user";
+/** U11: what the first supervisor level 3+ of a customer makes the server do. */
+const REALTIME_FOR_PBX_USERS = { role: "customer.user.pbx.realtime", toHoldersOf: "customer.user.pbx" } as const;
 
 /** Every role of the catalogue, in the order of domain-rules.md. */
 export const ROLE_CATALOGUE: readonly RoleDefinition[] = [
   { key: "customer.user.pbx", name: "Essential User", group: "user access type", prerequisites: [], licensed: true, assignment: "synced", unavailableIn: ["uk"], notes: "assigned to every PBX user and synchronised from the PBX (U10)" },
-  { key: "customer.user.uc.essential", name: "Essential User (UK)", group: "user access type", prerequisites: [], licensed: true, assignment: "synced", onlyIn: ["uk"], notes: "the UK's replacement for customer.user.pbx (U10)" },
+  { key: "customer.user.uc.essential", name: "Essential User (UK)", group: "user access type", prerequisites: [], licensed: true, assignment: "synced", onlyIn: ["uk"], regionalEquivalentOf: "customer.user.pbx", notes: "the UK's replacement for customer.user.pbx (U10)" },
   { key: "customer.user.uc.remote", name: "Professional User", group: "user access type", prerequisites: ["customer.user.uc"], licensed: true, assignment: "manual", notes: "softphone and mobile features" },
   { key: "customer.user.pbx.realtime", name: "Real-Time Add-On", group: "user access type", prerequisites: ["customer.user.pbx"], licensed: true, assignment: "auto", notes: "added to every PBX user when the first supervisor level 3+ is granted (U11)" },
   { key: "customer.user.acd", name: "Agent User Add-On", group: "user access type", prerequisites: ["customer.user.pbx"], licensed: true, assignment: "auto", notes: "assigned to detected call-centre agents when syncAcdAgentWithPbx is on (U12)" },
   { key: "customer.user.microsoftteams", name: "Microsoft Teams User", group: "user access type", prerequisites: [], licensed: true, assignment: "read-only", notes: "shows whether Teams calls are monitored (U13)" },
   { key: "customer.user.supervisorl1", name: "Reports Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", notes: "workspaces and historical reports" },
   { key: "customer.user.supervisorl2", name: "Analytics Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", notes: "dashboard and historical reports" },
-  { key: "customer.user.supervisorl3", name: "Live Analytics Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", notes: "+ active call statistics; triggers U11" },
-  { key: "customer.user.supervisorl4", name: "Contact Centre Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", notes: "+ live queue/agent grids; triggers U11" },
-  { key: "customer.user.supervisorl5", name: "Insights Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", notes: "Insights reports/dashboards; triggers U11" },
+  { key: "customer.user.supervisorl3", name: "Live Analytics Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", triggersAutoAssign: REALTIME_FOR_PBX_USERS, notes: "+ active call statistics; triggers U11" },
+  { key: "customer.user.supervisorl4", name: "Contact Centre Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", triggersAutoAssign: REALTIME_FOR_PBX_USERS, notes: "+ live queue/agent grids; triggers U11" },
+  { key: "customer.user.supervisorl5", name: "Insights Supervisor", group: "supervisor", prerequisites: [CU], licensed: true, assignment: "manual", exclusiveGroup: "supervisor", triggersAutoAssign: REALTIME_FOR_PBX_USERS, notes: "Insights reports/dashboards; triggers U11" },
   { key: CU, name: "Website Access", group: "permission", prerequisites: [], licensed: false, assignment: "manual", notes: "log in to the customer portal" },
   { key: "user.admin", name: "Manage Users", group: "permission", prerequisites: [CU], licensed: false, assignment: "manual", notes: "admin together with customer.user (U3)" },
   { key: "customer.billables.admin", name: "Manage Billable Items", group: "permission", prerequisites: [CU], licensed: false, assignment: "manual", notes: "changes that affect billing" },
@@ -148,4 +162,20 @@ export function isAdmin(roles: Iterable<string>): boolean {
 export function isServerManaged(key: string): boolean {
   const role = BY_KEY.get(key);
   return role !== undefined && role.assignment !== "manual";
+}
+
+/** Whether the role exists in the region (U10). Unknown regions (a stack with apiUrl) allow every role. */
+export function isAvailableIn(role: RoleDefinition, region: Region | undefined): boolean {
+  if (region === undefined) return true;
+  if (role.unavailableIn?.includes(region)) return false;
+  return role.onlyIn === undefined || role.onlyIn.includes(region);
+}
+
+/**
+ * The roles that stand in for `key` (U10): `customer.user.uc.essential` for `customer.user.pbx`,
+ * and the other way round. Used to meet prerequisites and to name the fix of RoleUnavailableInRegion.
+ */
+export function regionalEquivalents(key: string): string[] {
+  const role = BY_KEY.get(key);
+  return ROLE_CATALOGUE.filter((r) => r.regionalEquivalentOf === key || role?.regionalEquivalentOf === r.key).map((r) => r.key);
 }

@@ -1,11 +1,20 @@
 import { Construct } from "constructs";
-import { Annotations, type TerraformResource } from "../framework";
+import type { TerraformResource } from "../framework";
 import { checkRoleKeys, checkUserFields } from "../validation/props";
-import { DimensionsError, finding, formatFinding, throwFirstError } from "../validation/rules";
+import { DimensionsError, finding, throwFirstError } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { DimensionsStack } from "./dimensions-stack";
 import { attachState, stackStateOf, USER_STATE, userStateOf, type UserKindValue, type UserState } from "./private/internals";
 import { userPayload } from "./private/payloads";
+import { expandRoles, type RoleLike } from "../catalogue/bundles";
+import { deferFinding } from "./private/deferred";
+
+/** A short, secret-free description of a wrong value for an error message. */
+function describeValue(x: unknown): string {
+  if (x === null || typeof x !== "object") return JSON.stringify(x) ?? String(x);
+  const path = (x as { node?: { path?: unknown } }).node?.path;
+  return typeof path === "string" ? `the construct "${path}"` : "an object";
+}
 
 /** What happens to the user when its construct leaves the code, or on `terraform destroy`. */
 export enum UserRemovalPolicy {
@@ -24,10 +33,19 @@ export interface CustomerUserProps {
   /** 1–100 characters (U1). */
   readonly displayName: string;
   /**
-   * Role keys (raw strings or `Role.X`). Exactly these roles are applied (server-managed roles
-   * aside, U13), plus every RoleAssignment that names this user.
+   * Role keys (raw strings or `Role.X`) and role bundles (`RoleBundle.X`, H2). Exactly these roles
+   * are applied (server-managed roles aside, U13), plus every RoleAssignment that names this user
+   * and, with `rolesFrom`, the template's roles.
    */
-  readonly roles: string[];
+  readonly roles: RoleLike[];
+  /**
+   * H2: copy the roles another user will hold (its own, its bundles', its template's and those
+   * RoleAssignments grant it) on top of `roles`. Resolved at synth, so roles added to the
+   * template later (addRoles, assignments) are copied too. Only roles are copied, never
+   * `primaryAdmin`. A cycle of templates fails the synth (RoleTemplateCycle).
+   * @default - no template: the user holds its own roles and its assignments'
+   */
+  readonly rolesFrom?: CustomerUser;
   /**
    * H1: the customer's primary admin; must hold both admin roles. Automation never removes it
    * unless another user is made primary in the same change. The customer's own apply grants it
@@ -45,8 +63,10 @@ export interface AdoptUserProps {
   readonly email: string;
   /** @default - the user keeps its current display name */
   readonly displayName?: string;
-  /** Role keys; applied exactly as for a declared user (server-managed roles aside, U13). */
-  readonly roles: string[];
+  /** Role keys and bundles; applied exactly as for a declared user (server-managed roles aside, U13). */
+  readonly roles: RoleLike[];
+  /** @default - no template (see CustomerUserProps.rolesFrom) */
+  readonly rolesFrom?: CustomerUser;
   /** @default false */
   readonly primaryAdmin?: boolean;
   /**
@@ -110,7 +130,8 @@ export class CustomerUser extends Construct {
       ...checkUserFields(path, { email: props.email, displayName: props.displayName, displayNameRequired: kind === "declared" }),
       ...checkRoleKeys(path, subject, props.roles),
     ]);
-    for (const w of warnings) Annotations.of(this).addWarning(formatFinding(w));
+    // Reported by the synth Aspect, where acknowledgements apply (private/deferred.ts).
+    for (const w of warnings) deferFinding(this, w);
 
     const removalPolicy = props.removalPolicy ?? (kind === "adopted" ? UserRemovalPolicy.REVOKE : UserRemovalPolicy.DELETE);
     if (!Object.values(UserRemovalPolicy).includes(removalPolicy)) {
@@ -134,11 +155,12 @@ export class CustomerUser extends Construct {
       kind,
       email: props.email,
       ...(props.displayName !== undefined ? { displayName: props.displayName } : {}),
-      roles: [...props.roles],
+      roles: expandRoles(props.roles),
       primaryAdmin: this.isPrimaryAdmin,
       removalPolicy,
     };
     attachState(this, USER_STATE, this.state);
+    if (props.rolesFrom !== undefined) this.copyRolesFrom(props.rolesFrom);
 
     // An assignment declared earlier may have named this e-mail before the user existed: its
     // referenced-user resource gives way, and those roles fold into this user (resolveTarget).
@@ -159,10 +181,36 @@ export class CustomerUser extends Construct {
     return [...this.state.roles];
   }
 
-  /** Adds roles to the user's own roles (raw keys or `Role.X`); duplicates are held once. */
-  public addRoles(...roles: string[]): void {
+  /** Adds roles to the user's own roles (raw keys, `Role.X` or bundles); duplicates are held once. */
+  public addRoles(...roles: RoleLike[]): void {
     throwFirstError(checkRoleKeys(this.node.path, `user "${this.email}"`, roles));
-    this.state.roles.push(...roles);
+    this.state.roles.push(...expandRoles(roles));
+  }
+
+  /**
+   * H2: copies the roles `template` will hold, resolved at synth (same as the `rolesFrom` prop,
+   * which calls this). Replaces an earlier template. Throws InvalidRoleTemplate for anything but a
+   * CustomerUser of this library or the user itself; longer cycles fail the synth (RoleTemplateCycle).
+   */
+  public copyRolesFrom(template: CustomerUser): void {
+    const state = CustomerUser.isCustomerUser(template) ? userStateOf(template) : undefined;
+    if (!state || state === this.state) {
+      throw new DimensionsError(
+        finding(
+          "InvalidRoleTemplate",
+          this.node.path,
+          state ? `user "${this.email}" names itself as its rolesFrom template` : `rolesFrom of user "${this.email}" is ${describeValue(template)}, not a CustomerUser`,
+          "pass another CustomerUser (declared or adopted) as the template",
+        ),
+      );
+    }
+    this.state.rolesFrom = state;
+  }
+
+  /** The user whose roles this one copies (H2), if any. */
+  public get rolesFrom(): CustomerUser | undefined {
+    const template = this.state.rolesFrom?.construct;
+    return CustomerUser.isCustomerUser(template) ? template : undefined;
   }
 
   /** The user resource's address, so other resources can `dependsOn` the user. */

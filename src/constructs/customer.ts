@@ -1,11 +1,12 @@
 import { Construct, type IConstruct } from "constructs";
 import type { CustomerDesired } from "../contracts/handler";
-import { Annotations, type TerraformResource } from "../framework";
+import type { TerraformResource } from "../framework";
 import { checkCustomerFields, checkReference } from "../validation/props";
-import { DimensionsError, finding, formatFinding, throwFirstError } from "../validation/rules";
+import { DimensionsError, finding, throwFirstError } from "../validation/rules";
 import { DimensionsStack } from "./dimensions-stack";
 import { attachState, CUSTOMER_STATE, customerStateOf, stackStateOf, type CustomerState } from "./private/internals";
 import { customerPayload, userInventoryPayload } from "./private/payloads";
+import { deferFinding } from "./private/deferred";
 
 /** What happens to the customer when its construct leaves the code, or on `terraform destroy` (C5). */
 export enum CustomerRemovalPolicy {
@@ -149,7 +150,8 @@ export class Customer extends Construct implements ICustomer {
     super(scope, id);
     const stack = DimensionsStack.of(this);
     const warnings = throwFirstError(checkCustomerFields(this.node.path, props ?? {}));
-    for (const w of warnings) Annotations.of(this).addWarning(formatFinding(w));
+    // Reported by the synth Aspect, where acknowledgements apply (private/deferred.ts).
+    for (const w of warnings) deferFinding(this, w);
     const removalPolicy = props.removalPolicy ?? CustomerRemovalPolicy.RETAIN;
     if (!Object.values(CustomerRemovalPolicy).includes(removalPolicy)) {
       throw new DimensionsError(finding("CustomerFieldInvalid", this.node.path, `removalPolicy "${String(removalPolicy)}" is not a CustomerRemovalPolicy`, "use CustomerRemovalPolicy.RETAIN, DISABLE or DELETE"));

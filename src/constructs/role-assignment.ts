@@ -1,17 +1,18 @@
 import { Construct } from "constructs";
-import { Annotations } from "../framework";
 import { checkRoleKeys, checkUserFields } from "../validation/props";
-import { DimensionsError, finding, formatFinding, throwFirstError } from "../validation/rules";
+import { DimensionsError, finding, throwFirstError } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { CustomerUser } from "./customer-user";
 import { DimensionsStack } from "./dimensions-stack";
 import { ASSIGNMENT_STATE, attachState, resolveTarget, stackStateOf, userStateOf, type AssignmentState, type AssignmentTarget } from "./private/internals";
 import { referencedUser } from "./private/referenced-user";
+import { expandRoles, type RoleLike } from "../catalogue/bundles";
+import { deferFinding } from "./private/deferred";
 
 export interface RoleAssignmentProps {
   readonly customer: ICustomer;
-  /** Role keys (raw strings or `Role.X`) granted to every user below. */
-  readonly roles: string[];
+  /** Role keys (raw strings or `Role.X`) and role bundles (`RoleBundle.X`, H2) granted to every user below. */
+  readonly roles: RoleLike[];
   /**
    * CustomerUser constructs of the customer, or e-mails. An e-mail of a user the app declares
    * (compared case-insensitively) is that user; any other e-mail is an existing user the app does
@@ -48,7 +49,8 @@ export class RoleAssignment extends Construct {
     const stack = DimensionsStack.of(this);
     const customer = customerState(props.customer, path);
     const warnings = throwFirstError(checkRoleKeys(path, `RoleAssignment "${id}"`, props.roles));
-    for (const w of warnings) Annotations.of(this).addWarning(formatFinding(w));
+    // Reported by the synth Aspect, where acknowledgements apply (private/deferred.ts).
+    for (const w of warnings) deferFinding(this, w);
     if (props.roles.length === 0 || !Array.isArray(props.users) || props.users.length === 0) {
       throw new DimensionsError(finding("InvalidRoleAssignment", path, `RoleAssignment "${id}" grants ${props.roles.length} role(s) to ${props.users?.length ?? 0} user(s)`, "name at least one role and one user"));
     }
@@ -75,7 +77,7 @@ export class RoleAssignment extends Construct {
     }
 
     this.customer = props.customer;
-    this.roles = [...props.roles];
+    this.roles = expandRoles(props.roles);
     this.state = { construct: this, stack: stackStateOf(stack)!, customer, roles: this.roles, targets };
     attachState(this, ASSIGNMENT_STATE, this.state);
     customer.assignments.push(this.state);

@@ -1,3 +1,6 @@
 export * from "./rules";
 export * from "./props";
 export * from "./model";
+export * from "./access";
+export * from "./acknowledgements";
+export * from "./csv";

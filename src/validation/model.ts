@@ -6,13 +6,19 @@
  * resource renders, so what is validated is exactly what is applied. Pure and deterministic: no
  * construct tree, no network, no clock.
  */
-import { findRole, isAdmin, Role } from "../catalogue/roles";
+import { findRole, isAdmin, isAvailableIn, regionalEquivalents, Role, type Region } from "../catalogue/roles";
 import { finding, type Finding } from "./rules";
 
 export interface StackModel {
   readonly path: string;
   /** C6: the stack's explicit opt-in to charges. */
   readonly acceptCharges: boolean;
+  /**
+   * U10: the region whose catalogue applies.
+   * @default - unknown (a stack with `apiUrl`): no role is unavailable, either regional equivalent
+   * meets a prerequisite
+   */
+  readonly region?: Region;
 }
 
 export interface CustomerModel {
@@ -40,6 +46,12 @@ export interface UserModel {
   /** Roles the user's own construct declares (empty for referenced users). */
   readonly roles: readonly string[];
   readonly primaryAdmin: boolean;
+  /**
+   * H2: path of the user whose roles this one copies (its own, its template's and its
+   * assignments'), resolved here so rules and rendering see the same roles.
+   * @default - no template
+   */
+  readonly rolesFrom?: string;
 }
 
 export interface AssignmentModel {
@@ -86,20 +98,54 @@ export function foldGrants(model: Pick<DimensionsModel, "users" | "assignments">
   for (const assignment of model.assignments) {
     for (const userPath of assignment.userPaths) for (const role of assignment.roles) add(userPath, role, assignment.path);
   }
+  // H2: a user copies what its template will hold. Templates are resolved deepest first, so a chain
+  // (c copies b copies a) copies everything; a cycle copies nothing (RoleTemplateCycle reports it).
+  const direct = new Map([...out].map(([path, roles]) => [path, [...roles.keys()]]));
+  const byPath = new Map(model.users.map((u) => [u.path, u]));
+  for (const user of model.users) {
+    const chain = templateChain(user.path, (p) => byPath.get(p)?.rolesFrom);
+    if (chain.cycle) continue;
+    for (const template of chain.templates) for (const role of direct.get(template) ?? []) add(user.path, role, `${TEMPLATE_SOURCE}${template}`);
+  }
   return out;
 }
 
+/** Prefix of a grant source that is a template (rolesFrom), followed by the template's path. */
+export const TEMPLATE_SOURCE = "rolesFrom:";
+
+/**
+ * The templates a user copies from, nearest first (H2), and whether following `rolesFrom` comes
+ * back to a user already seen. Generic over how the next template is found, so the construct
+ * layer's rendering uses the same walk.
+ */
+export function templateChain<T>(start: T, next: (x: T) => T | undefined): { templates: T[]; cycle: boolean } {
+  const seen = new Set<T>([start]);
+  const templates: T[] = [];
+  for (let t = next(start); t !== undefined; t = next(t)) {
+    if (seen.has(t)) return { templates, cycle: true };
+    seen.add(t);
+    templates.push(t);
+  }
+  return { templates, cycle: false };
+}
+
 function describeSources(sources: readonly string[] | undefined): string {
-  const assignments = (sources ?? []).filter((s) => s !== "own");
-  return assignments.length === 0 ? "" : ` (granted by RoleAssignment ${assignments.map((a) => `"${a}"`).join(", ")})`;
+  const assignments = (sources ?? []).filter((s) => s !== "own" && !s.startsWith(TEMPLATE_SOURCE));
+  const templates = (sources ?? []).filter((s) => s.startsWith(TEMPLATE_SOURCE)).map((s) => s.slice(TEMPLATE_SOURCE.length));
+  const parts = [
+    ...(assignments.length === 0 ? [] : [`granted by RoleAssignment ${assignments.map((a) => `"${a}"`).join(", ")}`]),
+    ...(templates.length === 0 ? [] : [`copied from ${templates.map((t) => `"${t}"`).join(", ")} (rolesFrom)`]),
+  ];
+  return parts.length === 0 ? "" : ` (${parts.join("; ")})`;
 }
 
 /** Where a missing role is best added: the user's own roles, or the assignment that granted the role. */
 function whereToFix(sources: readonly string[] | undefined): string {
-  const assignments = (sources ?? []).filter((s) => s !== "own");
-  return (sources ?? []).includes("own") || assignments.length === 0
-    ? "the user's roles"
-    : `the roles of RoleAssignment "${assignments[0]}" or of the user`;
+  const others = (sources ?? []).filter((s) => s !== "own");
+  if ((sources ?? []).includes("own") || others.length === 0) return "the user's roles";
+  return others[0].startsWith(TEMPLATE_SOURCE)
+    ? `the roles of template "${others[0].slice(TEMPLATE_SOURCE.length)}" or of the user`
+    : `the roles of RoleAssignment "${others[0]}" or of the user`;
 }
 
 /** Every cross-construct rule, in a deterministic order (model order, then rule order). */
@@ -173,6 +219,25 @@ export function validateModel(model: DimensionsModel): Finding[] {
       );
     }
 
+    // U10: a role that does not exist in the stack's region (catalogue data: unavailableIn/onlyIn).
+    const region = stacks.get(user.stackPath)?.region;
+    for (const key of roles) {
+      const role = findRole(key);
+      if (!role || isAvailableIn(role, region)) continue;
+      const instead = regionalEquivalents(key).filter((e) => {
+        const r = findRole(e);
+        return r !== undefined && isAvailableIn(r, region);
+      });
+      out.push(
+        finding(
+          "RoleUnavailableInRegion",
+          user.path,
+          `role "${key}" of ${who}${describeSources(sources.get(key))} does not exist in region "${region}" of stack "${user.stackPath}"`,
+          instead.length > 0 ? `use "${instead[0]}" instead (its equivalent in region "${region}")` : `remove "${key}" from ${whereToFix(sources.get(key))}`,
+        ),
+      );
+    }
+
     // U9: licensed roles cost money (C6).
     const licensed = roles.filter((r) => findRole(r)?.licensed);
     if (licensed.length > 0 && stacks.get(user.stackPath)?.acceptCharges !== true) {
@@ -204,14 +269,15 @@ export function validateModel(model: DimensionsModel): Finding[] {
       const role = findRole(key);
       if (!role) continue;
       for (const prerequisite of role.prerequisites) {
-        if (held.has(prerequisite)) continue;
+        // U10: the region's equivalent meets the prerequisite (customer.user.uc.essential in the UK).
+        if (held.has(prerequisite) || regionalEquivalents(prerequisite).some((e) => held.has(e))) continue;
         if (adminWithoutLogin && key === Role.MANAGE_USERS && prerequisite === Role.WEBSITE_ACCESS) continue;
         out.push(
           finding(
             "RolePrerequisiteMissing",
             user.path,
-            `role "${key}" of ${who}${describeSources(sources.get(key))} requires "${prerequisite}"`,
-            `add it to ${whereToFix(sources.get(key))}`,
+            `role "${key}" of ${who}${describeSources(sources.get(key))} requires "${prerequisite}"${describeEquivalent(prerequisite, region)}`,
+            `add ${inRegion(prerequisite, region) === prerequisite ? "it" : `"${inRegion(prerequisite, region)}"`} to ${whereToFix(sources.get(key))}`,
           ),
         );
       }
@@ -260,9 +326,46 @@ export function validateModel(model: DimensionsModel): Finding[] {
     }
   }
 
+  // H2: templates that copy from each other in a cycle copy nothing; the cycle is an error.
+  const userByPath = new Map(model.users.map((u) => [u.path, u]));
+  for (const user of model.users) {
+    const chain = templateChain(user.path, (p) => userByPath.get(p)?.rolesFrom);
+    if (!chain.cycle) continue;
+    out.push(
+      finding(
+        "RoleTemplateCycle",
+        user.path,
+        `user "${user.email}" copies its roles through ${[user.path, ...chain.templates].map((p) => `"${p}"`).join(" → ")}, which comes back to a user already in the chain`,
+        "give one of these users its own roles instead of rolesFrom",
+      ),
+    );
+  }
+
   for (const c of model.customers) {
     const users = model.users.filter((u) => u.customerPath === c.path);
     const declared = users.filter((u) => u.kind !== "referenced");
+
+    // U11 (warning): some roles make the server add licensed roles to other users by itself.
+    const triggers = new Map<string, { role: string; toHoldersOf: string; by: string[] }>();
+    for (const u of users) {
+      for (const key of rolesOf(u)) {
+        const auto = findRole(key)?.triggersAutoAssign;
+        if (!auto || findRole(auto.role)?.licensed !== true) continue;
+        const entry = triggers.get(auto.role) ?? { ...auto, by: [] };
+        entry.by.push(`"${u.email}" (${key})`);
+        triggers.set(auto.role, entry);
+      }
+    }
+    for (const t of triggers.values()) {
+      out.push(
+        finding(
+          "AutomaticChargeableRoles",
+          c.path,
+          `${t.by.join(", ")} of customer "${c.reference}" make the server add the licensed role "${t.role}" to every user holding "${t.toHoldersOf}" (U11), billed to the customer`,
+          `check that the customer expects these charges, then acknowledge: Acknowledgements.of(customer).add({ code: "AutomaticChargeableRoles", reason: "..." })`,
+        ),
+      );
+    }
 
     // U1: unique e-mail per customer, case-insensitively.
     const seen = new Map<string, UserModel>();
@@ -332,4 +435,19 @@ export function validateModel(model: DimensionsModel): Finding[] {
     }
   }
   return out;
+}
+
+/** The role that plays `key`'s part in the region (U10): itself, or its regional equivalent. */
+function inRegion(key: string, region: Region | undefined): string {
+  const role = findRole(key);
+  if (!role || isAvailableIn(role, region)) return key;
+  return regionalEquivalents(key).find((e) => {
+    const r = findRole(e);
+    return r !== undefined && isAvailableIn(r, region);
+  }) ?? key;
+}
+
+function describeEquivalent(key: string, region: Region | undefined): string {
+  const alternative = inRegion(key, region);
+  return alternative === key ? "" : ` (in region "${region}": "${alternative}")`;
 }

@@ -2,6 +2,7 @@
  * Checks of one construct's own props (the earliest layer that knows, house style): the
  * constructors throw the first error these return. Pure and deterministic.
  */
+import { isRoleBundle, type RoleLike } from "../catalogue/bundles";
 import { findRole, ROLE_ALIASES } from "../catalogue/roles";
 import { FIELD_LIMITS } from "../contracts/api";
 import { Token } from "../framework";
@@ -194,12 +195,18 @@ export function checkUserFields(path: string, props: UserFields): Finding[] {
  * Role keys on their own: unknown keys (with the alias hint: `admin.user` → `user.admin`) and
  * read-only roles (U13) are errors; server-managed roles ("auto"/"synced") may be asked for.
  */
-export function checkRoleKeys(path: string, subject: string, roles: readonly string[] | undefined): Finding[] {
+export function checkRoleKeys(path: string, subject: string, roles: readonly RoleLike[] | undefined): Finding[] {
   if (!Array.isArray(roles)) {
     return [finding("UnknownRole", path, `roles of ${subject} is not a list (${JSON.stringify(roles)})`, "pass roles as an array of role keys, e.g. [Role.WEBSITE_ACCESS]")];
   }
   const out: Finding[] = [];
-  for (const key of roles) {
+  for (const item of roles) {
+    // H2: a bundle stands for its roles; each is checked as if listed, naming the bundle.
+    if (isRoleBundle(item)) {
+      out.push(...checkRoleKeys(path, `${subject} (bundle "${item.bundleName}")`, [...item.roles]));
+      continue;
+    }
+    const key: unknown = item;
     if (typeof key !== "string" || isUnresolved(key)) {
       out.push(finding("UnknownRole", path, `role ${JSON.stringify(key)} of ${subject} is not a literal role key`, "use a key of the role catalogue (Role.X) as a literal string"));
       continue;
@@ -246,5 +253,23 @@ export function checkStackFields(path: string, props: StackFields): Finding[] {
   if (props.resourceType !== undefined && props.resourceType !== "terraform_data" && props.resourceType !== "null_resource") {
     out.push(finding("InvalidStackSettings", path, `resourceType "${props.resourceType}" is not supported`, "use \"terraform_data\" (default) or \"null_resource\""));
   }
+  return out;
+}
+
+const BUNDLE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/** H2: a bundle has a kebab-case name and at least one role that may be asked for. */
+export function checkBundle(name: unknown, roles: unknown): Finding[] {
+  const path = `RoleBundle(${typeof name === "string" ? name : JSON.stringify(name)})`;
+  const out: Finding[] = [];
+  if (typeof name !== "string" || isUnresolved(name) || !BUNDLE_NAME.test(name) || name.length > 100) {
+    out.push(finding("InvalidRoleBundle", path, `bundle name ${JSON.stringify(name)} is not a kebab-case literal of 1–100 characters`, 'name the bundle like "report-supervisor"'));
+  }
+  if (!Array.isArray(roles) || roles.length === 0) {
+    out.push(finding("InvalidRoleBundle", path, `bundle ${JSON.stringify(name)} has no roles (${JSON.stringify(roles)})`, "list at least one role key (Role.X) or bundle"));
+    return out;
+  }
+  // Unknown and read-only roles keep their own codes (UnknownRole, ReadOnlyRole).
+  out.push(...checkRoleKeys(path, `bundle "${String(name)}"`, roles as RoleLike[]));
   return out;
 }

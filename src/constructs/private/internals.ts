@@ -57,6 +57,8 @@ export interface UserState {
   readonly primaryAdmin: boolean;
   readonly removalPolicy: UserRemovalPolicyValue;
   resource?: TerraformResource;
+  /** H2: the user whose roles this one copies (resolved at synth; set by rolesFrom or copyRolesFrom). */
+  rolesFrom?: UserState;
 }
 
 /** A RoleAssignment target: a user construct's state, or an e-mail resolved at synth. */

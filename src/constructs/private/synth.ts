@@ -19,6 +19,18 @@ import type { AssignmentModel, CustomerModel, DimensionsModel, UserModel } from 
 import { validateModel } from "../../validation/model";
 import { finding, formatFinding, type Finding } from "../../validation/rules";
 import {
+  describeAcknowledged,
+  expiredFinding,
+  findAcknowledgement,
+  isExpired,
+  isIsoDate,
+  TODAY_CONTEXT_KEY,
+  type PlacedAcknowledgement,
+} from "../../validation/acknowledgements";
+import { Acknowledgements } from "../acknowledgements";
+import { deferredFindings } from "./deferred";
+import { accessFindings } from "./access-synth";
+import {
   assignmentStateOf,
   customerStateOf,
   resolveTarget,
@@ -32,15 +44,67 @@ import { manifestObjects, stackUsers } from "./payloads";
 
 const reported = new WeakMap<IConstruct, Set<string>>();
 
-/** Adds a finding as an annotation once, however often the checks run (one run per stack synth). */
-export function report(construct: IConstruct, f: Finding): void {
-  const text = formatFinding(f);
+/**
+ * Adds a finding as an annotation once, however often the checks run (one run per stack synth).
+ * An acknowledged finding becomes an info annotation naming the acknowledgement: it no longer
+ * fails or warns, and stays visible (cdktf's manifest.json and the stack's findings file).
+ */
+export function report(construct: IConstruct, f: Finding, acknowledgement?: PlacedAcknowledgement): void {
+  const level = acknowledgement ? "info" : f.level;
+  const text = acknowledgement ? describeAcknowledged(f, acknowledgement) : formatFinding(f);
   const seen = reported.get(construct) ?? new Set<string>();
-  if (seen.has(`${f.level}:${text}`)) return;
-  seen.add(`${f.level}:${text}`);
+  if (seen.has(`${level}:${text}`)) return;
+  seen.add(`${level}:${text}`);
   reported.set(construct, seen);
-  if (f.level === "error") Annotations.of(construct).addError(text);
-  else Annotations.of(construct).addWarning(text);
+  if (level === "error") Annotations.of(construct).addError(text);
+  else if (level === "warning") Annotations.of(construct).addWarning(text);
+  else Annotations.of(construct).addInfo(text);
+}
+
+/** One line of `dimensions.findings.json`. */
+export interface FindingRecord extends Finding {
+  /** Present when an acknowledgement covers the finding: it then neither fails nor warns. */
+  readonly acknowledged?: { readonly scope: string; readonly reason: string; readonly expires?: string; readonly code?: string; readonly rule?: string };
+}
+
+/** The findings of each stack's last check, for the findings file. */
+const stackFindings = new WeakMap<StackState, FindingRecord[]>();
+
+function recordOf(f: Finding, ack: PlacedAcknowledgement | undefined): FindingRecord {
+  if (!ack) return { ...f };
+  const { reason, expires, code, rule } = ack.spec;
+  return {
+    ...f,
+    acknowledged: { scope: ack.scopePath, reason, ...(expires !== undefined ? { expires } : {}), ...(code !== undefined ? { code } : {}), ...(rule !== undefined ? { rule } : {}) },
+  };
+}
+
+function within(path: string, ancestor: string): boolean {
+  return ancestor === "" || path === ancestor || path.startsWith(`${ancestor}/`);
+}
+
+/** The real date, read once per app (so every stack of one synth agrees), as YYYY-MM-DD in UTC. */
+const clockToday = new WeakMap<IConstruct, string>();
+
+/**
+ * "Today" for acknowledgement expiry: the context value `dimensions:today` (YYYY-MM-DD) when set —
+ * deterministic synths, tests, replaying an old commit — otherwise the real date, read once per
+ * app here in the construct layer (validation itself never reads the clock).
+ */
+export function todayOf(scope: IConstruct): { today: string; problem?: Finding } {
+  const root = scope.node.root;
+  const pinned: unknown = scope.node.tryGetContext(TODAY_CONTEXT_KEY);
+  if (pinned !== undefined) {
+    if (isIsoDate(pinned)) return { today: pinned };
+    const problem = finding("AcknowledgementInvalid", scope.node.path, `context "${TODAY_CONTEXT_KEY}" is ${JSON.stringify(pinned)}, not an ISO date`, `set "${TODAY_CONTEXT_KEY}" to a date like "2025-06-30", or remove it to use today's date`);
+    return { today: "9999-12-31", problem };
+  }
+  let today = clockToday.get(root);
+  if (today === undefined) {
+    today = new Date().toISOString().slice(0, 10);
+    clockToday.set(root, today);
+  }
+  return { today };
 }
 
 /** The whole app (C2 is app-wide) as plain data, and where each path lives in the tree. */
@@ -56,7 +120,7 @@ export function buildModel(root: IConstruct): { model: DimensionsModel; byPath: 
     const user = userStateOf(node);
     const assignment = assignmentStateOf(node);
     if (stack || customer || user || assignment) byPath.set(node.node.path, node);
-    if (stack) stacks.push({ path: node.node.path, acceptCharges: stack.acceptCharges });
+    if (stack) stacks.push({ path: node.node.path, acceptCharges: stack.acceptCharges, ...(stack.settings.region !== undefined ? { region: stack.settings.region } : {}) });
     if (customer) {
       customers.push({ path: node.node.path, stackPath: customer.stack.construct.node.path, owned: customer.owned, reference: customer.reference });
     }
@@ -69,6 +133,7 @@ export function buildModel(root: IConstruct): { model: DimensionsModel; byPath: 
         kind: user.kind,
         roles: [...user.roles],
         primaryAdmin: user.primaryAdmin,
+        ...(user.rolesFrom ? { rolesFrom: user.rolesFrom.construct.node.path } : {}),
       });
     }
     if (assignment) {
@@ -106,21 +171,20 @@ function wiresDependencies(stack: StackState): void {
 type Json = Record<string, unknown>;
 
 /** create_before_destroy skips the destroy provisioner of the replaced object: never allowed. */
-function checkLifecycle(stack: StackState): void {
+function checkLifecycle(stack: StackState, records: FindingRecord[]): void {
   for (const resource of stack.handlerResources) {
     const rendered = resource.toTerraform() as { resource?: Record<string, Record<string, Json>> };
     const blocks = Object.values(rendered.resource ?? {}).flatMap((byName) => Object.values(byName));
     const viaOverride = blocks.some((b) => (b.lifecycle as Json | undefined)?.create_before_destroy === true);
     if (viaOverride || resource.lifecycle?.createBeforeDestroy === true) {
-      report(
-        resource,
-        finding(
-          "CreateBeforeDestroyForbidden",
-          resource.node.path,
-          `${resource.terraformResourceType} "${resource.node.path}" has lifecycle.create_before_destroy = true: the destroy provisioner of a replaced object would not run`,
-          "remove create_before_destroy from this resource (an escape hatch or lifecycle setting)",
-        ),
+      const f = finding(
+        "CreateBeforeDestroyForbidden",
+        resource.node.path,
+        `${resource.terraformResourceType} "${resource.node.path}" has lifecycle.create_before_destroy = true: the destroy provisioner of a replaced object would not run`,
+        "remove create_before_destroy from this resource (an escape hatch or lifecycle setting)",
       );
+      report(resource, f);
+      records.push(recordOf(f, undefined));
     }
   }
 }
@@ -131,13 +195,46 @@ export class DimensionsSynthChecks implements IAspect {
 
   public visit(node: IConstruct): void {
     if (node !== this.stack.construct) return;
-    const { model, byPath } = buildModel(node.node.root);
-    for (const f of validateModel(model)) {
-      const target = byPath.get(f.path);
-      if (target) report(target, f);
+    const root = node.node.root;
+    const stackPath = node.node.path;
+    const { model, byPath } = buildModel(root);
+    const acknowledgements = Acknowledgements.collect(root);
+    const { today, problem } = todayOf(node);
+    const records: FindingRecord[] = [];
+    if (problem) {
+      report(node, problem);
+      records.push(recordOf(problem, undefined));
     }
+
+    // Every finding of the app is annotated (report() de-duplicates across the stacks' runs); the
+    // stack's findings file keeps those under this stack.
+    const found = [
+      ...validateModel(model).map((f) => ({ construct: byPath.get(f.path), finding: f })),
+      ...deferredFindings(root),
+      // Tenant access requests (A2 names, A8 modes, customers of other stacks).
+      ...accessFindings(root),
+    ];
+    for (const { construct, finding: f } of found) {
+      if (!construct) continue;
+      const ack = findAcknowledgement(f, acknowledgements, today);
+      report(construct, f, ack);
+      if (within(f.path, stackPath)) records.push(recordOf(f, ack));
+    }
+
+    // An expired acknowledgement fails the synth even when nothing matches it any more: someone
+    // must review it. One on an ancestor of the stack (the App) is reported on the stack.
+    for (const ack of acknowledgements) {
+      if (!isExpired(ack.spec, today)) continue;
+      const target = within(ack.scopePath, stackPath) ? ack.scope : within(stackPath, ack.scopePath) ? node : undefined;
+      if (!target) continue;
+      const f = expiredFinding(ack, target.node.path, today);
+      report(target, f);
+      records.push(recordOf(f, undefined));
+    }
+
     wiresDependencies(this.stack);
-    checkLifecycle(this.stack);
+    checkLifecycle(this.stack, records);
+    stackFindings.set(this.stack, records);
   }
 }
 
@@ -167,9 +264,37 @@ export function buildManifest(stack: StackState, tfStack: TerraformStack): Manif
  * with a newer manifest.
  */
 export function writeManifest(stack: StackState, tfStack: TerraformStack, session: ISynthesisSession): void {
-  if (hasErrors(tfStack)) return;
   // Same directory as TerraformAsset's: <outdir>/stacks/<stack>, where cdk.tf.json goes.
   const dir = path.join(session.outdir, session.manifest.forStack(tfStack).workingDirectory);
   fs.mkdirSync(dir, { recursive: true });
+  // Written even when the synth fails: that is when the list of findings is most wanted.
+  fs.writeFileSync(path.join(dir, FINDINGS_FILE), stableStringify(buildFindingsFile(stack, tfStack)));
+  if (hasErrors(tfStack)) return;
   fs.writeFileSync(path.join(dir, MANIFEST_FILE), stableStringify(buildManifest(stack, tfStack)));
+}
+
+/** The audit file written beside `cdk.tf.json`: every finding of the stack, acknowledged or not. */
+export const FINDINGS_FILE = "dimensions.findings.json";
+export const FINDINGS_FILE_VERSION = 1;
+
+export interface FindingsFile {
+  readonly version: number;
+  readonly stack: string;
+  /** Sorted by path, then code: the same bytes for the same app. */
+  readonly findings: readonly FindingRecord[];
+  /** Every acknowledgement that applies to the stack (added on it, under it, or on an ancestor). */
+  readonly acknowledgements: ReadonlyArray<{ readonly scope: string; readonly code?: string; readonly rule?: string; readonly reason: string; readonly expires?: string; readonly used: number }>;
+}
+
+export function buildFindingsFile(stack: StackState, tfStack: TerraformStack): FindingsFile {
+  const stackPath = tfStack.node.path;
+  const findings = [...(stackFindings.get(stack) ?? [])].sort((a, b) => (a.path === b.path ? a.code.localeCompare(b.code) : a.path < b.path ? -1 : 1));
+  const acknowledgements = Acknowledgements.collect(tfStack.node.root)
+    .filter((a) => within(a.scopePath, stackPath) || within(stackPath, a.scopePath))
+    .map((a) => ({
+      scope: a.scopePath,
+      ...a.spec,
+      used: findings.filter((f) => f.acknowledged?.scope === a.scopePath && f.acknowledged.reason === a.spec.reason && f.acknowledged.code === a.spec.code && f.acknowledged.rule === a.spec.rule).length,
+    }));
+  return { version: FINDINGS_FILE_VERSION, stack: tfStack.node.id, findings, acknowledgements };
 }
