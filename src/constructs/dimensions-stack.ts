@@ -16,6 +16,7 @@ import { resolveTokens } from "./private/tokens";
 import { createHandlerResource, type ResourceTypeValue } from "./private/handler-resource";
 import { attachState, STACK_BRAND, stackStateOf, type StackState } from "./private/internals";
 import { customerInventoryPayload } from "./private/payloads";
+import { writeLicenseReport } from "./private/licenses";
 import { DimensionsSynthChecks, writeManifest } from "./private/synth";
 
 /** Regions of the platform (api-contract §1). */
@@ -65,6 +66,8 @@ export interface DimensionsStackProps {
  *   release handles the customer according to its removal policy.
  * - `dimensions.manifest.json`, written at synth beside `cdk.tf.json`: every object's desired state,
  *   read by the handler to tell a replacement from a removal.
+ * - `dimensions.licenses.json`, written at synth beside `cdk.tf.json`: the licensed roles (U9) the
+ *   code grants per customer, with counts and users per role (read by `dimensions licenses`).
  *
  * Changing `region`, `apiUrl` or `acceptCharges` changes every object's `input` (an in-place update,
  * no API call); the next change of an object uses the new settings.
@@ -125,7 +128,13 @@ export class DimensionsStack extends TerraformStack {
     this.customerInventory = this.createHandlerResource(this, "dimensions-customers", () => customerInventoryPayload(this.state));
 
     Aspects.of(this).add(new DimensionsSynthChecks(this.state));
-    addCustomSynthesis(this, { onSynthesize: (session) => writeManifest(this.state, this, session) });
+    // One custom synthesis per construct (cdktf): the manifest, then the licence report (U9).
+    addCustomSynthesis(this, {
+      onSynthesize: (session) => {
+        writeManifest(this.state, this, session);
+        writeLicenseReport(this.state, this, session);
+      },
+    });
   }
 
   /**

@@ -1,0 +1,231 @@
+/**
+ * `dimensions licenses [--dir cdktf.out] [--stack NAME] [--json] [--live]`: the licensed roles
+ * (U9) each synthesized stack grants, per customer and role, read from the
+ * `dimensions.licenses.json` every DimensionsStack writes at synth; with `--live`, the delta
+ * against what the API holds now (credentials from the environment, as for the handler), so a
+ * reviewer sees what applying the change will cost.
+ *
+ * What "after" means (the handler's semantics, src/handler/user.ts): a user the code declares or
+ * adopts ends with exactly its declared roles plus the server-managed ones it holds (U13: never
+ * removed); a user only named by a RoleAssignment keeps what it holds and gains the assigned roles;
+ * every other live user is untouched. Not predicted: roles the server adds by itself afterwards
+ * (U11's Real-Time Add-On, U12's ACD agents), and users that left the code since the last apply
+ * (the customer's inventory releases them; the report only knows the current code).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { findRole, isServerManaged } from "../catalogue/roles";
+import { createClientFromEnv, type DimensionsApi } from "../client";
+import { LICENSES_FILE, licenseReport, type CustomerLicenses, type LicenseReport } from "../contracts/licenses";
+
+export interface LicensesCliDeps {
+  /** One line of output (no trailing newline). */
+  readonly out: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Builds the API client for `--live` (tests may inject one). @default createClientFromEnv */
+  readonly client?: (report: LicenseReport) => DimensionsApi;
+}
+
+/** What a live user holds now. */
+export interface LiveUser {
+  readonly email: string;
+  readonly roles: readonly string[];
+}
+
+export interface LiveCustomer {
+  /** false: the customer does not exist yet (apply creates it). */
+  readonly exists: boolean;
+  readonly users: readonly LiveUser[];
+}
+
+export interface RoleDelta {
+  readonly key: string;
+  readonly name: string;
+  readonly before: number;
+  readonly after: number;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export interface CustomerDelta {
+  readonly reference: string;
+  readonly exists: boolean;
+  /** Licensed role grants now and after apply, over every user of the customer. */
+  readonly before: number;
+  readonly after: number;
+  /** Every licensed role held before or after, in catalogue order of the report, then by key. */
+  readonly roles: readonly RoleDelta[];
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The licence delta of one customer: pure, so it is tested without an API. Counts licensed roles
+ * over every live user; see the module comment for what "after" predicts.
+ */
+export function customerDelta(customer: CustomerLicenses, live: LiveCustomer): CustomerDelta {
+  const licensed = (roles: readonly string[]) => roles.filter((r) => findRole(r)?.licensed);
+  const before = new Map<string, Set<string>>();
+  const after = new Map<string, Set<string>>();
+  const hold = (map: Map<string, Set<string>>, email: string, roles: readonly string[]) => {
+    for (const role of licensed(roles)) {
+      const set = map.get(role) ?? new Set<string>();
+      set.add(email);
+      map.set(role, set);
+    }
+  };
+  const managed = new Map(customer.users.map((u) => [u.email.toLowerCase(), u]));
+  const seen = new Set<string>();
+  for (const user of live.users) {
+    const email = user.email.toLowerCase();
+    seen.add(email);
+    hold(before, email, user.roles);
+    const wanted = managed.get(email);
+    if (!wanted) hold(after, email, user.roles);
+    else if (wanted.management === "additive") hold(after, email, [...user.roles, ...wanted.licensed]);
+    else hold(after, email, [...wanted.licensed, ...user.roles.filter(isServerManaged)]);
+  }
+  for (const wanted of customer.users) if (!seen.has(wanted.email.toLowerCase())) hold(after, wanted.email.toLowerCase(), wanted.licensed);
+
+  const order = new Map(customer.roles.map((r, i) => [r.key, i]));
+  const keys = [...new Set([...before.keys(), ...after.keys()])].sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || byString(a, b));
+  const roles = keys.map((key) => {
+    const b = before.get(key) ?? new Set<string>();
+    const a = after.get(key) ?? new Set<string>();
+    return {
+      key,
+      name: findRole(key)?.name ?? key,
+      before: b.size,
+      after: a.size,
+      added: [...a].filter((e) => !b.has(e)).sort(byString),
+      removed: [...b].filter((e) => !a.has(e)).sort(byString),
+    };
+  });
+  return {
+    reference: customer.reference,
+    exists: live.exists,
+    before: roles.reduce((n, r) => n + r.before, 0),
+    after: roles.reduce((n, r) => n + r.after, 0),
+    roles,
+  };
+}
+
+/** Reads the customer's users and their roles through the API (one list + one GET per user). */
+export async function readLiveCustomer(api: DimensionsApi, reference: string): Promise<LiveCustomer> {
+  const customer = (await api.findCustomersByReference(reference))[0];
+  if (!customer) return { exists: false, users: [] };
+  const listed = await api.listUsers(customer.id);
+  const users: LiveUser[] = [];
+  // A few at a time: enough to be quick on thousands of users, polite to the API's rate limits.
+  for (let i = 0; i < listed.length; i += 8) {
+    const batch = await Promise.all(listed.slice(i, i + 8).map((u) => api.getUser(customer.id, u.id)));
+    users.push(...batch.map((u) => ({ email: u.email, roles: u.roles ?? [] })));
+  }
+  return { exists: true, users };
+}
+
+/** Every report under `<dir>/stacks/*`, or the one of `stack`; sorted by stack name. */
+export function readReports(dir: string, stack?: string): LicenseReport[] {
+  const stacksDir = path.join(dir, "stacks");
+  const names = stack !== undefined ? [stack] : fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).sort(byString) : [];
+  const reports: LicenseReport[] = [];
+  for (const name of names) {
+    const file = path.join(stacksDir, name, LICENSES_FILE);
+    if (!fs.existsSync(file)) {
+      if (stack !== undefined) throw new Error(`no licence report for stack "${stack}" (${file}); run cdktf synth first`);
+      continue;
+    }
+    const parsed = licenseReport.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+    if (!parsed.success) throw new Error(`${file} is not a licence report of this version: ${parsed.error.message}`);
+    reports.push(parsed.data);
+  }
+  return reports;
+}
+
+const USAGE = "usage: dimensions licenses [--dir cdktf.out] [--stack NAME] [--json] [--live]";
+const LIST_MAX = 8;
+
+function emails(list: readonly string[]): string {
+  return list.length <= LIST_MAX ? list.join(", ") : `${list.slice(0, LIST_MAX).join(", ")} … and ${list.length - LIST_MAX} more`;
+}
+
+function where(report: LicenseReport): string {
+  const target = report.settings.apiUrl ?? `region ${report.settings.region ?? "eu"}`;
+  return `${target}, charges ${report.settings.acceptCharges ? "accepted" : "NOT accepted"}`;
+}
+
+function printReport(report: LicenseReport, out: (line: string) => void): void {
+  out(`stack ${report.stack} (${where(report)})`);
+  if (report.customers.length === 0) out("  no customer");
+  for (const customer of report.customers) {
+    const holders = customer.users.filter((u) => u.licensed.length > 0).length;
+    out(`  customer ${customer.reference}${customer.owned ? "" : " (referenced)"}: ${customer.grants} licensed role grant(s) to ${holders} of ${customer.users.length} managed user(s)`);
+    const width = Math.max(0, ...customer.roles.map((r) => `${r.name} (${r.key})`.length));
+    for (const role of customer.roles) {
+      const server = role.assignment === "manual" ? "" : ` [${role.assignment}: the server also assigns it]`;
+      out(`    ${`${role.name} (${role.key})`.padEnd(width)}  ${String(role.count).padStart(4)}  ${emails(role.users)}${server}`);
+    }
+  }
+}
+
+function printDelta(delta: CustomerDelta, out: (line: string) => void): void {
+  const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
+  out(`  customer ${delta.reference}${delta.exists ? "" : " (does not exist yet: created by apply)"}: live ${delta.before} → ${delta.after} licensed role grant(s) (${sign(delta.after - delta.before)})`);
+  const width = Math.max(0, ...delta.roles.map((r) => `${r.name} (${r.key})`.length));
+  for (const role of delta.roles) {
+    const changes = [role.added.length ? `+${role.added.length} ${emails(role.added)}` : "", role.removed.length ? `-${role.removed.length} ${emails(role.removed)}` : ""].filter(Boolean).join("; ");
+    out(`    ${`${role.name} (${role.key})`.padEnd(width)}  ${String(role.before).padStart(4)} → ${String(role.after).padEnd(4)}  ${changes || "no change"}`);
+  }
+}
+
+/** The command; returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function runLicenses(argv: string[], deps: LicensesCliDeps): Promise<number> {
+  let values: { dir?: string; stack?: string; json?: boolean; live?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { dir: { type: "string" }, stack: { type: "string" }, json: { type: "boolean" }, live: { type: "boolean" } },
+    }));
+  } catch (e) {
+    deps.out(`dimensions licenses: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const dir = path.resolve(deps.cwd, values.dir ?? "cdktf.out");
+  let reports: LicenseReport[];
+  try {
+    reports = readReports(dir, values.stack);
+  } catch (e) {
+    deps.out(`dimensions licenses: ${(e as Error).message}`);
+    return 1;
+  }
+  if (reports.length === 0) {
+    deps.out(`dimensions licenses: no ${LICENSES_FILE} under ${path.join(dir, "stacks")}; run cdktf synth first (or pass --dir)`);
+    return 1;
+  }
+
+  const deltas = new Map<LicenseReport, CustomerDelta[]>();
+  if (values.live) {
+    for (const report of reports) {
+      const api = (deps.client ?? ((r: LicenseReport) => createClientFromEnv(deps.env, { region: r.settings.region, apiUrl: r.settings.apiUrl })))(report);
+      const list: CustomerDelta[] = [];
+      for (const customer of report.customers) list.push(customerDelta(customer, await readLiveCustomer(api, customer.reference)));
+      deltas.set(report, list);
+    }
+  }
+
+  if (values.json) {
+    const stacks = reports.map((r) => (values.live ? { ...r, live: deltas.get(r) } : r));
+    deps.out(JSON.stringify({ stacks }, null, 2));
+    return 0;
+  }
+  for (const report of reports) {
+    printReport(report, deps.out);
+    const list = deltas.get(report);
+    if (!list) continue;
+    deps.out("  live delta (what apply changes; roles the server adds by itself afterwards, U11/U12, are not predicted):");
+    for (const delta of list) printDelta(delta, deps.out);
+  }
+  return 0;
+}
