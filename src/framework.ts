@@ -24,6 +24,8 @@ export {
 } from "cdktf";
 export type { IAspect, ITerraformDependable, LocalExecProvisioner, TerraformResourceLifecycle } from "cdktf";
 export { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
+export { anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl } from "cdktf";
+export { ValidateTerraformVersion } from "cdktf/lib/validations/validate-terraform-version";
 export type { ISynthesisSession } from "cdktf/lib/synthesize/types";
 // The `null_resource` variant of the handler resources (synth-tested only: the hashicorp/null
 // provider cannot be downloaded on the machines this library is tested on).

@@ -7,6 +7,7 @@ import {
   NullProvider,
   TerraformAsset,
   TerraformStack,
+  ValidateTerraformVersion,
   type TerraformResource,
 } from "../framework";
 import { checkStackFields } from "../validation/props";
@@ -122,6 +123,8 @@ export class DimensionsStack extends TerraformStack {
     attachState(this, STACK_BRAND, this.state);
 
     if (this.resourceType === "null_resource") new NullProvider(this, "dimensions-null");
+    // terraform_data needs Terraform ≥ 1.4; checked once per stack (see HandlerData).
+    else this.node.addValidation(new ValidateTerraformVersion(">=1.4", "The built-in terraform_data resource needs Terraform >= 1.4. Please upgrade Terraform."));
     this.handlerAsset = new TerraformAsset(this, "dimensions-handler", { path: handlerBundlePath(this.node.path), type: AssetType.FILE });
     // Always present, even with no customer: when the last customer leaves the code, this
     // inventory's replacement is what releases it.
