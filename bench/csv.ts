@@ -4,7 +4,6 @@
  * customer's users (CustomerUsersFromCsv → ROWS CustomerUser resources + manifest + licence
  * report). Prints figures; never fails on one (shared, noisy machines).
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -27,18 +26,6 @@ function ms(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Median time of one `terraform version` (what cdktf's DataResource validation runs per resource). */
-function timeTerraformVersion(): number | undefined {
-  const runs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const start = process.hrtime.bigint();
-    const result = spawnSync(process.env.TERRAFORM_BINARY_NAME || "terraform", ["version"], { env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
-    if (result.error || result.status !== 0) return undefined;
-    runs.push(ms(start));
-  }
-  return runs.sort((a, b) => a - b)[2];
-}
-
 function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-bench-csv-"));
   try {
@@ -57,9 +44,8 @@ function main(): void {
     if (parsed.findings.length > 0) throw new Error(`the generated CSV has findings: ${parsed.findings[0].message}`);
 
     start = process.hrtime.bigint();
-    // cdktf's DataResource validation runs `terraform version` once PER terraform_data resource
-    // (~90 ms each here): measured separately below, so the figure shows our own cost.
-    const app = new App({ outdir: path.join(dir, "cdktf.out"), skipValidation: true });
+    // Validations included: the stack checks the Terraform version once (not once per resource).
+    const app = new App({ outdir: path.join(dir, "cdktf.out") });
     const stack = new DimensionsStack(app, "bulk", { acceptCharges: true, region: "eu" });
     const customer = new Customer(stack, "acme", {
       name: "Acme",
@@ -79,13 +65,6 @@ function main(): void {
     console.log(`constructs (CustomerUsersFromCsv, ${ROWS} CustomerUser): ${constructMs.toFixed(0)} ms`);
     console.log(`app.synth() (rules, cdk.tf.json ${(tf / 1024 / 1024).toFixed(1)} MiB, manifest, licence report): ${synthMs.toFixed(0)} ms`);
     console.log(`total: ${(parseMs + constructMs + synthMs).toFixed(0)} ms`);
-    const versionMs = timeTerraformVersion();
-    if (versionMs !== undefined) {
-      const resources = ROWS + 3;
-      console.log(
-        `not included: cdktf's per-resource validation (\`terraform version\`, ${versionMs.toFixed(0)} ms each × ${resources} terraform_data) ≈ ${((versionMs * resources) / 1000).toFixed(0)} s more unless the App has skipValidation: true`,
-      );
-    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -119,7 +119,7 @@ export class DimensionsStack extends TerraformStack {
       this.apiUrl !== undefined
         ? { apiUrl: this.apiUrl, acceptCharges: this.acceptCharges }
         : { region: this.region, acceptCharges: this.acceptCharges };
-    this.state = { construct: this, settings: this.settings, acceptCharges: this.acceptCharges, handlerResources: [] };
+    this.state = { construct: this, settings: this.settings, acceptCharges: this.acceptCharges, handlerResources: [], synthEpoch: 0 };
     attachState(this, STACK_BRAND, this.state);
 
     if (this.resourceType === "null_resource") new NullProvider(this, "dimensions-null");
@@ -145,10 +145,20 @@ export class DimensionsStack extends TerraformStack {
    * @internal
    */
   public createHandlerResource(scope: Construct, id: string, payload: () => AnyPayload): TerraformResource {
+    // Rendering asks for the payload once per key of t and i and once per rendering pass; an
+    // inventory's payload holds every user of its customer, so compute it once per synth. Before
+    // the first synth (the tree may still grow) nothing is cached.
+    let memo: { epoch: number; value: AnyPayload } | undefined;
+    const produce = (): AnyPayload => {
+      const epoch = this.state.synthEpoch;
+      if (epoch === 0) return resolveTokens(this, payload());
+      if (memo?.epoch !== epoch) memo = { epoch, value: resolveTokens(this, payload()) };
+      return memo.value;
+    };
     const resource = createHandlerResource(scope, id, {
       resourceType: this.resourceType,
       handlerAssetPath: this.handlerAsset.path,
-      payload: () => resolveTokens(this, payload()),
+      payload: produce,
     });
     this.state.handlerResources.push(resource);
     return resource;

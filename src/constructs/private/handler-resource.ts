@@ -13,6 +13,8 @@ import {
   Lazy,
   NullResource,
   TerraformResource,
+  Token,
+  type IResolvable,
   type LocalExecProvisioner,
 } from "../../framework";
 
@@ -66,7 +68,23 @@ export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: 
  * itself stays literal and only its values are computed at synth (after every construct exists).
  */
 function lazyObject(keys: readonly string[], produce: () => Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(keys.map((k) => [k, Lazy.anyValue({ produce: () => escapeTemplates(produce()[k]) })]));
+  return Object.fromEntries(keys.map((k) => [k, new Produced(() => escapeTemplates(produce()[k]))]));
+}
+
+/**
+ * A value computed at synth, like cdktf's Lazy.anyValue but without recording a full stack trace
+ * when it is created: six per resource made that the largest cost of constructing thousands of
+ * users.
+ */
+class Produced implements IResolvable {
+  public readonly creationStack: string[] = [];
+  constructor(private readonly produce: () => unknown) {}
+  public resolve(): unknown {
+    return this.produce();
+  }
+  public toString(): string {
+    return Token.asString(this);
+  }
 }
 
 export function createHandlerResource(scope: Construct, id: string, options: HandlerResourceOptions): TerraformResource {

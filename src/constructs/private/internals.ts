@@ -24,6 +24,11 @@ export interface StackState {
   readonly acceptCharges: boolean;
   /** Every handler resource of the stack (for the create_before_destroy guard). */
   readonly handlerResources: TerraformResource[];
+  /**
+   * Counts the synths of this stack (0 before the first): each resource computes its payload once
+   * per synth instead of once per rendered key and rendering pass.
+   */
+  synthEpoch: number;
 }
 
 export interface CustomerState {

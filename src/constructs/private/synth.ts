@@ -195,6 +195,8 @@ export class DimensionsSynthChecks implements IAspect {
 
   public visit(node: IConstruct): void {
     if (node !== this.stack.construct) return;
+    // The tree is final from here on: payloads computed from now on hold for this synth.
+    this.stack.synthEpoch++;
     const root = node.node.root;
     const stackPath = node.node.path;
     const { model, byPath } = buildModel(root);
