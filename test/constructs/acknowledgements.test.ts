@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App, Lazy } from "cdktf";
 import { Acknowledgements, Customer, CustomerUser, DimensionsError, FINDINGS_FILE, Role, TODAY_CONTEXT_KEY, type FindingsFile } from "../../src";
-import { ADMIN, customerProps, newStack, thrown, useFakeHandlerBundle } from "./helpers";
+import { ADMIN, customerProps, newStack, synthFailure, thrown, useFakeHandlerBundle } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -16,15 +16,6 @@ beforeAll(() => {
 
 function appOn(today?: string): App {
   return new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-ack-")), ...(today ? { context: { [TODAY_CONTEXT_KEY]: today } } : {}) });
-}
-
-function synthFailure(app: App): string {
-  try {
-    app.synth();
-    return "";
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 function annotations(construct: { node: { metadata: Array<{ type: string; data: unknown }> } }, type: string): string[] {

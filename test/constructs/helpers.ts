@@ -99,3 +99,18 @@ export function thrown(fn: () => unknown): Error & { code?: string; path?: strin
   }
   throw new Error("expected an error, none was thrown");
 }
+
+/** The message app.synth() fails with ("" when it succeeds). */
+export function synthFailure(app: App): string {
+  try {
+    app.synth();
+    return "";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** The warning annotations of a construct. */
+export function warnings(construct: { node: { metadata: Array<{ type: string; data: unknown }> } }): string[] {
+  return construct.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+}

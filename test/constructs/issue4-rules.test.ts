@@ -7,24 +7,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Customer, CustomerUser, RoleAssignment, Role, RoleBundle } from "../../src";
-import { acmeWithAdmin, ADMIN, newApp, newStack, resourceAt, stackDir, synthJson, thrown, useFakeHandlerBundle } from "./helpers";
+import { acmeWithAdmin, ADMIN, newApp, newStack, resourceAt, stackDir, synthFailure, synthJson, thrown, useFakeHandlerBundle, warnings } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
 });
-
-function synthFailure(app: ReturnType<typeof newApp>): string {
-  try {
-    app.synth();
-    return "";
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-function warnings(construct: { node: { metadata: Array<{ type: string; data: unknown }> } }): string[] {
-  return construct.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-}
 
 function rolesOf(json: ReturnType<typeof synthJson>, constructPath: string): unknown {
   return resourceAt(json, constructPath).body.triggers_replace?.roles;

@@ -5,25 +5,11 @@
  */
 import { Lazy, TerraformStack } from "cdktf";
 import { Customer, CustomerUser, DimensionsError, DimensionsStack, HANDLER_BUNDLE_ENV, Role, RoleAssignment, UserRemovalPolicy } from "../../src";
-import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, thrown, useFakeHandlerBundle } from "./helpers";
+import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, synthFailure, thrown, useFakeHandlerBundle, warnings } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
 });
-
-/** The message app.synth() fails with ("" when it succeeds). */
-function synthFailure(app: ReturnType<typeof newApp>): string {
-  try {
-    app.synth();
-    return "";
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-function warnings(construct: { node: { metadata: Array<{ type: string; data: unknown }> } }): string[] {
-  return construct.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-}
 
 test("a compliant stack synthesizes", () => {
   const app = newApp();

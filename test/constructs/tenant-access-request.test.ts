@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AccessMode, Acknowledgements, Customer, DimensionsError, TenantAccessRequest, type ICustomer, type TenantAccessRequestProps } from "../../src";
-import { acmeWithAdmin, newApp, newStack, resourceAt, stackDir, synthJson, thrown, useFakeHandlerBundle } from "./helpers";
+import { acmeWithAdmin, newApp, newStack, resourceAt, stackDir, synthFailure, synthJson, thrown, useFakeHandlerBundle, warnings } from "./helpers";
 import { PartnerAccessStack } from "../../examples/partner-access/main";
 
 beforeAll(() => {
@@ -16,19 +16,6 @@ beforeAll(() => {
 const CAROLINE = "caroline@classics.test";
 const CHARLOTTE = "charlotte@classics.test";
 const MESSAGE = "Caroline and Charlotte, your account managers, need access to help with support";
-
-function synthFailure(app: ReturnType<typeof newApp>): string {
-  try {
-    app.synth();
-    return "";
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-function warnings(construct: { node: { metadata: Array<{ type: string; data: unknown }> } }): string[] {
-  return construct.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-}
 
 function twoCustomers(stack: ReturnType<typeof newStack>): { tom: ICustomer; acre: ICustomer } {
   return { tom: Customer.fromReference(stack, "tom", "TSFP-001"), acre: Customer.fromReference(stack, "acre", "HAWAG-001") };

@@ -17,7 +17,7 @@ import {
   UsersCsvError,
 } from "../../src";
 import { RoleBundle } from "../../src/constructs/role-bundle";
-import { customerProps, newApp, newStack, resourceAt, synthJson, thrown, useFakeHandlerBundle } from "./helpers";
+import { customerProps, newApp, newStack, resourceAt, synthFailure, synthJson, thrown, useFakeHandlerBundle } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -29,15 +29,6 @@ function csvFile(text: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-csv-")), "users.csv");
   fs.writeFileSync(file, text);
   return file;
-}
-
-function synthFailure(app: ReturnType<typeof newApp>): string {
-  try {
-    app.synth();
-    return "";
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 test("H6: GIVEN a compliant CSV with the primary admin WHEN synthesized THEN each row is a CustomerUser keyed by its e-mail", () => {

@@ -2,7 +2,7 @@
  * Partner users and tenant access requests (api-contract §5; rules A1, A2, A3, A4, A5, A6).
  */
 import type { RunningEmulator } from "../../src/emulator/server";
-import { call, Client, demoClient, login, start } from "./support";
+import { call, Client, login, useEmulator } from "./support";
 
 let emulator: RunningEmulator;
 let api: Client;
@@ -10,17 +10,12 @@ let customerId: string;
 let alice: { id: string; token: string };
 let bob: { id: string; token: string };
 
-beforeAll(async () => {
-  emulator = await start();
-});
-
-afterAll(async () => {
-  await emulator.close();
+useEmulator((ctx) => {
+  emulator = ctx.emulator;
+  if (ctx.demo) api = ctx.demo;
 });
 
 beforeEach(async () => {
-  await call(emulator, "POST", "/_emulator/reset");
-  api = await demoClient(emulator);
   ({ customerId } = await api.customerWithAdmin());
   await call(emulator, "POST", "/_emulator/resellers/demo/partner-users", [
     { email: "alice@reseller.test", displayName: "Alice", roles: ["account.user"] },

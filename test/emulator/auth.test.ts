@@ -2,20 +2,12 @@
  * Identity (api-contract §2) and bearer authentication (§1).
  */
 import type { RunningEmulator } from "../../src/emulator/server";
-import { call, login, start, tokenRequest } from "./support";
+import { call, login, tokenRequest, useEmulator } from "./support";
 
 let emulator: RunningEmulator;
 
-beforeAll(async () => {
-  emulator = await start();
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await call(emulator, "POST", "/_emulator/reset");
+useEmulator((ctx) => {
+  emulator = ctx.emulator;
 });
 
 function refresh(refreshToken: string, clientId = emulator.demo.clientId, clientSecret = emulator.demo.clientSecret) {

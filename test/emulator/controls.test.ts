@@ -3,22 +3,14 @@
  * malformed requests.
  */
 import type { RunningEmulator } from "../../src/emulator/server";
-import { call, Client, demoClient, start } from "./support";
+import { call, Client, demoClient, useEmulator } from "./support";
 
 let emulator: RunningEmulator;
 let api: Client;
 
-beforeAll(async () => {
-  emulator = await start();
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await call(emulator, "POST", "/_emulator/reset");
-  api = await demoClient(emulator);
+useEmulator((ctx) => {
+  emulator = ctx.emulator;
+  if (ctx.demo) api = ctx.demo;
 });
 
 async function statuses(count: number): Promise<number[]> {

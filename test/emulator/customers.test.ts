@@ -3,7 +3,7 @@
  * paging, malformed GUIDs, reseller isolation.
  */
 import type { RunningEmulator } from "../../src/emulator/server";
-import { call, Client, demoClient, start, uniqueRef } from "./support";
+import { call, Client, demoClient, start, uniqueRef, useEmulator } from "./support";
 
 let emulator: RunningEmulator;
 let api: Client;
@@ -14,18 +14,11 @@ const DIRECTORY = [
   { email: "agent@acme.test", displayName: "Agent", acdAgent: true },
 ];
 
-beforeAll(async () => {
-  emulator = await start();
+useEmulator((ctx) => {
+  emulator = ctx.emulator;
+  if (ctx.demo) api = ctx.demo;
 });
 
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await call(emulator, "POST", "/_emulator/reset");
-  api = await demoClient(emulator);
-});
 
 interface UserItem {
   email: string;

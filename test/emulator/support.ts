@@ -117,3 +117,23 @@ export function tokenRequest(emulator: RunningEmulator, form: Record<string, str
 export async function start(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   return startEmulator({ port: 0, ...options });
 }
+
+/**
+ * One emulator per test file, reset before each test. `set` receives it (and, before each test,
+ * a fresh client of the demo reseller) so a file keeps plain variables in its tests.
+ */
+export function useEmulator(set: (ctx: { emulator: RunningEmulator; demo?: Client }) => void, options: EmulatorOptions = {}): void {
+  let emulator: RunningEmulator | undefined;
+  beforeAll(async () => {
+    emulator = await start(options);
+    set({ emulator });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  beforeEach(async () => {
+    if (!emulator) throw new Error("the emulator did not start");
+    await call(emulator, "POST", "/_emulator/reset");
+    set({ emulator, demo: await demoClient(emulator) });
+  });
+}

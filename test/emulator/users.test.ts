@@ -2,24 +2,16 @@
  * Customer users and roles (api-contract §4; rules U1, U4, U5, U7, U8, U10, U11, U13, U15, C6).
  */
 import type { RunningEmulator } from "../../src/emulator/server";
-import { ADMIN_ROLES, call, Client, demoClient, start } from "./support";
+import { ADMIN_ROLES, call, Client, useEmulator } from "./support";
 
 let emulator: RunningEmulator;
 let api: Client;
 
 const KAZOO = { _type: "KazooPbxConnectionProfile", hostRest: "https://pbx.test", hostWebsocket: "wss://pbx.test", accountId: "acct-u", apiKey: "k" };
 
-beforeAll(async () => {
-  emulator = await start();
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(async () => {
-  await call(emulator, "POST", "/_emulator/reset");
-  api = await demoClient(emulator);
+useEmulator((ctx) => {
+  emulator = ctx.emulator;
+  if (ctx.demo) api = ctx.demo;
 });
 
 /** A customer imported from the PBX (no admin yet) and the id of its one PBX user. */
