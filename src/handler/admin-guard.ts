@@ -33,13 +33,38 @@ export function otherPrimary(manifest: Manifest, customerReference: string, emai
  */
 export async function ensureAnotherAdmin(
   deps: HandlerDeps,
-  target: { readonly customerId: string; readonly customerReference: string; readonly email: string; readonly subject: string },
+  target: {
+    readonly customerId: string;
+    readonly customerReference: string;
+    readonly email: string;
+    readonly subject: string;
+    /**
+     * Applies a user's desired state from the manifest. Given, the guard grants the manifest's
+     * primary admin itself rather than only waiting for it: that grant may belong to a resource
+     * Terraform starts only after this one (the same CustomerUser whose e-mail changed is
+     * destroyed before it is created), so waiting alone could never succeed.
+     */
+    readonly converge?: (payload: UserPayload) => Promise<void>;
+  },
 ): Promise<string> {
   const self = target.email.toLowerCase();
-  const candidates = declaredUsers(deps.manifest, target.customerReference)
-    .filter((u) => u.t.email.toLowerCase() !== self && isAdmin(u.t.roles))
-    .sort((a, b) => Number(b.i.primary) - Number(a.i.primary))
-    .map((u) => u.t.email);
+  const declared = declaredUsers(deps.manifest, target.customerReference).filter((u) => u.t.email.toLowerCase() !== self && isAdmin(u.t.roles));
+  declared.sort((a, b) => Number(b.i.primary) - Number(a.i.primary));
+  const candidates = declared.map((u) => u.t.email);
+
+  const successor = declared.find((u) => u.i.primary && u.i.management === "exact");
+  if (successor && target.converge) {
+    const live = await deps.api.findUserByEmail(target.customerId, successor.t.email);
+    if (!live || !isAdmin(live.roles ?? [])) {
+      deps.report.action(target.subject, `granting the new primary admin ${successor.t.email} first, so the customer always has an admin (H1, U4)`);
+      try {
+        await target.converge(successor);
+      } catch (e) {
+        // Its own resource may still manage it; fall back to waiting below.
+        deps.report.warn(target.subject, `could not grant ${successor.t.email} yet (${e instanceof Error ? e.message : String(e)}); waiting for it instead`);
+      }
+    }
+  }
 
   const deadline = deps.clock.now() + deps.adminWaitSeconds * 1000;
   let announced = false;

@@ -3,7 +3,7 @@
  * state). Roles the server assigns, synchronises or keeps read-only (U10–U13) are never removed and
  * never cause a change; every write is at most one PATCH.
  */
-import { ADMIN_ROLES, isAdmin, isServerManaged } from "../catalogue/roles";
+import { ADMIN_ROLES, findRole, isAdmin, isServerManaged } from "../catalogue/roles";
 import type { CustomerUser, JsonPatchOperation } from "../contracts/api";
 import { customerKey, userKey, type UserPayload } from "../contracts/handler";
 import { ensureAnotherAdmin, otherPrimary } from "./admin-guard";
@@ -102,7 +102,7 @@ export async function applyUser(payload: UserPayload, deps: HandlerDeps): Promis
       changes.push(`roles ${roleDiff(current, target)}`);
       if (isAdmin(current) && !isAdmin(target)) {
         // The successor admin's grant may be running concurrently (H1, U4).
-        await ensureAnotherAdmin(deps, { customerId, customerReference: t.customer, email: t.email, subject });
+        await ensureAnotherAdmin(deps, { customerId, customerReference: t.customer, email: t.email, subject, converge: (p) => applyUser(p, deps) });
       }
     }
     if (patch.length) await deps.api.patchUser(customerId, user.id, patch, options);
@@ -128,6 +128,23 @@ type ReleasePlan = { readonly kind: "delete" } | { readonly kind: "remove"; read
  * - M absent or identical: a full release per P's removal policy.
  * Any removal of an admin's admin roles passes the H1 guards first.
  */
+/**
+ * Of the roles an additive release would remove, those that no role the user keeps depends on
+ * (U7). The app does not know which roles the user held before an assignment granted them: a
+ * portal admin given `customer.user` + `pbx.silentmonitor` already held `customer.user`, and
+ * taking it back would lock them out (and the server refuses it while `user.admin` stays).
+ */
+export function stillNeeded(current: readonly string[], remove: readonly string[]): string[] {
+  const removing = new Set(remove);
+  const kept = current.filter((r) => !removing.has(r));
+  for (let i = 0; i < kept.length; i++) {
+    for (const prerequisite of findRole(kept[i])?.prerequisites ?? []) {
+      if (removing.delete(prerequisite)) kept.push(prerequisite);
+    }
+  }
+  return remove.filter((r) => removing.has(r));
+}
+
 export async function releaseUser(payload: UserPayload, deps: HandlerDeps): Promise<void> {
   const { t, i } = payload;
   const subject = userSubject(t.customer, t.email);
@@ -166,14 +183,14 @@ export async function releaseUser(payload: UserPayload, deps: HandlerDeps): Prom
     let plan: ReleasePlan;
     if (replacement) {
       const kept = new Set("roles" in entry.t ? entry.t.roles : []);
-      plan = { kind: "remove", roles: owned(t.roles.filter((r) => !kept.has(r))), why: "no longer granted" };
+      plan = { kind: "remove", roles: stillNeeded(current, owned(t.roles.filter((r) => !kept.has(r)))), why: "no longer granted" };
     } else if (i.removalPolicy === "delete" && i.origin === "created" && i.management === "exact") {
       plan = { kind: "delete" };
     } else {
       // revoke; and delete of a user the app does not own whole (adopted from the PBX or the portal,
       // or only referenced by a role assignment), which is never deleted.
       const why = i.removalPolicy === "delete" ? `${i.management === "additive" ? "referenced" : "adopted"} users are never deleted` : "removal policy revoke";
-      plan = { kind: "remove", roles: i.management === "exact" ? owned(current) : owned(t.roles), why };
+      plan = { kind: "remove", roles: i.management === "exact" ? owned(current) : stillNeeded(current, owned(t.roles)), why };
     }
 
     const removesAdmin = isAdmin(current) && (plan.kind === "delete" || plan.roles.some((r) => ADMIN_ROLES.includes(r)));
@@ -185,7 +202,7 @@ export async function releaseUser(payload: UserPayload, deps: HandlerDeps): Prom
         plan = { kind: "remove", roles: removable.filter((r) => !ADMIN_ROLES.includes(r)), why: "" };
         primaryKept = true;
       } else {
-        await ensureAnotherAdmin(deps, { customerId: customer.id, customerReference: t.customer, email: t.email, subject });
+        await ensureAnotherAdmin(deps, { customerId: customer.id, customerReference: t.customer, email: t.email, subject, converge: (p) => applyUser(p, deps) });
       }
     }
 

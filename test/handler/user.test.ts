@@ -108,22 +108,22 @@ describe("user apply", () => {
     expect(deps.out[0]).toBe("dimensions: user lead@acme.test (ACME-001): added [pbx.silentmonitor] (3 requests)");
   });
 
-  test("H1: an exact apply that takes admin from a user waits for the new primary admin's grant", async () => {
-    // GIVEN ana hands the primary admin role to bruno in one change; bruno's grant runs concurrently
+  test("H1: an exact apply that takes admin from a user grants the new primary admin first", async () => {
+    // GIVEN ana hands the primary admin role to bruno in one change
     const { api, cid, customer } = tenant();
     api.addUser(cid, "bruno@acme.test", ["customer.user"]);
     const anaNext = userPayload("ana@acme.test", ["customer.user", "customer.user.supervisorl1"]);
     const brunoNext = userPayload("bruno@acme.test", ADMIN, { i: { primary: true } });
     const deps = makeDeps({ api, manifest: manifestOf(customer, anaNext, brunoNext) });
-    deps.clock.onSleep.set(3, () => (api.user(cid, "bruno@acme.test")!.roles = [...ADMIN]));
 
-    // WHEN ana's successor applies first
+    // WHEN ana's new state applies before bruno's own resource ran
     await applyUser(anaNext, deps);
 
-    // THEN it waited (3 polls of 2 s) and only then removed ana's admin role
-    expect(deps.clock.sleeps).toEqual([2000, 2000, 2000]);
+    // THEN bruno was made admin from the manifest first, without waiting, then ana lost admin
+    expect(deps.clock.sleeps).toEqual([]);
+    expect(api.roles(cid, "bruno@acme.test")).toEqual(ADMIN);
     expect(api.roles(cid, "ana@acme.test")).toEqual(["customer.user", "customer.user.supervisorl1"]);
-    expect(deps.out[0]).toBe("dimensions: user ana@acme.test (ACME-001): waiting up to 120s for bruno@acme.test to become admin before removing this admin (H1)");
+    expect(deps.out[0]).toBe("dimensions: user ana@acme.test (ACME-001): granting the new primary admin bruno@acme.test first, so the customer always has an admin (H1, U4)");
   });
 
   test("U4: the server's LastUserAdministrator is reported as a coded line naming the user", async () => {
@@ -234,10 +234,29 @@ describe("user release", () => {
 
   test("additive revoke removes only the roles it granted", async () => {
     const { api, cid, ana, customer } = tenant();
-    api.addUser(cid, "lead@acme.test", ["customer.user", "customer.user.pbx", "pbx.silentmonitor", "recording.viewer"]);
+    api.addUser(cid, "lead@acme.test", ["customer.user", "customer.user.pbx", "pbx.silentmonitor"]);
     const lead = userPayload("lead@acme.test", ["customer.user", "pbx.silentmonitor"], { i: { management: "additive", origin: "adopted", removalPolicy: "revoke" } });
     await releaseUser(lead, makeDeps({ api, manifest: manifestOf(customer, ana) }));
-    expect(api.roles(cid, "lead@acme.test")).toEqual(["customer.user.pbx", "recording.viewer"]);
+    expect(api.roles(cid, "lead@acme.test")).toEqual(["customer.user.pbx"]);
+  });
+
+  test("U7: additive revoke keeps a granted role that a role the user keeps requires", async () => {
+    // GIVEN a user who also holds recording.viewer (it requires customer.user) from elsewhere
+    const { api, cid, ana, customer } = tenant();
+    api.addUser(cid, "lead@acme.test", ["customer.user", "customer.user.pbx", "pbx.silentmonitor", "recording.viewer"]);
+    const lead = userPayload("lead@acme.test", ["customer.user", "pbx.silentmonitor"], { i: { management: "additive", origin: "adopted", removalPolicy: "revoke" } });
+    // WHEN the assignment that granted customer.user + pbx.silentmonitor is released
+    await releaseUser(lead, makeDeps({ api, manifest: manifestOf(customer, ana) }));
+    // THEN customer.user stays: recording.viewer still needs it
+    expect(api.roles(cid, "lead@acme.test")).toEqual(["customer.user", "customer.user.pbx", "recording.viewer"]);
+  });
+
+  test("H1/U3: removing a role assignment from a portal admin never takes away its login or admin rights", async () => {
+    const { api, cid, ana, customer } = tenant();
+    api.addUser(cid, "lead@acme.test", ["customer.user", "user.admin", "customer.user.pbx", "pbx.silentmonitor"]);
+    const lead = userPayload("lead@acme.test", ["customer.user", "pbx.silentmonitor"], { i: { management: "additive", origin: "adopted", removalPolicy: "revoke" } });
+    await releaseUser(lead, makeDeps({ api, manifest: manifestOf(customer, ana) }));
+    expect(api.roles(cid, "lead@acme.test")).toEqual(["customer.user", "customer.user.pbx", "user.admin"]);
   });
 
   test("H1: keeps the primary admin when no successor is named, and still succeeds", async () => {
@@ -265,25 +284,42 @@ describe("user release", () => {
     expect(api.user(cid, "ana@acme.test")).toBeUndefined();
   });
 
-  test("H1: the last-admin guard waits for the successor's grant, then releases", async () => {
+  test("H1: the last-admin guard grants the named successor first, then releases", async () => {
     const { api, cid, customer } = tenant();
     api.addUser(cid, "bruno@acme.test", ["customer.user"]);
     const anaOld = userPayload("ana@acme.test", ADMIN, { i: { primary: true, removalPolicy: "delete" } });
     const bruno = userPayload("bruno@acme.test", ADMIN, { i: { primary: true } });
     const deps = makeDeps({ api, manifest: manifestOf(customer, bruno) });
-    deps.clock.onSleep.set(5, () => (api.user(cid, "bruno@acme.test")!.roles = [...ADMIN]));
 
     await releaseUser(anaOld, deps);
 
-    expect(deps.clock.sleeps).toHaveLength(5);
+    expect(deps.clock.sleeps).toEqual([]);
+    expect(api.roles(cid, "bruno@acme.test")).toEqual(ADMIN);
+    expect(api.user(cid, "ana@acme.test")).toBeUndefined();
+  });
+
+  test("H1: changing the primary admin's e-mail on the same construct converges (the new address is created first)", async () => {
+    // GIVEN ana@ is the only admin and the code now names anna@ (same CustomerUser, new e-mail):
+    // Terraform destroys the old object before it creates the new one
+    const { api, cid, customer } = tenant();
+    const anaOld = userPayload("ana@acme.test", ADMIN, { i: { primary: true, removalPolicy: "delete" } });
+    const anna = userPayload("anna@acme.test", ADMIN, { i: { primary: true } });
+    const deps = makeDeps({ api, manifest: manifestOf(customer, anna) });
+
+    // WHEN the old object is released
+    await releaseUser(anaOld, deps);
+
+    // THEN anna@ exists as admin and ana@ is gone, without waiting for a create that runs later
+    expect(deps.clock.sleeps).toEqual([]);
+    expect(api.roles(cid, "anna@acme.test")).toEqual(ADMIN);
     expect(api.user(cid, "ana@acme.test")).toBeUndefined();
   });
 
   test("H1: the last-admin guard times out with a clear coded error and removes nothing", async () => {
+    // GIVEN the named successor cannot be granted now (adopted, but not in the tenant yet)
     const { api, cid, customer } = tenant();
-    api.addUser(cid, "bruno@acme.test", ["customer.user"]);
     const anaOld = userPayload("ana@acme.test", ADMIN, { i: { primary: true, removalPolicy: "delete" } });
-    const bruno = userPayload("bruno@acme.test", ADMIN, { i: { primary: true } });
+    const bruno = userPayload("bruno@acme.test", ADMIN, { i: { primary: true, origin: "adopted" } });
     const deps = makeDeps({ api, manifest: manifestOf(customer, bruno), adminWaitSeconds: 10 });
 
     const e = await failure(releaseUser(anaOld, deps));
