@@ -93,11 +93,13 @@ export function customerState(customer: ICustomer, usedBy: string): CustomerStat
 
 /**
  * A customer the app does not own (created elsewhere, or declared by another app): no customer
- * resource; its users still get resources, and the inventory of its users.
+ * resource; its users still get resources. Their release records live in the stack's inventory,
+ * not in one of the customer's own: removing the referenced customer (and its users) from the code
+ * must still release those users, and an inventory inside the removed construct would vanish with
+ * it without running its release.
  */
 class ReferencedCustomer extends Construct implements ICustomer {
   public readonly owned = false;
-  public readonly userInventory: TerraformResource;
 
   constructor(
     scope: Construct,
@@ -108,7 +110,6 @@ class ReferencedCustomer extends Construct implements ICustomer {
     throwFirstError(checkReference(this.node.path, reference));
     const state = newCustomerState(this, false, reference);
     attachState(this, CUSTOMER_STATE, state);
-    this.userInventory = DimensionsStack.of(this).createHandlerResource(this, "users", () => userInventoryPayload(state));
   }
 }
 

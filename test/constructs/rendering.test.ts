@@ -125,6 +125,27 @@ describe("customer and user resources", () => {
     expect(body.depends_on).toBeUndefined();
   });
 
+  test("users of a referenced customer are in the stack's inventory, so removing that customer from the code releases them", () => {
+    const synthWith = (withBeta: boolean) => {
+      const app = newApp();
+      const stack = newStack(app);
+      acmeWithAdmin(stack);
+      if (withBeta) {
+        const beta = Customer.fromReference(stack, "beta", "BETA-001");
+        new CustomerUser(stack, "gina", { customer: beta, email: "gina@beta.test", displayName: "Gina", roles: [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR] });
+      }
+      const inventory = resourceAt(synthJson(app, stack), "stack/dimensions-customers").body;
+      return inventoryPayload.parse({ t: inventory.triggers_replace, i: inventory.input });
+    };
+    const before = synthWith(true);
+    const after = synthWith(false);
+    const gina = userKey("BETA-001", "gina@beta.test");
+    expect(before.t.keys).toContain(gina);
+    expect(before.i.objects[gina]).toMatchObject({ t: { customer: "BETA-001", email: "gina@beta.test" }, i: { customerManaged: false, removalPolicy: "delete" } });
+    // The key disappears: the inventory is replaced and its release frees gina's access.
+    expect(after.t.keys).not.toContain(gina);
+  });
+
   test("Terraform template sequences in literal values are escaped in the JSON; the manifest keeps the text", () => {
     const app = newApp();
     const stack = newStack(app);

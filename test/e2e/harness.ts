@@ -143,18 +143,22 @@ export async function sampleWhile<T>(
 ): Promise<T[]> {
   const snapshots: T[] = [];
   let done = false;
+  let lastError: unknown;
   const finished = during.finally(() => {
     done = true;
   });
   while (!done) {
     try {
       snapshots.push(await sample());
-    } catch {
+    } catch (e) {
       // The object may not exist yet in the first samples; later ones count.
+      lastError = e;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   await finished;
+  // A proof of "never, even for a moment" needs samples taken while the change ran.
+  if (snapshots.length === 0) throw new Error(`no sample succeeded while the change ran (last error: ${String(lastError)})`);
   snapshots.push(await sample());
   return snapshots;
 }

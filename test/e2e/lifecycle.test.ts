@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describeE2E, sampleWhile, Workspace, type UserRow } from "./harness";
 import { ADMIN, fixtureStack, PBX_ACCOUNT, PBX_KEY_ENV, PBX_KEY_VALUE, type FixtureSpec } from "./fixture-stack";
-import { CustomerRemovalPolicy } from "../../src";
+import type { App } from "cdktf";
+import { Customer, CustomerRemovalPolicy, CustomerUser } from "../../src";
 
 jest.setTimeout(240_000);
 
@@ -147,6 +148,33 @@ describeE2E("terraform lifecycle against the emulator", () => {
     const users = await ws.users("E2E-001");
     expect(isAdmin(users.get("bruno@e2e.test"))).toBe(true);
     expect(isAdmin(users.get("ana@e2e.test"))).toBe(false);
+    expect((await ws.planHasChanges()).changes).toBe(false);
+  });
+
+  test("3: removing a referenced customer and its users from the code removes those users' access", async () => {
+    // GIVEN a customer the app does not own, with its own admin, and a user the app declares in it
+    const existing = await ws.api.createCustomer({ name: "Beta", description: "not ours", reference: "BETA-9", enabled: true }, { acceptCharges: true });
+    await ws.api.createUser(existing.id, { email: "owner@beta.test", displayName: "Owner", roles: [...ADMIN] }, { acceptCharges: true });
+    const build = (withBeta: boolean) => (app: App) => {
+      const stack = fixtureStack(app, BASE);
+      if (withBeta) {
+        const beta = Customer.fromReference(stack, "beta", "BETA-9");
+        new CustomerUser(stack, "gina", { customer: beta, email: "gina@beta.test", displayName: "Gina", roles: ["customer.user", "customer.user.supervisorl1"] });
+      }
+      return stack;
+    };
+    ws.synth(build(true));
+    await ws.apply();
+    expect((await ws.usersOf(existing.id)).get("gina@beta.test")?.roles).toEqual(["customer.user", "customer.user.supervisorl1"]);
+
+    // WHEN the referenced customer and its user leave the code
+    ws.synth(build(false));
+    await ws.apply();
+
+    // THEN gina is gone (created by the app: delete), the customer and its own admin stay
+    const users = await ws.usersOf(existing.id);
+    expect(users.has("gina@beta.test")).toBe(false);
+    expect(isAdmin(users.get("owner@beta.test"))).toBe(true);
     expect((await ws.planHasChanges()).changes).toBe(false);
   });
 

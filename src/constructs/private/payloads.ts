@@ -103,6 +103,10 @@ export function customerInventoryPayload(stack: StackState): InventoryPayload {
     ...customersOf(stack)
       .filter((c) => c.owned)
       .map((c): [string, ObjectPayload] => [customerKey(c.reference), customerPayload(c)]),
+    // Users of referenced customers: see ReferencedCustomer (their customer has no inventory).
+    ...customersOf(stack)
+      .filter((c) => !c.owned)
+      .flatMap((c) => usersOf(c).map((u): [string, ObjectPayload] => [userKeyOf(u), userReleaseRecord(u)])),
     // Tenant access requests have no parent object: the stack's inventory withdraws those that
     // leave the code. Their release needs only the name, so a change of message or associations
     // leaves the inventory's plan quiet.
