@@ -1,7 +1,8 @@
 /**
- * The DimensionsApi over HTTP. Every answer is parsed with the contract's schemas; creates are
- * safe to repeat (a failed POST whose outcome is unknown is looked up before it is sent again),
- * deletes treat 404 as done.
+ * The DimensionsApi over HTTP. Every answer is parsed with the contract's schemas; a create is sent
+ * again only when the server certainly did not take it (connection refused, 429); after any other
+ * failure its outcome is awaited by looking it up, never by sending it again (api-contract §1.4).
+ * Deletes treat 404 as done.
  */
 import type { z } from "zod";
 import {
@@ -26,21 +27,36 @@ import {
   type JsonPatchOperation,
   type PartnerUser,
 } from "../contracts/api";
-import { ApiError, InvalidArgumentError, NetworkError, UnexpectedResponseError } from "./errors";
+import { ApiError, CreateOutcomeUnknownError, InvalidArgumentError, NetworkError, UnexpectedResponseError } from "./errors";
 import { HttpTransport, type HttpOptions, type HttpRequest, type HttpResponse } from "./http";
 import type { DimensionsApi, RequestOptions } from "./types";
 
 export interface DimensionsClientOptions extends HttpOptions {
   /** Page size for list calls (1–1000). Default 1000. */
   readonly pageSize?: number;
-  /** POST attempts of a create, a lookup before each repeat. Default 3. */
+  /**
+   * POST attempts of a create in all, counting only repeats after the server certainly did not take
+   * it (connection refused, 429). Default 3.
+   */
   readonly createAttempts?: number;
-  /** Wait before the lookup that follows an unknown POST outcome; doubles per attempt. Default 1 s. */
+  /**
+   * First wait before re-sending a refused create (or the `Retry-After`, if longer) and before the
+   * first lookup after an ambiguous failure; doubles per step, capped at `maxBackoffMs`. Default 1 s.
+   */
   readonly createRetryDelayMs?: number;
+  /**
+   * After an ambiguous create failure (timeout, connection dropped after sending, 500/502/503/504):
+   * how long to keep looking the object up, from the failure, before giving up with
+   * CreateOutcomeUnknown. Longer than the request timeout, so a create still being processed is
+   * seen landing. Default `timeoutMs` + 30 s (60 s).
+   */
+  readonly createOutcomeWaitMs?: number;
 }
 
 /** Statuses after which a POST may or may not have taken effect (or certainly did not: 429). */
 const AMBIGUOUS_STATUSES = [429, 500, 502, 503, 504];
+/** Socket errors raised before a request could reach the server (no connection was made). */
+const NOT_SENT_ERROR_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"];
 /** A server that ignores pageIndex would otherwise page forever. */
 const MAX_PAGES = 10_000;
 
@@ -51,6 +67,8 @@ export class DimensionsClient implements DimensionsApi {
   private readonly pageSize: number;
   private readonly createAttempts: number;
   private readonly createRetryDelayMs: number;
+  private readonly createOutcomeWaitMs: number;
+  private readonly createMaxStepMs: number;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: DimensionsClientOptions) {
@@ -58,6 +76,8 @@ export class DimensionsClient implements DimensionsApi {
     this.pageSize = Math.min(Math.max(1, Math.floor(options.pageSize ?? FIELD_LIMITS.pageSizeMax)), FIELD_LIMITS.pageSizeMax);
     this.createAttempts = Math.max(1, options.createAttempts ?? 3);
     this.createRetryDelayMs = options.createRetryDelayMs ?? 1_000;
+    this.createOutcomeWaitMs = Math.max(0, options.createOutcomeWaitMs ?? (options.timeoutMs ?? 30_000) + 30_000);
+    this.createMaxStepMs = options.maxBackoffMs ?? 8_000;
     this.log = options.log ?? (() => undefined);
   }
 
@@ -93,6 +113,7 @@ export class DimensionsClient implements DimensionsApi {
     const request: HttpRequest = { method: "POST", path: "customers", json: body, headers: charges(options), secrets };
     return this.createOnce(
       request,
+      `reference ${JSON.stringify(body.reference)}`,
       async () => this.createdObject(await this.http.send(request), customer, request, (newId) => this.getCustomer(newId)),
       async () => (await this.findCustomersByReference(body.reference))[0],
     );
@@ -140,7 +161,7 @@ export class DimensionsClient implements DimensionsApi {
       const found = await this.findUserByEmail(customerId, body.email);
       return found ? { existing: found.id } : undefined;
     };
-    return this.createOnce(request, async () => {
+    return this.createOnce(request, `e-mail ${JSON.stringify(body.email)}`, async () => {
       const res = await this.http.send(request, [409]);
       if (res.status === 409) {
         const envelope = errorEnvelope.safeParse(res.body);
@@ -198,6 +219,7 @@ export class DimensionsClient implements DimensionsApi {
     const request: HttpRequest = { method: "POST", path: "accessrequests", json: body };
     return this.createOnce(
       request,
+      `name ${JSON.stringify(body.name)}`,
       async () => this.createdObject(await this.http.send(request), accessRequest, request, (newId) => this.getAccessRequest(newId)),
       // Only an active request proves the POST landed: a withdrawn one may keep the same name.
       async () =>
@@ -277,27 +299,70 @@ export class DimensionsClient implements DimensionsApi {
   }
 
   /**
-   * Sends a POST; when its outcome is unknown (no answer, 5xx) or it was refused for rate (429),
-   * waits, looks the object up by its natural key and returns it if it is there, else sends the
-   * POST again, at most `createAttempts` times in all. Never a blind repeat.
+   * Sends a create POST at most once per certain refusal (api-contract §1.4):
+   * - refused before the server processed it (connection refused, 429 on the POST itself): waits
+   *   (honouring `Retry-After`) and sends it again, at most `createAttempts` times in all;
+   * - any other failure whose outcome is unknown (timeout, dropped connection, 500/502/503/504, or
+   *   a failure after the POST was answered): never sent again; see `awaitOutcome`.
    */
-  private async createOnce<T>(request: HttpRequest, post: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
+  private async createOnce<T>(request: HttpRequest, naturalKey: string, post: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
+    const label = `${request.method} /api/v1.0/${request.path}`;
     for (let attempt = 1; ; attempt++) {
       try {
         return await post();
       } catch (err) {
-        if (!isAmbiguous(err)) throw err;
-        const retryAfterMs = err instanceof ApiError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
-        await sleep(Math.max(retryAfterMs, this.createRetryDelayMs * 2 ** (attempt - 1)));
-        const found = await lookup();
-        if (found !== undefined) {
-          this.log(`POST /api/v1.0/${request.path}: ${describe(err)}, but the lookup found it created; not sending it again`);
-          return found;
+        if (refusedBeforeProcessing(err, request)) {
+          if (attempt >= this.createAttempts) throw err;
+          const retryAfterMs = err instanceof ApiError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
+          const delay = Math.max(retryAfterMs, Math.min(this.createRetryDelayMs * 2 ** (attempt - 1), this.createMaxStepMs));
+          this.log(
+            `${label}: ${describe(err)}, so the server did not take it; sending it again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.createAttempts})`,
+          );
+          await sleep(delay);
+          continue;
         }
-        if (attempt >= this.createAttempts) throw err;
-        this.log(`POST /api/v1.0/${request.path}: ${describe(err)} and the lookup found nothing; sending it again (attempt ${attempt + 1} of ${this.createAttempts})`);
+        if (!isAmbiguous(err)) throw err;
+        return this.awaitOutcome(request, naturalKey, err, lookup);
       }
     }
+  }
+
+  /**
+   * After an ambiguous create failure: looks the object up by its natural key with backoff until it
+   * appears (returned as the lookup gives it) or `createOutcomeWaitMs` has passed since the failure;
+   * then throws CreateOutcomeUnknownError. The POST is never sent again: it may still be processing.
+   */
+  private async awaitOutcome<T>(request: HttpRequest, naturalKey: string, failure: NetworkError | ApiError, lookup: () => Promise<T | undefined>): Promise<T> {
+    const path = `/api/v1.0/${request.path}`;
+    const label = `${request.method} ${path}`;
+    const started = Date.now();
+    // A 500 or 503 is the server's own answer: its processing has ended, and whatever landed can
+    // be seen at once; only a timeout, a dropped connection or a gateway's 502/504 leaves the
+    // request possibly still in flight behind it, worth the long wait.
+    const answered = failure instanceof ApiError && (failure.status === 500 || failure.status === 503);
+    const waitMs = answered ? Math.min(this.createOutcomeWaitMs, ANSWERED_OUTCOME_WAIT_MS) : this.createOutcomeWaitMs;
+    const deadline = started + waitMs;
+    this.log(`${label}: ${describe(failure)}; it may have landed, so it is not sent again: looking up ${naturalKey} for up to ${Math.round(waitMs / 1000)} s`);
+    let step = this.createRetryDelayMs;
+    let lookupFailure: string | undefined;
+    for (;;) {
+      await sleep(Math.max(0, Math.min(step, deadline - Date.now())));
+      step = Math.min(step * 2, this.createMaxStepMs);
+      try {
+        const found = await lookup();
+        if (found !== undefined) {
+          this.log(`${label}: ${naturalKey} found after ${((Date.now() - started) / 1000).toFixed(1)} s; it landed once, not sending it again`);
+          return found;
+        }
+        lookupFailure = undefined;
+      } catch (err) {
+        // A lookup that fails transiently does not end the wait; anything else is thrown as is.
+        if (!isAmbiguous(err)) throw err;
+        lookupFailure = describe(err);
+      }
+      if (Date.now() >= deadline) break;
+    }
+    throw new CreateOutcomeUnknownError(request.method, path, naturalKey, describe(failure), Date.now() - started, lookupFailure);
   }
 
   private http409(request: HttpRequest, res: HttpResponse): ApiError {
@@ -310,6 +375,16 @@ export class DimensionsClient implements DimensionsApi {
       `/api/v1.0/${request.path}`,
     );
   }
+}
+
+/** How long to look for a create the server answered with 500/503 (see awaitOutcome). */
+const ANSWERED_OUTCOME_WAIT_MS = 3_000;
+
+/** The create POST itself (not a follow-up GET) was refused before the server processed it. */
+function refusedBeforeProcessing(err: unknown, request: HttpRequest): err is NetworkError | ApiError {
+  const fromPost = (err instanceof NetworkError || err instanceof ApiError) && err.method === request.method && err.path === `/api/v1.0/${request.path}`;
+  if (!fromPost) return false;
+  return err instanceof NetworkError ? NOT_SENT_ERROR_CODES.includes(err.causeCode) : err.status === 429;
 }
 
 function isAmbiguous(err: unknown): err is NetworkError | ApiError {

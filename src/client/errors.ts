@@ -66,6 +66,38 @@ export class NetworkError extends DimensionsClientError {
   }
 }
 
+/**
+ * A create whose outcome stayed unknown: the POST failed ambiguously (timeout, connection dropped
+ * after it was sent, 500/502/503/504), the object was looked up by its natural key until
+ * `waitedMs` had passed and never appeared, and the POST was NOT sent again (it may still be
+ * processing, and a second one would create a duplicate). Re-running the apply adopts the object if
+ * it landed (customers by reference, users by e-mail) and creates it otherwise.
+ */
+export class CreateOutcomeUnknownError extends DimensionsClientError {
+  override readonly name = "CreateOutcomeUnknownError";
+  readonly code = "CreateOutcomeUnknown";
+
+  constructor(
+    readonly method: string,
+    /** Path only, e.g. `/api/v1.0/customers`. */
+    readonly path: string,
+    /** What the lookup searched for, e.g. `reference "acme"`. */
+    readonly naturalKey: string,
+    /** How the POST failed: `no response (ETIMEDOUT)`, `503 InternalError`, … */
+    readonly failure: string,
+    readonly waitedMs: number,
+    /** The last lookup failure, when the lookups themselves failed too. */
+    lookupFailure?: string,
+  ) {
+    super(
+      `CreateOutcomeUnknown: ${method} ${path} for ${naturalKey} failed with ${failure}, and it did not appear within ` +
+        `${Math.round(waitedMs / 1000)} s of looking it up${lookupFailure ? ` (last lookup: ${lookupFailure})` : ""}. ` +
+        `It was not sent again because the server may still be processing it and it may still land. ` +
+        `Re-run the apply: it adopts the object if it landed and creates it if it did not.`,
+    );
+  }
+}
+
 export type ClientConfigErrorCode = "CredentialsMissing" | "InvalidConfiguration";
 
 /** Missing or invalid configuration (environment, settings, credentials file). */

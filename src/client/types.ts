@@ -24,7 +24,11 @@ export interface DimensionsApi {
   findCustomersByReference(reference: string): Promise<Customer[]>;
   listCustomers(filter?: string): Promise<Customer[]>;
   getCustomer(customerId: string): Promise<Customer>;
-  /** POST; on a dropped connection, retried only after a lookup by reference proves it did not land. */
+  /**
+   * POST; sent again only when the server certainly did not take it (connection refused, 429). After a
+   * timeout, dropped connection or 5xx it is looked up by reference until it appears, never re-sent;
+   * if it never appears, CreateOutcomeUnknownError (re-running the apply adopts it if it landed).
+   */
   createCustomer(body: CreateCustomerRequest, options?: RequestOptions): Promise<Customer>;
   patchCustomer(customerId: string, patch: JsonPatchOperation[], options?: RequestOptions): Promise<void>;
   /** 404 is success (already gone). Returns false when it was already gone. */
@@ -37,7 +41,7 @@ export interface DimensionsApi {
   getUser(customerId: string, userId: string): Promise<CustomerUser>;
   /**
    * POST; a 409 `UserAlreadyExists` is answered as `{ existing: id }` (adopt, U2). On a dropped
-   * connection the POST is retried only after a lookup by e-mail proves it did not land.
+   * connection, timeout or 5xx it is looked up by e-mail until it appears, never re-sent (as createCustomer).
    */
   createUser(
     customerId: string,

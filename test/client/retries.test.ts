@@ -1,9 +1,10 @@
 /**
  * Retries and idempotency: idempotent calls are retried on 429/5xx/network errors with bounded
- * backoff honouring Retry-After; a POST is never repeated blindly, only after a lookup proves it
- * did not land; creates adopt; deletes treat 404 as done.
+ * backoff honouring Retry-After; a POST is sent again only when the server certainly did not take
+ * it (connection refused, 429); after an ambiguous failure it is looked up until it lands, never
+ * re-sent; creates adopt; deletes treat 404 as done.
  */
-import { ApiError, DimensionsClient, NetworkError, StaticTokenProvider } from "../../src/client";
+import { ApiError, CreateOutcomeUnknownError, DimensionsClient, NetworkError, StaticTokenProvider, type DimensionsClientOptions } from "../../src/client";
 import { type FakeServer, type Handler, drop, fail, guid, ok, page, startServer } from "./fixtures/fake-server";
 
 const C = guid(1);
@@ -17,14 +18,18 @@ afterEach(async () => {
   logLines = [];
 });
 
-async function clientFor(handler: Handler): Promise<DimensionsClient> {
+async function clientFor(handler: Handler, options: Partial<DimensionsClientOptions> = {}): Promise<DimensionsClient> {
   server = await startServer(handler);
   return new DimensionsClient({
     baseUrl: server.url,
     tokens: new StaticTokenProvider("test-token"),
     backoffBaseMs: 5,
     createRetryDelayMs: 5,
+    // Small, bounded waits: look a failed create up for at most 300 ms.
+    createOutcomeWaitMs: 300,
+    maxBackoffMs: 50,
     log: (line) => logLines.push(line),
+    ...options,
   });
 }
 
@@ -90,19 +95,18 @@ describe("idempotent calls", () => {
 });
 
 describe("POST is never blindly repeated", () => {
-  test("GIVEN a 500 on POST WHEN creating a customer THEN a lookup comes before any second POST", async () => {
-    let created = false;
-    const api = await clientFor((req, res) => {
-      if (req.method === "POST") {
-        if (server?.count("POST", "/api/v1.0/customers") === 1) fail(res, 500, "InternalError", "boom");
-        else {
-          created = true;
-          ok(res, customerJson, 201);
-        }
-      } else page(res, req, created ? [customerJson] : []);
-    });
-    expect((await api.createCustomer(customerBody)).id).toBe(C);
-    expect(server?.requests.map((r) => r.method)).toEqual(["POST", "GET", "POST"]);
+  test("GIVEN a 500 on POST and the customer never appears WHEN creating THEN it is looked up, not sent again, and CreateOutcomeUnknown names the reference", async () => {
+    const api = await clientFor((req, res) => (req.method === "POST" ? fail(res, 500, "InternalError", "boom") : page(res, req, [])));
+    const err = await api.createCustomer(customerBody).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CreateOutcomeUnknownError);
+    expect(err).toMatchObject({ code: "CreateOutcomeUnknown", method: "POST", path: "/api/v1.0/customers", naturalKey: 'reference "acme"' });
+    const message = (err as Error).message;
+    expect(message).toMatch(/^CreateOutcomeUnknown: POST \/api\/v1\.0\/customers for reference "acme" failed with 500 InternalError/);
+    expect(message).toMatch(/may still land/);
+    expect(message).toMatch(/[Rr]e-run the apply/);
+    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1);
+    expect(server?.count("GET", "/api/v1.0/customers")).toBeGreaterThanOrEqual(2); // polled, with backoff
+    expect(server?.requests[0]?.method).toBe("POST");
   });
 
   test("GIVEN a POST that landed but answered 500 WHEN creating THEN the lookup finds it and it is not sent again", async () => {
@@ -132,24 +136,125 @@ describe("POST is never blindly repeated", () => {
     expect(server?.requests.find((r) => r.method === "GET")?.query.get("filter")).toBe("acme");
   });
 
-  test("GIVEN a dropped connection before anything was created WHEN creating a user THEN lookup finds nothing and the POST is sent again once", async () => {
-    let posts = 0;
-    const api = await clientFor((req, res) => {
-      if (req.method === "POST") {
-        posts += 1;
-        if (posts === 1) drop(res);
-        else ok(res, { id: U, displayName: "Ana", email: "ana@acme.test", roles: ["customer.user"] }, 201);
-      } else page(res, req, []);
-    });
-    const result = await api.createUser(C, { email: "ana@acme.test", displayName: "Ana", roles: [] });
-    expect(result).toEqual({ created: expect.objectContaining({ id: U }) });
-    expect(posts).toBe(2);
+  test("GIVEN a customer POST still processing past the client timeout WHEN creating THEN exactly one customer is stored and the client returns it", async () => {
+    const store: (typeof customerJson)[] = [];
+    const api = await clientFor(
+      (req, res) => {
+        if (req.method !== "POST") return page(res, req, store);
+        // e.g. a large PBX import: committed 400 ms later, well after the client gave up at 150 ms.
+        setTimeout(() => {
+          store.push({ ...customerJson, id: guid(100 + store.length) });
+          if (!res.destroyed) ok(res, store[store.length - 1], 201);
+        }, 400);
+      },
+      { timeoutMs: 150, retryLimit: 0, createOutcomeWaitMs: 2_000, createRetryDelayMs: 50, maxBackoffMs: 100 },
+    );
+    const got = await api.createCustomer(customerBody);
+    expect(got).toMatchObject({ id: guid(100), reference: "acme" });
+    // Give a (wrongly) repeated POST time to land before counting.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(store).toHaveLength(1);
+    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1);
+    expect(logLines.some((l) => l.includes("ETIMEDOUT") && l.includes("not sent again"))).toBe(true);
   });
 
-  test("GIVEN every POST drops WHEN creating THEN attempts are bounded and NetworkError surfaces", async () => {
+  test("GIVEN a user POST that times out and lands later WHEN creating THEN it is returned as existing, sent once", async () => {
+    const users: { id: string; displayName: string; email: string; roles: string[] }[] = [];
+    const api = await clientFor(
+      (req, res) => {
+        if (req.method === "POST") {
+          setTimeout(() => users.push({ id: U, displayName: "Ana", email: "ana@acme.test", roles: ["customer.user"] }), 300);
+          return; // never answers: the client times out
+        }
+        if (req.path.endsWith("/users")) page(res, req, users);
+        else ok(res, users[0]);
+      },
+      { timeoutMs: 100, retryLimit: 0, createOutcomeWaitMs: 2_000, createRetryDelayMs: 50, maxBackoffMs: 100 },
+    );
+    expect(await api.createUser(C, { email: "ana@acme.test", displayName: "Ana", roles: [] })).toEqual({ existing: U });
+    expect(server?.count("POST", `/api/v1.0/customers/${C}/users`)).toBe(1);
+  });
+
+  test("GIVEN every POST drops and nothing lands WHEN creating THEN one POST, then CreateOutcomeUnknown after the bounded wait", async () => {
+    const api = await clientFor((req, res) => (req.method === "POST" ? drop(res) : page(res, req, [])), { createOutcomeWaitMs: 250 });
+    const started = Date.now();
+    const err = await api.createCustomer(customerBody).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CreateOutcomeUnknown", naturalKey: 'reference "acme"' });
+    expect((err as Error).message).toMatch(/no response \(ECONNRESET\)/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1);
+  });
+
+  test("GIVEN an access request POST that drops and never lands WHEN creating THEN CreateOutcomeUnknown names the request, one POST", async () => {
     const api = await clientFor((req, res) => (req.method === "POST" ? drop(res) : page(res, req, [])));
-    await expect(api.createCustomer(customerBody)).rejects.toBeInstanceOf(NetworkError);
+    const err = await api.createAccessRequest({ name: "AcmeAccess", associations: [{ userIds: [U], tenantIds: [C], mode: "support" }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CreateOutcomeUnknown", path: "/api/v1.0/accessrequests", naturalKey: 'name "AcmeAccess"' });
+    expect(server?.count("POST", "/api/v1.0/accessrequests")).toBe(1);
+  });
+
+  test("GIVEN a 429 with Retry-After on POST WHEN creating THEN the server refused it: it is sent again after the wait, without a lookup", async () => {
+    const api = await clientFor((req, res) => {
+      if (req.method !== "POST") return page(res, req, []);
+      if (server?.count("POST", "/api/v1.0/customers") === 1) fail(res, 429, "RateLimited", "slow down", {}, { "retry-after": "1" });
+      else ok(res, customerJson, 201);
+    });
+    const started = Date.now();
+    expect((await api.createCustomer(customerBody)).id).toBe(C);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(server?.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+  });
+
+  test("GIVEN a 429 on every POST WHEN creating THEN attempts are bounded and the 429 surfaces", async () => {
+    const api = await clientFor((req, res) => (req.method === "POST" ? fail(res, 429, "RateLimited", "slow down") : page(res, req, [])));
+    await expect(api.createCustomer(customerBody)).rejects.toMatchObject({ status: 429 });
     expect(server?.count("POST", "/api/v1.0/customers")).toBe(3);
+    expect(server?.count("GET", "/api/v1.0/customers")).toBe(0);
+  });
+
+  test("GIVEN the connection is refused WHEN creating a user THEN the POST never reached the server and is sent again once it is up", async () => {
+    // Find a free port, then leave nothing listening on it: the first POST gets ECONNREFUSED.
+    const probe = await startServer(() => undefined);
+    const url = probe.url;
+    await probe.close();
+    const port = Number(new URL(url).port);
+    let starting: Promise<FakeServer> | undefined;
+    const handler: Handler = (req, res) => {
+      if (req.method === "POST") ok(res, { id: U, displayName: "Ana", email: "ana@acme.test", roles: ["customer.user"] }, 201);
+      else page(res, req, []);
+    };
+    const api = new DimensionsClient({
+      baseUrl: url,
+      tokens: new StaticTokenProvider("test-token"),
+      backoffBaseMs: 5,
+      createRetryDelayMs: 300,
+      createOutcomeWaitMs: 300,
+      log: (line) => {
+        logLines.push(line);
+        // The refusal is logged before the wait: bring the API up on that port meanwhile.
+        if (line.includes("ECONNREFUSED") && !starting) starting = startServer(handler, port);
+      },
+    });
+    try {
+      const result = await api.createUser(C, { email: "ana@acme.test", displayName: "Ana", roles: [] });
+      expect(result).toEqual({ created: expect.objectContaining({ id: U }) });
+      server = await starting;
+      expect(server?.requests.map((r) => r.method)).toEqual(["POST"]);
+      expect(logLines.some((l) => l.includes("ECONNREFUSED") && l.includes("sending it again"))).toBe(true);
+    } finally {
+      server ??= await starting;
+    }
+  });
+
+  test("GIVEN the connection is always refused WHEN creating THEN attempts are bounded and the NetworkError surfaces", async () => {
+    const probe = await startServer(() => undefined);
+    const url = probe.url;
+    await probe.close();
+    const api = new DimensionsClient({ baseUrl: url, tokens: new StaticTokenProvider("test-token"), createRetryDelayMs: 5, log: (l) => logLines.push(l) });
+    const err = await api.createCustomer(customerBody).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect(err).toMatchObject({ code: "NetworkError", causeCode: "ECONNREFUSED" });
+    expect(api.requestCount).toBe(3);
   });
 
   test("GIVEN a 500 WHEN sending an activation e-mail THEN it is not repeated", async () => {

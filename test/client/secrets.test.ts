@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
-import { createClientFromEnv } from "../../src/client";
+import { DimensionsClient, SharedTokenCache, createClientFromEnv } from "../../src/client";
 import { type Handler, type TokenServer, drop, fail, ok, page, reply, startServer, startTokenServer } from "./fixtures/fake-server";
 
 const SECRETS = {
@@ -86,10 +86,24 @@ test("GIVEN a 2xx that echoes the apiKey in a malformed customer WHEN creating T
   expectClean(err);
 });
 
-test("GIVEN dropped connections on a POST with an apiKey WHEN creating THEN the NetworkError and retry log lines are clean", async () => {
-  const api = await setup((req, res) => (req.method === "POST" ? drop(res) : page(res, req, [])));
+test("GIVEN a dropped connection on a POST with an apiKey WHEN creating THEN CreateOutcomeUnknown and the lookup log lines are clean", async () => {
+  await setup((req, res) => (req.method === "POST" ? drop(res) : page(res, req, [])));
+  // Same token cache as createClientFromEnv builds, with a short outcome wait (the default is 60 s).
+  const api = new DimensionsClient({
+    baseUrl: tokens?.url ?? "",
+    tokens: new SharedTokenCache({
+      tokenUrl: tokens?.tokenUrl ?? "",
+      clientId: CLIENT_ID,
+      clientSecret: SECRETS.clientSecret,
+      refreshToken: SECRETS.refreshToken,
+      credentialsFile: path.join(dir, "credentials.json"),
+    }),
+    createRetryDelayMs: 20,
+    createOutcomeWaitMs: 200,
+    log: (line) => lines.push(line),
+  });
   const err = await api.createCustomer(pbxCustomer, { acceptCharges: true }).catch((e: unknown) => e);
-  expect(err).toMatchObject({ code: "NetworkError" });
+  expect(err).toMatchObject({ code: "CreateOutcomeUnknown" });
   expect(lines.length).toBeGreaterThan(0);
   expectClean(err);
 }, 20_000);
