@@ -1,17 +1,6 @@
 import { applyCustomer, releaseCustomer } from "../../src/handler/customer";
-import { HandlerError } from "../../src/handler/errors";
 import { formatFailure } from "../../src/handler/report";
-import { customerPayload, FakeApi, makeDeps, manifestOf, PBX_ENV, PBX_KEY, REF } from "./fake-api";
-
-async function failure(run: Promise<unknown>): Promise<HandlerError> {
-  try {
-    await run;
-  } catch (e) {
-    expect(e).toBeInstanceOf(HandlerError);
-    return e as HandlerError;
-  }
-  throw new Error("expected the operation to fail");
-}
+import { customerPayload, FakeApi, makeDeps, manifestOf, PBX_ENV, PBX_KEY, REF, failure } from "./fake-api";
 
 describe("customer apply", () => {
   test("C2: adopts the customer with the same reference and patches only the fields that differ", async () => {

@@ -5,6 +5,7 @@
  * U4 last admin, 402 without accept-charges). The emulator plays the full server; this only
  * needs to be small and inspectable.
  */
+import { HandlerError } from "../../src/handler/errors";
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { ApiError } from "../../src/client/errors";
@@ -307,3 +308,14 @@ export function encodePayload(value: unknown): string {
 }
 
 export { ADMIN };
+
+/** The HandlerError an operation fails with; fails the test when it succeeds. */
+export async function failure(run: Promise<unknown>): Promise<HandlerError> {
+  try {
+    await run;
+  } catch (e) {
+    expect(e).toBeInstanceOf(HandlerError);
+    return e as HandlerError;
+  }
+  throw new Error("expected the operation to fail");
+}

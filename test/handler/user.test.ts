@@ -1,17 +1,6 @@
-import { HandlerError } from "../../src/handler/errors";
 import { formatFailure } from "../../src/handler/report";
 import { applyUser, releaseUser } from "../../src/handler/user";
-import { ADMIN, customerPayload, FakeApi, makeDeps, manifestOf, REF, userPayload } from "./fake-api";
-
-async function failure(run: Promise<unknown>): Promise<HandlerError> {
-  try {
-    await run;
-  } catch (e) {
-    expect(e).toBeInstanceOf(HandlerError);
-    return e as HandlerError;
-  }
-  throw new Error("expected the operation to fail");
-}
+import { ADMIN, customerPayload, FakeApi, makeDeps, manifestOf, REF, userPayload, failure } from "./fake-api";
 
 /** A customer with a primary admin ana@ (declared primary in the manifest) and whatever else the test adds. */
 function tenant() {
