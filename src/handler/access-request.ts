@@ -12,7 +12,7 @@
  */
 import type { AccessRequest, CreateAccessRequestRequest } from "../contracts/api";
 import { accessRequestKey, type AccessModeValue, type AccessRequestDesired, type AccessRequestPayload, type AccessWait } from "../contracts/handler";
-import { canonicalEqual, meter, type HandlerDeps } from "./context";
+import { canonicalEqual, meter, sameObject, type HandlerDeps } from "./context";
 import { findCustomer } from "./customer";
 import { HandlerError, isApiError, toHandlerError } from "./errors";
 
@@ -289,7 +289,9 @@ export async function releaseAccessRequest(payload: AccessRequestPayload, deps: 
   const { t } = payload;
   const subject = accessRequestSubject(t.name);
   const entry = deps.manifest.objects[accessRequestKey(t.name)];
-  if (entry !== undefined && entry.i.kind === "access-request" && !canonicalEqual(entry, payload) && canonicalEqual(entry.t, t)) {
+  // Only null_resource replaces an object whose t is unchanged (its triggers hold i too); with
+  // terraform_data the same t means a real destroy, which must withdraw.
+  if (entry !== undefined && entry.i.kind === "access-request" && deps.variant === "null_resource" && !canonicalEqual(entry, payload) && canonicalEqual(entry.t, t)) {
     deps.report.action(subject, "replaced with the same request: kept (only its wait options changed)");
     return;
   }
@@ -301,7 +303,7 @@ export async function releaseAccessRequest(payload: AccessRequestPayload, deps: 
       return;
     }
     const deleted = await deps.api.deleteAccessRequest(existing.id);
-    const why = entry === undefined ? "it left the code" : canonicalEqual(entry, payload) ? "destroyed" : "replaced: the new request is sent next and must be granted again";
+    const why = entry === undefined ? "it left the code" : sameObject(entry, payload, deps.variant) ? "destroyed" : "replaced: the new request is sent next and must be granted again";
     deps.report.action(
       subject,
       deleted ? `withdrew request ${existing.id} (${why}); access granted through it has ended for ${existing.tenants.length} tenant request${existing.tenants.length === 1 ? "" : "s"}` : "already withdrawn",

@@ -21,6 +21,8 @@ export interface HandlerDeps {
   readonly env: NodeJS.ProcessEnv;
   /** How long the last-admin guard waits for a successor admin's grant (H1). */
   readonly adminWaitSeconds: number;
+  /** @default "terraform_data" */
+  readonly variant?: "terraform_data" | "null_resource";
 }
 
 export const systemClock: Clock = {
@@ -78,4 +80,16 @@ export function sorted(values: Iterable<string>): string[] {
 /** `[a, b, c]` for log lines. */
 export function list(values: Iterable<string>): string {
   return `[${sorted(values).join(", ")}]`;
+}
+
+/**
+ * Whether a destroy provisioner's old payload and the manifest's entry for its key describe the
+ * same object, i.e. this is a real destroy, not a replacement. With terraform_data only `t`
+ * (triggers_replace) can replace a resource; `i` (input) changes in place, so a destroy that sees
+ * the same `t` is a destroy whatever `i` says — `terraform destroy` after an unapplied change of a
+ * removal policy must still release. null_resource's triggers hold `i` too: there a changed `i`
+ * alone is a replacement.
+ */
+export function sameObject(entry: { readonly t: unknown; readonly i: unknown }, old: { readonly t: unknown; readonly i: unknown }, variant: HandlerDeps["variant"]): boolean {
+  return variant === "null_resource" ? canonicalEqual(entry, old) : canonicalEqual(entry.t, old.t);
 }

@@ -5,7 +5,7 @@
 import type { DimensionsApi } from "../client/types";
 import type { CreateCustomerRequest, Customer, JsonPatchOperation } from "../contracts/api";
 import { customerKey, type CustomerDesired, type CustomerPayload } from "../contracts/handler";
-import { canonicalEqual, customerSubject, meter, type HandlerDeps } from "./context";
+import { customerSubject, meter, sameObject, type HandlerDeps } from "./context";
 import { HandlerError, toHandlerError } from "./errors";
 
 /** The fields apply converges on an existing customer (all among the API's patchable paths, §3). */
@@ -125,7 +125,7 @@ export async function releaseCustomer(payload: CustomerPayload, deps: HandlerDep
   const { t, i } = payload;
   const subject = customerSubject(t.reference);
   const entry = deps.manifest.objects[customerKey(t.reference)];
-  if (entry !== undefined && !canonicalEqual(entry, payload)) {
+  if (entry !== undefined && !sameObject(entry, payload, deps.variant)) {
     deps.report.action(subject, "replaced: nothing released, the new configuration converges it");
     return;
   }

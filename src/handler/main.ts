@@ -57,6 +57,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       clock: options.clock ?? systemClock,
       env,
       adminWaitSeconds: runtime.adminWaitSeconds,
+      variant: parsed.variant,
     });
     return EXIT_OK;
   } catch (e) {

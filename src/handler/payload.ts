@@ -23,11 +23,17 @@ import {
 } from "../contracts/handler";
 import { HandlerError } from "./errors";
 
-export type Payload =
+export type Payload = (
   | { readonly kind: "customer"; readonly payload: CustomerPayload }
   | { readonly kind: "user"; readonly payload: UserPayload }
   | { readonly kind: "inventory"; readonly payload: InventoryPayload }
-  | { readonly kind: "access-request"; readonly payload: AccessRequestPayload };
+  | { readonly kind: "access-request"; readonly payload: AccessRequestPayload }
+) & {
+  /** Which resource type ran the handler: null_resource's triggers hold t and i as JSON strings. */
+  readonly variant?: ResourceVariant;
+};
+
+export type ResourceVariant = "terraform_data" | "null_resource";
 
 export const DEFAULT_ADMIN_WAIT_SECONDS = 120;
 
@@ -88,19 +94,20 @@ export function decodePayload(encoded: string | undefined): Payload {
 /** Parses a decoded `{t, i}` value; `t` and `i` may be JSON strings (null_resource triggers are map(string)). */
 export function parsePayload(raw: unknown): Payload {
   if (!isRecord(raw)) throw payloadError("the payload is not an object with t and i");
+  const variant: ResourceVariant = typeof raw.t === "string" ? "null_resource" : "terraform_data";
   const t = unwrapString(raw.t, "t");
   const i = unwrapString(raw.i, "i");
   const value = stripNulls({ t, i });
   const kind = isRecord(i) ? i.kind : undefined;
   switch (kind) {
     case "customer":
-      return { kind, payload: parseWith(customerPayload, value, "customer payload") };
+      return { kind, variant, payload: parseWith(customerPayload, value, "customer payload") };
     case "user":
-      return { kind, payload: parseWith(userPayload, value, "user payload") };
+      return { kind, variant, payload: parseWith(userPayload, value, "user payload") };
     case "inventory":
-      return { kind, payload: parseWith(inventoryPayload, value, "inventory payload") };
+      return { kind, variant, payload: parseWith(inventoryPayload, value, "inventory payload") };
     case "access-request":
-      return { kind, payload: parseWith(accessRequestPayload, value, "access request payload") };
+      return { kind, variant, payload: parseWith(accessRequestPayload, value, "access request payload") };
     default:
       throw payloadError(`i.kind is ${JSON.stringify(kind ?? null)}; expected "customer", "user", "access-request" or "inventory"`);
   }

@@ -7,7 +7,7 @@ import { ADMIN_ROLES, findRole, isAdmin, isServerManaged } from "../catalogue/ro
 import type { CustomerUser, JsonPatchOperation } from "../contracts/api";
 import { customerKey, userKey, type UserPayload } from "../contracts/handler";
 import { ensureAnotherAdmin, otherPrimary } from "./admin-guard";
-import { canonicalEqual, list, meter, sameSet, sorted, userSubject, type HandlerDeps } from "./context";
+import { list, meter, sameObject, sameSet, sorted, userSubject, type HandlerDeps } from "./context";
 import { findCustomer } from "./customer";
 import { HandlerError, toHandlerError } from "./errors";
 
@@ -154,7 +154,7 @@ export async function releaseUser(payload: UserPayload, deps: HandlerDeps): Prom
     return;
   }
   const entry = deps.manifest.objects[userKey(t.customer, t.email)];
-  const replacement = entry !== undefined && !canonicalEqual(entry, payload);
+  const replacement = entry !== undefined && !sameObject(entry, payload, deps.variant);
   if (replacement && i.management === "exact") {
     deps.report.action(subject, "replaced: nothing released, the new configuration sets the roles");
     return;

@@ -318,12 +318,21 @@ describe("release", () => {
     expect(deps.api.requests).toHaveLength(2);
   });
 
-  test("GIVEN a replacement that changes only the wait options WHEN released THEN the request is kept (no gap)", async () => {
+  test("GIVEN a null_resource replaced because only its wait options changed WHEN released THEN the request is kept (no gap)", async () => {
+    const { deps } = setup();
+    await applyAccessRequest(seedPayload(), deps);
+    await releaseAccessRequest(seedPayload(), { ...deps, variant: "null_resource", manifest: manifestWith(seedPayload({ i: { wait: { timeoutSeconds: 5, pollSeconds: 1, requireGrant: false } } })) });
+    expect(deps.api.writes()).toHaveLength(1);
+    expect(deps.out.at(-1)).toContain("kept");
+  });
+
+  test("GIVEN terraform_data and a destroy after an unapplied change of the wait options WHEN released THEN the request is withdrawn (access ends)", async () => {
+    // terraform_data never replaces for an input change: a destroy provisioner that sees the same t is a destroy
     const { deps } = setup();
     await applyAccessRequest(seedPayload(), deps);
     await releaseAccessRequest(seedPayload(), { ...deps, manifest: manifestWith(seedPayload({ i: { wait: { timeoutSeconds: 5, pollSeconds: 1, requireGrant: false } } })) });
-    expect(deps.api.writes()).toHaveLength(1);
-    expect(deps.out.at(-1)).toContain("kept");
+    expect(deps.api.writes()).toHaveLength(2);
+    expect(deps.out.at(-1)).not.toContain("kept");
   });
 
   test("GIVEN no active request with the name WHEN released THEN it is already withdrawn and nothing is sent", async () => {

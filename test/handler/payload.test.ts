@@ -32,7 +32,7 @@ describe("payload decoding", () => {
   test("t and i given as JSON strings (null_resource triggers are map(string)) are parsed first", () => {
     const p = customerPayload();
     const parsed = decodePayload(encodePayload({ t: JSON.stringify(p.t), i: JSON.stringify(p.i) }));
-    expect(parsed).toEqual({ kind: "customer", payload: p });
+    expect(parsed).toEqual({ kind: "customer", variant: "null_resource", payload: p });
   });
 
   test("null optional attributes (as Terraform renders unset ones) are accepted", () => {

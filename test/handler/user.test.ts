@@ -248,6 +248,24 @@ describe("user release", () => {
     expect(api.roles(cid, "lead@acme.test")).toEqual(["customer.user", "customer.user.pbx", "user.admin"]);
   });
 
+  test("a destroy after an unapplied change of the removal policy is still a destroy (terraform_data: input changes never replace)", async () => {
+    const { api, cid, ana, customer } = tenant();
+    api.addUser(cid, "bruno@acme.test", ["customer.user", "recording.viewer"]);
+    const bruno = userPayload("bruno@acme.test", ["customer.user", "recording.viewer"], { i: { removalPolicy: "delete" } });
+    const brunoInCode = userPayload("bruno@acme.test", ["customer.user", "recording.viewer"], { i: { removalPolicy: "revoke" } });
+    await releaseUser(bruno, makeDeps({ api, manifest: manifestOf(customer, ana, brunoInCode) }));
+    expect(api.user(cid, "bruno@acme.test")).toBeUndefined();
+  });
+
+  test("with null_resource, a change of the removal policy alone is a replacement: nothing is released", async () => {
+    const { api, cid, ana, customer } = tenant();
+    api.addUser(cid, "bruno@acme.test", ["customer.user", "recording.viewer"]);
+    const bruno = userPayload("bruno@acme.test", ["customer.user", "recording.viewer"], { i: { removalPolicy: "delete" } });
+    const brunoInCode = userPayload("bruno@acme.test", ["customer.user", "recording.viewer"], { i: { removalPolicy: "revoke" } });
+    await releaseUser(bruno, { ...makeDeps({ api, manifest: manifestOf(customer, ana, brunoInCode) }), variant: "null_resource" });
+    expect(api.roles(cid, "bruno@acme.test")).toEqual(["customer.user", "recording.viewer"]);
+  });
+
   test("H1: keeps the primary admin when no successor is named, and still succeeds", async () => {
     const { api, cid, customer } = tenant();
     api.user(cid, "ana@acme.test")!.roles = [...ADMIN, "customer.user.supervisorl1"];
