@@ -29,9 +29,10 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup(api: Handler) {
-  tokens = await startTokenServer({ clientId: CLIENT_ID, clientSecret: SECRETS.clientSecret, refreshToken: SECRETS.refreshToken }, api);
-  const env = {
+/** The client's environment for the running token server, with the known secret values. */
+function clientEnv(): NodeJS.ProcessEnv {
+  if (!tokens) throw new Error("start the token server first");
+  return {
     DIMENSIONS_API_URL: tokens.url,
     DIMENSIONS_TOKEN_URL: tokens.tokenUrl,
     DIMENSIONS_CLIENT_ID: CLIENT_ID,
@@ -39,7 +40,11 @@ async function setup(api: Handler) {
     DIMENSIONS_REFRESH_TOKEN: SECRETS.refreshToken,
     DIMENSIONS_CREDENTIALS_FILE: path.join(dir, "credentials.json"),
   };
-  return createClientFromEnv(env, {}, { log: (line) => lines.push(line) });
+}
+
+async function setup(api: Handler) {
+  tokens = await startTokenServer({ clientId: CLIENT_ID, clientSecret: SECRETS.clientSecret, refreshToken: SECRETS.refreshToken }, api);
+  return createClientFromEnv(clientEnv(), {}, { log: (line) => lines.push(line) });
 }
 
 /** Every secret known at this point: the fixed ones plus every token the server issued. */
@@ -137,14 +142,7 @@ test("GIVEN a token endpoint that echoes the refresh token and secret WHEN the g
 test("GIVEN a wrong client secret WHEN refreshing THEN ClientRejected names the variables, not the values", async () => {
   tokens = await startTokenServer({ clientId: CLIENT_ID, clientSecret: "the-right-one", refreshToken: SECRETS.refreshToken });
   const api = createClientFromEnv(
-    {
-      DIMENSIONS_API_URL: tokens.url,
-      DIMENSIONS_TOKEN_URL: tokens.tokenUrl,
-      DIMENSIONS_CLIENT_ID: CLIENT_ID,
-      DIMENSIONS_CLIENT_SECRET: SECRETS.clientSecret,
-      DIMENSIONS_REFRESH_TOKEN: SECRETS.refreshToken,
-      DIMENSIONS_CREDENTIALS_FILE: path.join(dir, "credentials.json"),
-    },
+    clientEnv(),
     {},
   );
   const err = await api.listCustomers().catch((e: unknown) => e);
