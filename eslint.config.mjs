@@ -1,7 +1,8 @@
 // Lint enforces the one-way layering of the house style (shared/design/house-style.md):
 //   constructs → framework seam, catalogue, validation, contracts
 //   validation → framework seam, catalogue, contracts
-//   handler    → client, contracts        (never cdktf, never constructs)
+//   reconcile  → contracts, catalogue     (pure: decide, never act)
+//   handler    → reconcile, client, contracts (never cdktf, never constructs)
 //   client     → contracts
 //   emulator   → contracts                (never the library's catalogue or validation)
 //   cli        → anything
@@ -47,6 +48,7 @@ export default tseslint.config(
   layer(["src/contracts/**"], ["constructs", "validation", "handler", "client", "emulator", "cli", "catalogue"]),
   layer(["src/validation/**"], ["constructs", "handler", "client", "emulator", "cli"]),
   layer(["src/constructs/**"], ["handler", "client", "emulator", "cli"]),
+  layer(["src/reconcile/**"], ["constructs", "validation", "handler", "client", "emulator", "cli"], noConstructTree),
   layer(["src/client/**"], ["constructs", "validation", "handler", "emulator", "cli", "catalogue"], noConstructTree),
   layer(["src/handler/**"], ["constructs", "validation", "emulator", "cli"], noConstructTree),
   layer(["src/emulator/**"], ["constructs", "validation", "handler", "client", "cli", "catalogue"], noConstructTree),

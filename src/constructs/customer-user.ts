@@ -4,8 +4,7 @@ import { checkRoleKeys, checkUserFields } from "../validation/props";
 import { DimensionsError, finding, throwFirstError } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { DimensionsStack } from "./dimensions-stack";
-import { attachState, stackStateOf, USER_STATE, userStateOf, type UserKindValue, type UserState } from "./private/internals";
-import { userPayload } from "./private/payloads";
+import { attachState, customerStateOf, stackStateOf, USER_STATE, userStateOf, type UserKindValue, type UserState } from "./private/internals";
 import { expandRoles, type RoleLike } from "../catalogue/bundles";
 import { deferFinding } from "./private/deferred";
 
@@ -86,15 +85,17 @@ interface InternalProps extends Omit<CustomerUserProps, "displayName"> {
  * A user of a customer, with the roles it holds (U1–U13). Created when missing (adopting a user
  * that already exists, U2), or — with `CustomerUser.adopt` — adopted by e-mail and never deleted.
  *
- * Terraform resource: `<id>/Default` (`terraform_data.<id>` when declared directly in the stack).
- * It depends on its customer's resource, whose apply grants the primary admin first (U5); users
- * never depend on each other, so a hand-over of the primary admin cannot form a cycle.
+ * No Terraform resource of its own: the user is one entry of its customer's tenant resource
+ * (`users["<e-mail>"]` of `<customer>/Default`), so a stack of 10,000 users holds a few hundred
+ * resources. The customer's apply grants the primary admin first (U5) and takes admin roles away
+ * last (H1, U4).
  *
- * Replacement: `email`, `displayName` and the roles (own and assigned) are desired state
- * (`triggers_replace`); changing them replaces the resource, which the handler turns into an update
- * of the same user: roles the new config keeps are never removed, even briefly. Changing `email`
- * or `customer` is another user: the old one is released by its removal policy. `removalPolicy` and
- * `primaryAdmin` are in-place changes with no API call.
+ * Replacement: changing `email`, `displayName`, the roles (own and assigned), `primaryAdmin` or
+ * `removalPolicy` replaces the customer's tenant resource, which the handler turns into an update
+ * of exactly this user: roles the new config keeps are never removed, even briefly. Changing
+ * `email` or `customer` is another user: the old one is released by its removal policy (a user
+ * on the PBX is never deleted, H7). Since the construct id is no Terraform address, renaming it
+ * changes nothing remotely.
  */
 export class CustomerUser extends Construct {
   /** Adopts an existing user by e-mail: its roles are managed, the user is never deleted. */
@@ -114,8 +115,6 @@ export class CustomerUser extends Construct {
   /** Whether the user was adopted (`CustomerUser.adopt`) rather than declared. */
   public readonly adopted: boolean;
   public readonly removalPolicy: UserRemovalPolicy;
-  /** The user's handler resource. */
-  public readonly resource: TerraformResource;
   private readonly state: UserState;
 
   constructor(scope: Construct, id: string, props: CustomerUserProps) {
@@ -167,13 +166,16 @@ export class CustomerUser extends Construct {
     const referenced = customer.referencedUsers.get(props.email.toLowerCase());
     if (referenced) {
       customer.referencedUsers.delete(props.email.toLowerCase());
-      if (referenced.resource) DimensionsStack.of(referenced.construct).forgetHandlerResource(referenced.resource);
       referenced.construct.node.scope?.node.tryRemoveChild(referenced.construct.node.id);
     }
     customer.declaredUsers.push(this.state);
+  }
 
-    this.resource = stack.createHandlerResource(this, "Default", () => userPayload(this.state));
-    this.state.resource = this.resource;
+  /** The customer's tenant resource, which applies this user (with the customer's other users). */
+  public get resource(): TerraformResource {
+    const resource = customerStateOf(this.customer)?.resource;
+    if (!resource) throw new Error(`internal: customer of ${this.node.path} has no tenant resource`);
+    return resource;
   }
 
   /** The user's own roles (without those RoleAssignments add). */
@@ -213,7 +215,7 @@ export class CustomerUser extends Construct {
     return CustomerUser.isCustomerUser(template) ? template : undefined;
   }
 
-  /** The user resource's address, so other resources can `dependsOn` the user. */
+  /** The address of the resource that applies the user (its customer's), for `dependsOn`. */
   public get fqn(): string {
     return this.resource.fqn;
   }

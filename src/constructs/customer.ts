@@ -5,7 +5,7 @@ import { checkCustomerFields, checkReference } from "../validation/props";
 import { DimensionsError, finding, throwFirstError } from "../validation/rules";
 import { DimensionsStack } from "./dimensions-stack";
 import { attachState, CUSTOMER_STATE, customerStateOf, stackStateOf, type CustomerState } from "./private/internals";
-import { customerPayload, userInventoryPayload } from "./private/payloads";
+import { tenantPayload } from "./private/payloads";
 import { deferFinding } from "./private/deferred";
 
 /** What happens to the customer when its construct leaves the code, or on `terraform destroy` (C5). */
@@ -64,6 +64,14 @@ export interface CustomerProps {
    * the customer in Dimensions; DELETE must be asked for explicitly (C5)
    */
   readonly removalPolicy?: CustomerRemovalPolicy;
+  /**
+   * H8: the code is the whole truth about who holds which role in this customer. A user the code
+   * does not declare loses every role the app can remove at the next apply (server-synchronised
+   * and read-only roles stay, and such a user is never deleted). `dimensions drift` reports them.
+   * @default false - users the code does not declare are left alone (the customer's own admins may
+   * add users in the portal)
+   */
+  readonly authoritativeUsers?: boolean;
 }
 
 /** A Dimensions customer: one the app owns (`new Customer`) or one it only references. */
@@ -92,14 +100,15 @@ export function customerState(customer: ICustomer, usedBy: string): CustomerStat
 }
 
 /**
- * A customer the app does not own (created elsewhere, or declared by another app): no customer
- * resource; its users still get resources. Their release records live in the stack's inventory,
- * not in one of the customer's own: removing the referenced customer (and its users) from the code
- * must still release those users, and an inventory inside the removed construct would vanish with
- * it without running its release.
+ * A customer the app does not own (created elsewhere, or declared by another app). Its tenant
+ * resource (`<id>/Default`) applies only the users the code names for it (RoleAssignments and
+ * CustomerUsers); the customer itself is never created, changed or released. When it leaves the
+ * code, the stack's inventory takes back what the app granted.
  */
 class ReferencedCustomer extends Construct implements ICustomer {
   public readonly owned = false;
+  /** The tenant resource applying this customer's users. */
+  public readonly resource: TerraformResource;
 
   constructor(
     scope: Construct,
@@ -110,6 +119,12 @@ class ReferencedCustomer extends Construct implements ICustomer {
     throwFirstError(checkReference(this.node.path, reference));
     const state = newCustomerState(this, false, reference);
     attachState(this, CUSTOMER_STATE, state);
+    this.resource = DimensionsStack.of(this).createHandlerResource(this, "Default", () => tenantPayload(state));
+    state.resource = this.resource;
+  }
+
+  public get fqn(): string {
+    return this.resource.fqn;
   }
 }
 
@@ -117,16 +132,18 @@ class ReferencedCustomer extends Construct implements ICustomer {
  * A Dimensions customer tenant, owned by this app: created (or adopted by reference, C2) on apply,
  * updated to the declared state, and released on removal according to `removalPolicy` (C5).
  *
- * Terraform resources (construct ids are Terraform addresses — keep them stable):
- * - `<id>/Default`: the customer (`terraform_data.<id>` when declared directly in the stack).
- * - `<id>/users`: the inventory of the customer's users (releases users that leave the code).
- * - `<id>/user-<email>`: one per user known only by an e-mail in a RoleAssignment.
+ * Terraform resource (construct ids are Terraform addresses — keep them stable): `<id>/Default`
+ * (`terraform_data.<id>` when declared directly in the stack), the TENANT resource. Its
+ * `triggers_replace` holds the customer's settings and every user the code declares for it
+ * (`users = { "<e-mail>" = { displayName, roles, … } }`), so a plan names exactly the users
+ * gained, lost or changed and hides the rest.
  *
- * Replacement: every prop except `removalPolicy` is desired state (`triggers_replace`); changing
- * one replaces the resource, which the handler turns into an update of the same customer (found
- * by reference) — nothing is deleted. Changing `reference` is a different customer: the old one is
- * released by its removal policy (RETAIN: left as is) and the new one created or adopted.
- * `removalPolicy` is an in-place change with no API call.
+ * Replacement: every prop except `removalPolicy`, and any change to its users, replaces the
+ * resource; the handler turns that into an update of the same customer (found by reference) and
+ * of exactly the users that changed — nothing the new code keeps is removed, even for a moment.
+ * Changing `reference` is a different customer: the old one is released by its removal policy
+ * (RETAIN: left as is) and the new one created or adopted. `removalPolicy` is an in-place change
+ * with no API call.
  */
 export class Customer extends Construct implements ICustomer {
   /** A customer the app does not own, found by its reference at apply time. No H1/U4 requirement. */
@@ -142,10 +159,10 @@ export class Customer extends Construct implements ICustomer {
   public readonly reference: string;
   public readonly owned = true;
   public readonly removalPolicy: CustomerRemovalPolicy;
-  /** The customer's handler resource. */
+  /** The customer's tenant resource (the customer and its users). */
   public readonly resource: TerraformResource;
-  /** The inventory of the customer's users. */
-  public readonly userInventory: TerraformResource;
+  /** H8: whether the code is the whole truth about the customer's users. */
+  public readonly authoritativeUsers: boolean;
 
   constructor(scope: Construct, id: string, props: CustomerProps) {
     super(scope, id);
@@ -179,11 +196,11 @@ export class Customer extends Construct implements ICustomer {
         ...optional("monitorSubAccounts", pbx.monitorSubAccounts),
       },
     };
-    const state = newCustomerState(this, true, props.reference, { desired, removalPolicy });
+    this.authoritativeUsers = props.authoritativeUsers ?? false;
+    const state = newCustomerState(this, true, props.reference, { desired, removalPolicy, authoritative: this.authoritativeUsers });
     attachState(this, CUSTOMER_STATE, state);
-    this.resource = stack.createHandlerResource(this, "Default", () => customerPayload(state));
+    this.resource = stack.createHandlerResource(this, "Default", () => tenantPayload(state));
     state.resource = this.resource;
-    this.userInventory = stack.createHandlerResource(this, "users", () => userInventoryPayload(state));
   }
 
   /** The customer resource's address, so other resources can `dependsOn` the customer. */

@@ -1,9 +1,12 @@
 import type { Construct, IConstruct } from "constructs";
-import type { AnyPayload, Settings } from "../contracts/handler";
+import { createHash } from "node:crypto";
+import { SYNTH_FAILED_DIGEST, type AnyPayload, type Settings } from "../contracts/handler";
 import {
   addCustomSynthesis,
   Aspects,
   AssetType,
+  dependable,
+  Lazy,
   NullProvider,
   TerraformAsset,
   TerraformStack,
@@ -16,9 +19,9 @@ import { handlerBundlePath } from "./private/bundle";
 import { resolveTokens } from "./private/tokens";
 import { createHandlerResource, type ResourceTypeValue } from "./private/handler-resource";
 import { attachState, STACK_BRAND, stackStateOf, type StackState } from "./private/internals";
-import { customerInventoryPayload } from "./private/payloads";
+import { inventoryPayload, stackPayload } from "./private/payloads";
 import { writeLicenseReport } from "./private/licenses";
-import { DimensionsSynthChecks, writeManifest } from "./private/synth";
+import { buildManifest, DimensionsSynthChecks, hasErrors, stableStringify, writeManifest } from "./private/synth";
 
 /** Regions of the platform (api-contract §1). */
 export type DimensionsRegion = "au" | "eu" | "na" | "uk";
@@ -59,14 +62,19 @@ export interface DimensionsStackProps {
 /**
  * A Terraform stack whose Dimensions customers and users are applied by a bundled handler.
  *
- * What it adds besides your constructs:
+ * What it adds besides your constructs (README "How it maps to Terraform"):
  * - `dimensions-handler`: a TerraformAsset that ships the handler (dist/handler.cjs) into
  *   `assets/` of the stack directory; every provisioner runs the current copy.
- * - `dimensions-customers` (resource address `terraform_data.dimensions-customers`): the inventory of
- *   the stack's owned customers; when a customer leaves the code, this resource is replaced and its
- *   release handles the customer according to its removal policy.
+ * - `dimensions` (address `terraform_data.dimensions`): the stack resource. Every other resource
+ *   depends on it and its desired state never changes, so Terraform destroys it last: on
+ *   `terraform destroy` its release releases every customer and access request by its removal
+ *   policy; `-replace` or `taint` of it releases nothing.
+ * - `dimensions-inventory` (`terraform_data.dimensions-inventory`): the list of the stack's
+ *   customers and access requests; when one leaves the code, this resource is replaced and its
+ *   release releases exactly that one.
  * - `dimensions.manifest.json`, written at synth beside `cdk.tf.json`: every object's desired state,
- *   read by the handler to tell a replacement from a removal.
+ *   read by the handler to tell a replacement from a destroy; its digest is rendered into every
+ *   provisioner, so an old manifest, or a synth forced past errors, is refused before any API call.
  * - `dimensions.licenses.json`, written at synth beside `cdk.tf.json`: the licensed roles (U9) the
  *   code grants per customer, with counts and users per role (read by `dimensions licenses`).
  *
@@ -103,8 +111,10 @@ export class DimensionsStack extends TerraformStack {
   public readonly settings: Settings;
   /** The handler bundle shipped with the stack. */
   public readonly handlerAsset: TerraformAsset;
-  /** The inventory of the stack's owned customers. */
-  public readonly customerInventory: TerraformResource;
+  /** The stack resource, destroyed last (see the class doc). */
+  public readonly stackResource: TerraformResource;
+  /** The inventory of the stack's customers and access requests. */
+  public readonly inventory: TerraformResource;
 
   private readonly state: StackState;
 
@@ -126,9 +136,12 @@ export class DimensionsStack extends TerraformStack {
     // terraform_data needs Terraform ≥ 1.4; checked once per stack (see HandlerData).
     else this.node.addValidation(new ValidateTerraformVersion(">=1.4", "The built-in terraform_data resource needs Terraform >= 1.4. Please upgrade Terraform."));
     this.handlerAsset = new TerraformAsset(this, "dimensions-handler", { path: handlerBundlePath(this.node.path), type: AssetType.FILE });
+    this.stackResource = this.createHandlerResource(this, "dimensions", () => stackPayload(this.state));
+    this.state.stackResource = this.stackResource;
     // Always present, even with no customer: when the last customer leaves the code, this
     // inventory's replacement is what releases it.
-    this.customerInventory = this.createHandlerResource(this, "dimensions-customers", () => customerInventoryPayload(this.state));
+    this.inventory = this.createHandlerResource(this, "dimensions-inventory", () => inventoryPayload(this.state));
+    this.inventory.dependsOn = [dependable(this.stackResource)];
 
     Aspects.of(this).add(new DimensionsSynthChecks(this.state));
     // One custom synthesis per construct (cdktf): the manifest, then the licence report (U9).
@@ -159,10 +172,24 @@ export class DimensionsStack extends TerraformStack {
       resourceType: this.resourceType,
       handlerAssetPath: this.handlerAsset.path,
       payload: produce,
+      manifestDigest: this.manifestDigestToken,
     });
     this.state.handlerResources.push(resource);
     return resource;
   }
+
+  private digestMemo: { epoch: number; value: string } | undefined;
+  /** Resolved at synth: the sha256 of the manifest this synth writes, or SYNTH_FAILED_DIGEST. */
+  private readonly manifestDigestToken = Lazy.stringValue({
+    produce: () => {
+      const epoch = this.state.synthEpoch;
+      if (this.digestMemo?.epoch !== epoch) {
+        const value = hasErrors(this) ? SYNTH_FAILED_DIGEST : createHash("sha256").update(stableStringify(buildManifest(this.state, this))).digest("hex");
+        this.digestMemo = { epoch, value };
+      }
+      return this.digestMemo.value;
+    },
+  });
 
   /** @internal */
   public forgetHandlerResource(resource: TerraformResource): void {

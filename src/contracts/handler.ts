@@ -2,24 +2,39 @@
  * The handler invocation contract: what the constructs render into Terraform and what the bundled
  * handler (src/handler) parses. Both sides import this module and nothing of each other.
  *
- * How it works (design/terraform-runtime.md, "One design that survives every trap"):
+ * Layout 2 (README "How it maps to Terraform"): Terraform's own cost grows with the square of the
+ * resources in one state, so a stack holds O(customers) resources, not O(users):
  *
- * - Every managed object (a customer, a user, a per-customer or per-stack inventory) is one
- *   `terraform_data` resource. Its `triggers_replace` is the object's desired state `t` (so any
- *   change is a replacement and the plan shows exactly what changes); its `input` is `i`, what the
- *   object's release needs and nothing that should touch the API when it changes (removal policy,
- *   primary flag, settings), so changing it is an in-place update with no API call.
- * - Create-time and destroy-time `local-exec` provisioners run `node <handler> apply|release` with
- *   `DIMENSIONS_PAYLOAD` = base64gzip(jsonencode({ t = self.triggers_replace, i = self.input })) and
- *   `DIMENSIONS_MANIFEST` = the path of the stack's desired-state manifest, written at synth beside
- *   the stack's Terraform JSON. Credentials come from the process environment only.
- * - On release the handler compares the old payload (from state) with the manifest's entry for the
- *   same key: absent → the object left the code (or its key changed): release it fully; identical →
- *   a real destroy: release it fully; different → a replacement: release only what the successor no
- *   longer wants (for roles: old − new), so nothing the new config keeps is removed even briefly.
- * - Objects dropped from the code lose their resource without a destroy provisioner; the inventory
- *   whose key list changed is replaced, and its release sees the old keys (with their payloads) and
- *   releases those the manifest no longer lists.
+ * - one `terraform_data` per customer (owned or referenced), the TENANT resource: its
+ *   `triggers_replace` is `{ t, i }`, `t` the customer's desired state `{ customer, users: {
+ *   <e-mail>: … } }`, so any change replaces it and the plan names exactly the users gained, lost
+ *   or changed; `i` what changes nothing remotely (removal policy, settings). Nothing goes in
+ *   `input`: terraform_data copies it to `output`, which a replacement's plan prints whole;
+ * - one per tenant access request (`t` = name, message, what each tenant receives);
+ * - per stack, the STACK resource (constant `t`; every other resource depends on it, so Terraform
+ *   destroys it last) and the INVENTORY (`t` = the set of keys; replaced when an object leaves the
+ *   code, and its release sees the old keys).
+ *
+ * Provisioners run `node <handler> apply|release` with the payload (`self.triggers_replace`) as
+ * base64 of gzip of JSON, split over DIMENSIONS_PAYLOAD, DIMENSIONS_PAYLOAD_1 …
+ * (one environment value is limited to 128 KiB on Linux), the manifest's path and its digest.
+ *
+ * Who does what (src/handler/tenant.ts, stack.ts, inventory.ts):
+ * - a tenant's RELEASE (destroy provisioner) sees its old `t` and the manifest's new one. Different:
+ *   a replacement, and the release reconciles the tenant from old to new right there, in one
+ *   process, in the order the reconcile layer gives (admins first, revocations last); the resource
+ *   stays in state until that succeeds, so a crash re-runs it. Identical: `-replace`, `taint` or a
+ *   real destroy — it cannot tell, so it only records that it ran (a marker), and touches nothing;
+ * - a tenant's APPLY (create provisioner) converges what the release did not: nothing after a
+ *   replacement the release reconciled, everything (adopting what exists, removing nothing) after
+ *   `-replace`, `taint` or a first create;
+ * - the STACK's release runs last in `terraform destroy`: when every tenant it knew left a marker
+ *   of an identical destroy, it is a real destroy and it releases them by their removal policies;
+ *   otherwise (`-replace` of the stack resource) it releases nothing;
+ * - the INVENTORY's release releases exactly the keys that left the code.
+ * Every run first proves the manifest belongs to the configuration being applied (its digest is
+ * rendered into every provisioner): a synth with errors, or an old manifest, is refused before any
+ * API call.
  */
 import { z } from "zod";
 
@@ -32,24 +47,42 @@ export const ENV = {
   refreshToken: "DIMENSIONS_REFRESH_TOKEN",
   accessToken: "DIMENSIONS_ACCESS_TOKEN",
   credentialsFile: "DIMENSIONS_CREDENTIALS_FILE",
-  /** Set by the provisioner: base64 of gzip of the JSON payload. */
+  /** Set by the provisioner: base64 of gzip of the JSON payload (first chunk; see PAYLOAD_CHUNKS). */
   payload: "DIMENSIONS_PAYLOAD",
   /** Set by the provisioner: absolute path of the stack's manifest. */
   manifest: "DIMENSIONS_MANIFEST",
-  /** Seconds the last-admin guard waits for a successor admin's grant (H1). */
+  /** Set by the provisioner: sha256 of the manifest this configuration was synthesized with. */
+  manifestDigest: "DIMENSIONS_MANIFEST_DIGEST",
+  /** Seconds the last-admin guard waits for another admin's grant to show (H1). */
   adminWaitSeconds: "DIMENSIONS_ADMIN_WAIT_SECONDS",
+  /** Requests one handler process keeps in flight (1–64). */
+  concurrency: "DIMENSIONS_CONCURRENCY",
   /** Log level of the handler: "info" (default) or "debug". */
   logLevel: "DIMENSIONS_LOG_LEVEL",
 } as const;
+
+/** The payload is split over this many environment values of at most PAYLOAD_CHUNK_CHARS each. */
+export const PAYLOAD_CHUNKS = 8;
+export const PAYLOAD_CHUNK_CHARS = 100_000;
+/** `DIMENSIONS_PAYLOAD`, `DIMENSIONS_PAYLOAD_1`, … */
+export function payloadChunkVar(index: number): string {
+  return index === 0 ? ENV.payload : `${ENV.payload}_${index}`;
+}
+
+/** Rendered instead of a digest when the synth reported errors: every handler run refuses it. */
+export const SYNTH_FAILED_DIGEST = "synth-failed";
 
 export const HANDLER_OPERATIONS = ["apply", "release"] as const;
 export type HandlerOperation = (typeof HANDLER_OPERATIONS)[number];
 
 /** File name of the manifest inside the stack's output directory. */
 export const MANIFEST_FILE = "dimensions.manifest.json";
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
+/** Folder beside the manifest where releases leave their markers for the next step. */
+export const MARKER_DIR = ".dimensions-markers";
 
-export const region = z.enum(["au", "eu", "na", "uk"]);
+export const REGIONS = ["au", "eu", "na", "uk"] as const;
+export const region = z.enum(REGIONS);
 export type Region = z.infer<typeof region>;
 
 /** Stack-level settings every payload carries. */
@@ -63,30 +96,34 @@ export const settings = z.object({
 });
 export type Settings = z.infer<typeof settings>;
 
-export const customerRemovalPolicy = z.enum(["retain", "disable", "delete"]);
+export const CUSTOMER_REMOVAL_POLICIES = ["retain", "disable", "delete"] as const;
+export const customerRemovalPolicy = z.enum(CUSTOMER_REMOVAL_POLICIES);
 export type CustomerRemovalPolicyValue = z.infer<typeof customerRemovalPolicy>;
 
 /**
- * - delete: delete the user (only for users the app created);
+ * - delete: delete the user (only users the app created; never one on the PBX, H7);
  * - revoke: remove every role the app manages, keep the user (PBX call tracking stays);
  * - retain: leave the user and its roles as they are.
  */
-export const userRemovalPolicy = z.enum(["delete", "revoke", "retain"]);
+export const USER_REMOVAL_POLICIES = ["delete", "revoke", "retain"] as const;
+export const userRemovalPolicy = z.enum(USER_REMOVAL_POLICIES);
 export type UserRemovalPolicyValue = z.infer<typeof userRemovalPolicy>;
 
 /**
- * - exact: the user is declared by a CustomerUser: apply makes its roles exactly the declared ones
+ * - exact: declared by a CustomerUser: apply makes its roles exactly the declared ones
  *   (server-managed and read-only roles aside, U13);
- * - additive: the user is only referenced (RoleAssignment to an existing user by e-mail): the app
- *   owns only the roles it grants and leaves every other role alone.
+ * - additive: only referenced (RoleAssignment to an existing user by e-mail): the app owns only
+ *   the roles it grants and leaves every other role alone.
  */
 export const userManagement = z.enum(["exact", "additive"]);
+export type UserManagementValue = z.infer<typeof userManagement>;
 
 /**
  * - created: the app creates the user if missing (and adopts one that exists, U2);
  * - adopted: the user must exist already (for example imported from the PBX); never deleted.
  */
 export const userOrigin = z.enum(["created", "adopted"]);
+export type UserOriginValue = z.infer<typeof userOrigin>;
 
 export const pbxDetails = z.object({
   hostRest: z.string(),
@@ -97,7 +134,19 @@ export const pbxDetails = z.object({
   monitorSubAccounts: z.boolean().optional(),
 });
 
-/** Desired state of a customer (`t`). The reference is the natural key (C2). */
+/** The customer fields apply converges on an existing customer (all patchable, api-contract §3). */
+export const PATCHABLE_CUSTOMER_FIELDS = [
+  "name",
+  "description",
+  "enabled",
+  "timezone",
+  "countryCode",
+  "syncAcdAgentWithPbx",
+  "sendNewUserEmail",
+  "sendConnectWelcomeEmail",
+] as const;
+
+/** Desired state of an owned customer. The reference is the natural key (C2). */
 export const customerDesired = z.object({
   reference: z.string(),
   name: z.string(),
@@ -112,42 +161,47 @@ export const customerDesired = z.object({
 });
 export type CustomerDesired = z.infer<typeof customerDesired>;
 
-export const customerInput = z.object({
-  kind: z.literal("customer"),
-  removalPolicy: customerRemovalPolicy,
-  settings,
-});
-
-/** Desired state of a user (`t`); the key is customer reference + lower-cased e-mail. */
-export const userDesired = z.object({
-  customer: z.string(),
-  email: z.string(),
-  /** Absent for additive users (the app does not own their name). */
+/**
+ * One user of a tenant, keyed by its e-mail in `t.users`. Defaults are left out so that the plan
+ * of a 5,000-user customer shows names and roles, not flags.
+ */
+export const userEntry = z.object({
+  /** Absent for additive users (the app does not own their name) and for adopted users that keep theirs. */
   displayName: z.string().optional(),
   /** Sorted, de-duplicated union of every grant the code declares for this user. */
   roles: z.array(z.string()),
+  /** H1: the customer's primary admin. @default false */
+  primary: z.boolean().optional(),
+  /** @default "created" */
+  origin: userOrigin.optional(),
+  /** @default "exact" */
+  management: userManagement.optional(),
+  /** @default "delete" for created exact users, "revoke" otherwise */
+  removal: userRemovalPolicy.optional(),
 });
-export type UserDesired = z.infer<typeof userDesired>;
+export type UserEntry = z.infer<typeof userEntry>;
 
-export const userInput = z.object({
-  kind: z.literal("user"),
-  management: userManagement,
-  origin: userOrigin,
-  removalPolicy: userRemovalPolicy,
-  /** H1: the customer's primary admin. */
-  primary: z.boolean(),
-  /**
-   * Whether the customer is declared (owned) by the app. When an owned customer leaves the code,
-   * its users go with it (the customer's own removal policy decides), so their release is skipped.
-   */
-  customerManaged: z.boolean(),
+/** Desired state of a customer tenant (`t` of its resource). */
+export const tenantDesired = z.object({
+  /** An owned customer's settings; a referenced customer (Customer.fromReference) only names its reference. */
+  customer: z.union([customerDesired, z.object({ reference: z.string() })]),
+  users: z.record(z.string(), userEntry),
+  /** H8: the code is the whole truth about who holds which role. @default false */
+  authoritative: z.boolean().optional(),
+});
+export type TenantDesired = z.infer<typeof tenantDesired>;
+
+export const tenantInput = z.object({
+  kind: z.literal("tenant"),
+  /** Declared with `new Customer` (true) or `Customer.fromReference` (false). */
+  owned: z.boolean(),
+  /** Owned customers: what leaving the code or `terraform destroy` does to the customer (C5). */
+  removalPolicy: customerRemovalPolicy.optional(),
   settings,
 });
 
-export const customerPayload = z.object({ t: customerDesired, i: customerInput });
-export const userPayload = z.object({ t: userDesired, i: userInput });
-export type CustomerPayload = z.infer<typeof customerPayload>;
-export type UserPayload = z.infer<typeof userPayload>;
+export const tenantPayload = z.object({ t: tenantDesired, i: tenantInput });
+export type TenantPayload = z.infer<typeof tenantPayload>;
 
 /**
  * Desired state of a tenant access request (`t`; rules A2, A3, A8). The name is the natural key
@@ -156,7 +210,8 @@ export type UserPayload = z.infer<typeof userPayload>;
  * tenant admits — exactly what that tenant receives (A3), so regrouping the same links in code
  * changes nothing, and the plan shows each tenant's expectation.
  */
-export const accessMode = z.enum(["configure", "support"]);
+export const ACCESS_MODES = ["configure", "support"] as const;
+export const accessMode = z.enum(ACCESS_MODES);
 export type AccessModeValue = z.infer<typeof accessMode>;
 
 export const accessAssociationDesired = z.object({
@@ -198,24 +253,38 @@ export const accessRequestInput = z.object({
 export const accessRequestPayload = z.object({ t: accessRequestDesired, i: accessRequestInput });
 export type AccessRequestPayload = z.infer<typeof accessRequestPayload>;
 
-export const objectPayload = z.union([customerPayload, userPayload, accessRequestPayload]);
+/** What the manifest lists by key: the objects that have a resource of their own. */
+export const objectPayload = z.union([tenantPayload, accessRequestPayload]);
 export type ObjectPayload = z.infer<typeof objectPayload>;
 
-/**
- * An inventory: one per stack for customers and tenant access requests (scope "customers",
- * `customer` absent), one per customer for its users.
- * `t.keys` is the sorted list of object keys it covers, so adding or removing an object replaces
- * it; `i.objects` holds each key's payload, which its release needs once the object's own resource
- * is gone from the config. For exact users that payload is a release record (`t.roles` empty, no
- * display name: their release revokes what they hold live), so a role change does not touch it.
- */
+/** The stack resource: constant `t`, so only `-replace`, `taint` and destroy ever touch it. */
+export const stackPayload = z.object({
+  t: z.object({ stack: z.string() }),
+  i: z.object({ kind: z.literal("stack"), settings }),
+});
+export type StackPayload = z.infer<typeof stackPayload>;
+
+/** What the inventory keeps of each object: only what releasing it needs once its resource is gone. */
+export const releaseRecord = z.discriminatedUnion("kind", [
+  /** An owned customer: its removal policy decides; its users go with it. */
+  z.object({ kind: z.literal("customer"), reference: z.string(), removalPolicy: customerRemovalPolicy }),
+  /**
+   * A referenced customer: the app owns only what it granted to its users. Exact users keep
+   * their flags (their release revokes what they hold live); additive users keep the roles granted.
+   */
+  z.object({ kind: z.literal("referenced-customer"), reference: z.string(), users: z.record(z.string(), userEntry) }),
+  z.object({ kind: z.literal("access-request"), name: z.string() }),
+]);
+export type ReleaseRecord = z.infer<typeof releaseRecord>;
+
 export const inventoryPayload = z.object({
-  t: z.object({ scope: z.enum(["customers", "users"]), customer: z.string().optional(), keys: z.array(z.string()) }),
-  i: z.object({ kind: z.literal("inventory"), objects: z.record(z.string(), objectPayload), settings }),
+  /** What releasing each object needs once its resource is gone, by key (the keys replace it). */
+  t: z.object({ objects: z.record(z.string(), releaseRecord) }),
+  i: z.object({ kind: z.literal("inventory"), settings }),
 });
 export type InventoryPayload = z.infer<typeof inventoryPayload>;
 
-export const anyPayload = z.union([customerPayload, userPayload, accessRequestPayload, inventoryPayload]);
+export const anyPayload = z.union([tenantPayload, accessRequestPayload, stackPayload, inventoryPayload]);
 export type AnyPayload = z.infer<typeof anyPayload>;
 
 /** The manifest: every object's payload by key, exactly as the resources render it. */
@@ -226,15 +295,35 @@ export const manifest = z.object({
 });
 export type Manifest = z.infer<typeof manifest>;
 
+/**
+ * What a release leaves for the next step (beside the manifest, one file per key):
+ * - identical: it saw its own desired state again (`-replace`, `taint`d successor, or a real
+ *   destroy) and did nothing; `payload` is what it held, for the stack's release to release;
+ * - reconciled: it took the tenant to the desired state whose digest it names; the apply that
+ *   follows has nothing left to do.
+ */
+export const marker = z.object({
+  version: z.literal(MANIFEST_VERSION),
+  key: z.string(),
+  state: z.enum(["identical", "reconciled"]),
+  digest: z.string(),
+  payload: objectPayload.optional(),
+  /** When it was written (ms since the epoch): an old marker is no evidence about this run. */
+  writtenAt: z.number(),
+});
+export type Marker = z.infer<typeof marker>;
+
 export function customerKey(reference: string): string {
   return `customer:${reference}`;
-}
-
-export function userKey(customerReference: string, email: string): string {
-  return `user:${customerReference}/${email.toLowerCase()}`;
 }
 
 /** Access request names are unique case-insensitively among a reseller's active requests. */
 export function accessRequestKey(name: string): string {
   return `access-request:${name.toLowerCase()}`;
+}
+
+/** The removal policy an entry stands for when `removal` is left out. */
+export function removalOf(entry: UserEntry): UserRemovalPolicyValue {
+  if (entry.removal) return entry.removal;
+  return (entry.origin ?? "created") === "created" && (entry.management ?? "exact") === "exact" ? "delete" : "revoke";
 }

@@ -12,8 +12,8 @@
  */
 import type { AccessRequest, CreateAccessRequestRequest } from "../contracts/api";
 import { accessRequestKey, type AccessModeValue, type AccessRequestDesired, type AccessRequestPayload, type AccessWait } from "../contracts/handler";
-import { canonicalEqual, meter, sameObject, type HandlerDeps } from "./context";
-import { findCustomer } from "./customer";
+import { canonicalDigest, canonicalEqual, meter, type HandlerDeps } from "./context";
+import { findCustomer } from "./executor";
 import { HandlerError, isApiError, toHandlerError } from "./errors";
 
 export function accessRequestSubject(name: string): string {
@@ -111,7 +111,7 @@ export async function resolveIds(t: AccessRequestDesired, deps: Pick<HandlerDeps
   const customers = new Map<string, string>();
   const missingCustomers: string[] = [];
   for (const reference of references) {
-    const customer = await findCustomer(deps.api, reference);
+    const customer = await findCustomer(deps, reference);
     if (customer) customers.set(reference, customer.id);
     else missingCustomers.push(reference);
   }
@@ -171,6 +171,8 @@ export async function applyAccessRequest(payload: AccessRequestPayload, deps: Ha
   } catch (e) {
     throw toHandlerError(e, subject, `sending access request ${t.name}`);
   }
+  // The request exists as declared: a release's marker for it has served its purpose.
+  deps.markers.remove(accessRequestKey(t.name));
   const labels = tenantLabels(t, ids);
   if (!i.wait) {
     for (const line of outcomeLines(request, labels, deps.clock.now())) deps.report.action(subject, line);
@@ -281,35 +283,47 @@ export async function waitForDecision(
 }
 
 /**
- * Release, with the old payload from state. Withdrawal ends every tenant's access granted through
- * the request (A7). Only a replacement whose desired state is unchanged keeps the request; any
- * other replacement must free the name for its successor, which re-sends it (documented gap).
+ * Release, with the old payload from state and the manifest's entry for the same name:
+ * - absent: the request left the code: the stack's inventory withdraws it;
+ * - same desired state: `-replace`, a tainted successor or a destroy: nothing now; a marker tells
+ *   the apply that follows (which adopts the same request) or the stack's release (which withdraws);
+ * - different: a replacement. The API cannot edit a request and keeps names unique among active
+ *   ones, so the old one is withdrawn and the apply sends the new one (it must be granted again).
  */
 export async function releaseAccessRequest(payload: AccessRequestPayload, deps: HandlerDeps): Promise<void> {
   const { t } = payload;
+  const key = accessRequestKey(t.name);
   const subject = accessRequestSubject(t.name);
-  const entry = deps.manifest.objects[accessRequestKey(t.name)];
-  // Only null_resource replaces an object whose t is unchanged (its triggers hold i too); with
-  // terraform_data the same t means a real destroy, which must withdraw.
-  if (entry !== undefined && entry.i.kind === "access-request" && deps.variant === "null_resource" && !canonicalEqual(entry, payload) && canonicalEqual(entry.t, t)) {
-    deps.report.action(subject, "replaced with the same request: kept (only its wait options changed)");
+  const entry = deps.manifest.objects[key];
+  if (entry === undefined || entry.i.kind !== "access-request") {
+    deps.report.action(subject, "left the code: the stack's inventory withdraws it");
     return;
   }
+  if (canonicalEqual(entry.t, t)) {
+    deps.markers.write({ version: 2, key, state: "identical", digest: canonicalDigest(t), payload, writtenAt: deps.clock.now() });
+    deps.report.action(subject, "destroyed or replaced with the same request: nothing changes now (on terraform destroy, the stack resource withdraws it last)");
+    return;
+  }
+  await withdrawAccessRequest(t.name, "replaced: the new request is sent next and must be granted again", deps);
+}
+
+/** Withdraws the active request with this name (none: already done); ends access granted through it (A7). */
+export async function withdrawAccessRequest(name: string, why: string, deps: HandlerDeps): Promise<void> {
+  const subject = accessRequestSubject(name);
   const requests = meter(deps.api);
   try {
-    const existing = await findActiveRequest(deps, t.name);
+    const existing = await findActiveRequest(deps, name);
     if (!existing) {
       deps.report.action(subject, "already withdrawn", requests());
       return;
     }
     const deleted = await deps.api.deleteAccessRequest(existing.id);
-    const why = entry === undefined ? "it left the code" : sameObject(entry, payload, deps.variant) ? "destroyed" : "replaced: the new request is sent next and must be granted again";
     deps.report.action(
       subject,
       deleted ? `withdrew request ${existing.id} (${why}); access granted through it has ended for ${existing.tenants.length} tenant request${existing.tenants.length === 1 ? "" : "s"}` : "already withdrawn",
       requests(),
     );
   } catch (e) {
-    throw toHandlerError(e, subject, `withdrawing access request ${t.name}`);
+    throw toHandlerError(e, subject, `withdrawing access request ${name}`);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * What every operation function receives: its dependencies as arguments, so tests pass an
- * in-memory API, a fake clock and a recording reporter.
+ * in-memory API, a fake clock, a recording reporter and an in-memory marker store.
  */
+import { createHash } from "node:crypto";
 import type { DimensionsApi } from "../client/types";
 import type { Manifest } from "../contracts/handler";
+import type { MarkerStore } from "./markers";
 import type { Reporter } from "./report";
 
 export interface Clock {
@@ -13,14 +15,16 @@ export interface Clock {
 
 export interface HandlerDeps {
   readonly api: DimensionsApi;
-  /** The desired-state manifest of the current synth. */
+  /** The desired-state manifest of the current synth (its digest already checked). */
   readonly manifest: Manifest;
   readonly report: Reporter;
   readonly clock: Clock;
   /** Where the Kazoo API key variables (C4) are read from. */
   readonly env: NodeJS.ProcessEnv;
-  /** How long the last-admin guard waits for a successor admin's grant (H1). */
-  readonly adminWaitSeconds: number;
+  /** What releases leave for the step after them (src/handler/markers.ts). */
+  readonly markers: MarkerStore;
+  /** Requests kept in flight at once by this process. */
+  readonly concurrency: number;
   /** @default "terraform_data" */
   readonly variant?: "terraform_data" | "null_resource";
 }
@@ -67,10 +71,31 @@ export function canonicalEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-export function sameSet(a: Iterable<string>, b: Iterable<string>): boolean {
-  const sa = new Set(a);
-  const sb = new Set(b);
-  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+/** A digest of a value's meaning (key order and nulls ignored), for markers. */
+export function canonicalDigest(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+export function canonicalJson(value: unknown): string {
+  const norm = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(norm);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v as Record<string, unknown>).sort()) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== null && x !== undefined) out[k] = norm(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(norm(value));
+}
+
+/** Whether the release's old `t` and the manifest's describe the same desired state. */
+export function sameDesired(entry: { readonly t: unknown; readonly i: unknown }, old: { readonly t: unknown; readonly i: unknown }, variant: HandlerDeps["variant"]): boolean {
+  // null_resource's triggers hold i too: there a changed i alone is a replacement.
+  return variant === "null_resource" ? canonicalEqual(entry, old) : canonicalEqual(entry.t, old.t);
 }
 
 export function sorted(values: Iterable<string>): string[] {
@@ -80,16 +105,4 @@ export function sorted(values: Iterable<string>): string[] {
 /** `[a, b, c]` for log lines. */
 export function list(values: Iterable<string>): string {
   return `[${sorted(values).join(", ")}]`;
-}
-
-/**
- * Whether a destroy provisioner's old payload and the manifest's entry for its key describe the
- * same object, i.e. this is a real destroy, not a replacement. With terraform_data only `t`
- * (triggers_replace) can replace a resource; `i` (input) changes in place, so a destroy that sees
- * the same `t` is a destroy whatever `i` says — `terraform destroy` after an unapplied change of a
- * removal policy must still release. null_resource's triggers hold `i` too: there a changed `i`
- * alone is a replacement.
- */
-export function sameObject(entry: { readonly t: unknown; readonly i: unknown }, old: { readonly t: unknown; readonly i: unknown }, variant: HandlerDeps["variant"]): boolean {
-  return variant === "null_resource" ? canonicalEqual(entry, old) : canonicalEqual(entry.t, old.t);
 }

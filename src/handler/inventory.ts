@@ -1,82 +1,66 @@
 /**
- * Inventories. An object deleted from the code loses its resource without a destroy provisioner;
- * the inventory that listed it is replaced, and its release sees the old keys with their payloads.
- * It releases exactly the keys the manifest no longer lists. On a full destroy the manifest still
- * lists every key, so it releases nothing and each object's own destroy does the work.
+ * The stack's inventory. An object deleted from the code loses its resource without a destroy
+ * provisioner; the inventory, whose `t` lists the keys, is replaced, and its release sees the old
+ * keys with their release records. It releases exactly the keys the manifest no longer lists. On a
+ * full destroy the manifest still lists every key, so it releases nothing (the stack resource does).
  */
-import type { AccessRequestPayload, InventoryPayload, ObjectPayload, CustomerPayload, UserPayload } from "../contracts/handler";
-import { releaseAccessRequest } from "./access-request";
+import type { InventoryPayload, ReleaseRecord } from "../contracts/handler";
+import { withdrawAccessRequest } from "./access-request";
 import { meter, type HandlerDeps } from "./context";
-import { releaseCustomer } from "./customer";
 import { HandlerError, toHandlerError } from "./errors";
 import { formatFailure } from "./report";
-import { releaseUser } from "./user";
+import { releaseWholeTenant } from "./tenant";
 
-/** Objects released at once: enough to overlap latency, few enough to stay polite to the API. */
-export const INVENTORY_CONCURRENCY = 4;
+export const INVENTORY_SUBJECT = "inventory";
 
-export function inventorySubject(payload: InventoryPayload): string {
-  return payload.t.scope === "users" ? `inventory of users of ${payload.t.customer ?? "?"}` : "inventory of customers and access requests";
-}
-
-/** Apply: the objects' own resources do the work. */
-export async function applyInventory(payload: InventoryPayload, deps: Pick<HandlerDeps, "report">): Promise<void> {
-  deps.report.debug(`${inventorySubject(payload)}: ${payload.t.keys.length} objects; nothing to do at apply`);
+export function applyInventory(payload: InventoryPayload, deps: Pick<HandlerDeps, "report">): Promise<void> {
+  deps.report.debug(`${INVENTORY_SUBJECT}: ${Object.keys(payload.t.objects).length} objects; nothing to do at apply`);
+  return Promise.resolve();
 }
 
 /** The keys of the old inventory the manifest no longer lists. */
 export function vanishedKeys(payload: InventoryPayload, deps: Pick<HandlerDeps, "manifest">): string[] {
-  return Object.keys(payload.i.objects)
+  return Object.keys(payload.t.objects)
     .filter((key) => deps.manifest.objects[key] === undefined)
     .sort();
 }
 
-/** Release: fully release every object that left the code; all that can be, then fail with a summary. */
 export async function releaseInventory(payload: InventoryPayload, deps: HandlerDeps): Promise<void> {
-  const subject = inventorySubject(payload);
   const keys = vanishedKeys(payload, deps);
   if (keys.length === 0) {
-    deps.report.action(subject, "no object left the code");
+    deps.report.action(INVENTORY_SUBJECT, "no object left the code");
     return;
   }
   const requests = meter(deps.api);
-  // Several objects share one client: a per-object request count would mix them up.
-  const objectDeps: HandlerDeps = { ...deps, report: deps.report.uncounted() };
-  const failures: Array<{ key: string; error: HandlerError }> = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const key = keys[next++];
-      try {
-        await releaseObject(payload.i.objects[key], objectDeps);
-      } catch (e) {
-        failures.push({ key, error: toHandlerError(e, key) });
-      }
+  const failures: HandlerError[] = [];
+  // Access requests first: partner access ends before the customers it names are released.
+  const ordered = [...keys].sort((a, b) => Number(payload.t.objects[b].kind === "access-request") - Number(payload.t.objects[a].kind === "access-request"));
+  for (const key of ordered) {
+    try {
+      await releaseRecord(payload.t.objects[key], payload.i.settings.acceptCharges, deps);
+    } catch (e) {
+      const error = toHandlerError(e, key);
+      failures.push(error);
+      deps.report.action(key, `FAILED: ${formatFailure(error)[0].replace(/^dimensions: /, "")}`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(INVENTORY_CONCURRENCY, keys.length) }, worker));
-
-  const released = keys.length - failures.length;
-  deps.report.action(subject, `released ${released} of ${keys.length} object${keys.length === 1 ? "" : "s"} that left the code`, requests());
+  }
+  deps.report.action(INVENTORY_SUBJECT, `released ${keys.length - failures.length} of ${keys.length} object${keys.length === 1 ? "" : "s"} that left the code`, requests());
   if (failures.length) {
-    failures.sort((a, b) => a.key.localeCompare(b.key));
-    const first = failures[0].error;
-    // One line: each failure as its own coded line would read, without the "dimensions:" prefix.
-    const summary = failures.map((f) => formatFailure(f.error)[0].replace(/^dimensions: /, "")).join("; ");
-    throw new HandlerError("InventoryReleaseFailed", `${failures.length} of ${keys.length} objects that left the code could not be released: ${summary}`, {
-      subject,
-      hint: failures.length === 1 ? first.hint : "fix the causes above and apply again; objects already released are not touched twice",
+    throw new HandlerError("InventoryReleaseFailed", `${failures.length} of ${keys.length} objects that left the code could not be released (each is reported above)`, {
+      subject: INVENTORY_SUBJECT,
+      hint: failures.length === 1 && failures[0].hint ? failures[0].hint : "fix the causes above and apply again; objects already released are not touched twice",
     });
   }
 }
 
-function releaseObject(object: ObjectPayload, deps: HandlerDeps): Promise<void> {
-  switch (object.i.kind) {
+function releaseRecord(record: ReleaseRecord, acceptCharges: boolean, deps: HandlerDeps): Promise<void> {
+  switch (record.kind) {
     case "customer":
-      return releaseCustomer(object as CustomerPayload, deps);
+      // Its users go with it: the customer's removal policy decides (C5).
+      return releaseWholeTenant({ reference: record.reference, users: {}, removalPolicy: record.removalPolicy }, deps, acceptCharges);
+    case "referenced-customer":
+      return releaseWholeTenant({ reference: record.reference, users: record.users }, deps, acceptCharges);
     case "access-request":
-      return releaseAccessRequest(object as AccessRequestPayload, deps);
-    default:
-      return releaseUser(object as UserPayload, deps);
+      return withdrawAccessRequest(record.name, "it left the code", deps);
   }
 }

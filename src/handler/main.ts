@@ -1,20 +1,24 @@
 /**
  * Entry of the handler that Terraform's local-exec provisioners run (bundled to dist/handler.cjs):
  *
- *   DIMENSIONS_PAYLOAD=<base64gzip({t,i})> DIMENSIONS_MANIFEST=<path> node handler.cjs apply|release
+ *   DIMENSIONS_PAYLOAD[_n]=<base64gzip({t,i})> DIMENSIONS_MANIFEST=<path> \
+ *   DIMENSIONS_MANIFEST_DIGEST=<sha256> node handler.cjs apply|release
  *
- * Parses argv, environment, payload and manifest once, creates the API client (credentials from
- * the environment only), runs one operation, exits 0, or prints one coded line (plus a hint) on
- * stderr and exits 1. It runs once per resource, so start-up time matters: the client (got) is
- * loaded only when the operation calls the API.
+ * Parses argv, environment, payload and manifest once (the manifest proven to belong to this
+ * configuration before anything else), creates the API client (credentials from the environment
+ * only), runs one operation, exits 0, or prints one coded line (plus a hint) on stderr and exits 1.
+ * The client (got) is loaded only when the operation calls the API.
  */
 import type { DimensionsApi } from "../client/types";
-import { ENV, type Settings } from "../contracts/handler";
-import { systemClock, type Clock } from "./context";
-import { applyInventory } from "./inventory";
-import { runOperation } from "./operations";
-import { decodePayload, parseOperation, parseRuntimeEnv, readManifest } from "./payload";
+import { ENV, type HandlerOperation, type Settings } from "../contracts/handler";
+import { applyAccessRequest, releaseAccessRequest } from "./access-request";
+import { systemClock, type Clock, type HandlerDeps } from "./context";
+import { applyInventory, releaseInventory } from "./inventory";
+import { FileMarkerStore, type MarkerStore } from "./markers";
+import { decodePayload, parseOperation, parseRuntimeEnv, payloadFromEnv, readManifest, type Payload } from "./payload";
 import { createReporter, type Reporter, type Sink } from "./report";
+import { applyStack, releaseStack } from "./stack";
+import { applyTenant, releaseTenant } from "./tenant";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -26,13 +30,38 @@ export interface MainOptions {
   readonly clock?: Clock;
   /** Tests pass an in-memory API; by default the real client is created from the environment. */
   readonly createApi?: ApiFactory;
+  /** Tests pass an in-memory store; by default markers live beside the manifest. */
+  readonly markers?: MarkerStore;
 }
 
 const createRealApi: ApiFactory = async (env, settings, report) => {
-  // Loaded on demand: an inventory apply never needs got, and start-up time is per resource.
+  // Loaded on demand: the stack's and inventory's applies never need got, and start-up is per resource.
   const { createClientFromEnv } = await import("../client");
   return createClientFromEnv(env, { region: settings.region, apiUrl: settings.apiUrl }, { log: (line: string) => report.debug(line) });
 };
+
+export function runOperation(op: HandlerOperation, parsed: Payload, deps: HandlerDeps): Promise<void> {
+  switch (parsed.kind) {
+    case "tenant":
+      return op === "apply" ? applyTenant(parsed.payload, deps) : releaseTenant(parsed.payload, deps);
+    case "stack":
+      return op === "apply" ? applyStack(parsed.payload, deps) : releaseStack(parsed.payload, deps);
+    case "inventory":
+      return op === "apply" ? applyInventory(parsed.payload, deps) : releaseInventory(parsed.payload, deps);
+    case "access-request":
+      return op === "apply" ? applyAccessRequest(parsed.payload, deps) : releaseAccessRequest(parsed.payload, deps);
+    case "legacy":
+      // A resource of the 0.1 layout, dropped by the upgrade: its tenant resource converges what it held.
+      deps.report.action(`${parsed.payload.i.kind} of the 0.1 layout`, "replaced by the per-customer layout: nothing released");
+      return Promise.resolve();
+  }
+}
+
+/** Only these need no API: they are answered before a client is built. */
+function needsApi(op: HandlerOperation, parsed: Payload): boolean {
+  if (parsed.kind === "legacy") return false;
+  return !(op === "apply" && (parsed.kind === "stack" || parsed.kind === "inventory"));
+}
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, options: MainOptions = {}): Promise<number> {
   const report = createReporter({
@@ -43,20 +72,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
   try {
     const op = parseOperation(argv);
     const runtime = parseRuntimeEnv(env);
-    const parsed = decodePayload(env[ENV.payload]);
-    const manifest = readManifest(env[ENV.manifest]);
-    if (parsed.kind === "inventory" && op === "apply") {
-      await applyInventory(parsed.payload, { report });
-      return EXIT_OK;
-    }
-    const api = await (options.createApi ?? createRealApi)(env, parsed.payload.i.settings, report);
+    const parsed = decodePayload(payloadFromEnv(env));
+    const manifestFile = env[ENV.manifest];
+    const manifest = readManifest(manifestFile, env[ENV.manifestDigest]);
+    const markers = options.markers ?? new FileMarkerStore(manifestFile!);
+    const settings = parsed.kind === "legacy" ? { acceptCharges: false } : parsed.payload.i.settings;
+    const api = needsApi(op, parsed) ? await (options.createApi ?? createRealApi)(env, settings, report) : undefined;
     await runOperation(op, parsed, {
-      api,
+      api: api ?? (undefined as unknown as DimensionsApi),
       manifest,
       report,
       clock: options.clock ?? systemClock,
       env,
-      adminWaitSeconds: runtime.adminWaitSeconds,
+      markers,
+      concurrency: runtime.concurrency,
       variant: parsed.variant,
     });
     return EXIT_OK;

@@ -2,33 +2,40 @@
  * The handler's boundary: argv, environment, payload and manifest, each parsed once with the
  * contract's zod schemas. Everything after this module works on typed values.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 import {
   accessRequestPayload,
-  customerPayload,
   ENV,
   HANDLER_OPERATIONS,
   inventoryPayload,
   manifest as manifestSchema,
   MANIFEST_FILE,
   objectPayload,
-  userPayload,
+  PAYLOAD_CHUNK_CHARS,
+  PAYLOAD_CHUNKS,
+  payloadChunkVar,
+  stackPayload,
+  SYNTH_FAILED_DIGEST,
+  tenantPayload,
   type AccessRequestPayload,
-  type CustomerPayload,
   type HandlerOperation,
   type InventoryPayload,
   type Manifest,
-  type UserPayload,
+  type StackPayload,
+  type TenantPayload,
 } from "../contracts/handler";
 import { HandlerError } from "./errors";
 
 export type Payload = (
-  | { readonly kind: "customer"; readonly payload: CustomerPayload }
-  | { readonly kind: "user"; readonly payload: UserPayload }
+  | { readonly kind: "tenant"; readonly payload: TenantPayload }
+  | { readonly kind: "stack"; readonly payload: StackPayload }
   | { readonly kind: "inventory"; readonly payload: InventoryPayload }
   | { readonly kind: "access-request"; readonly payload: AccessRequestPayload }
+  /** A resource of the 0.1 layout (one per user): its successor is the tenant resource. */
+  | { readonly kind: "legacy"; readonly payload: { readonly t: unknown; readonly i: { readonly kind: string } } }
 ) & {
   /** Which resource type ran the handler: null_resource's triggers hold t and i as JSON strings. */
   readonly variant?: ResourceVariant;
@@ -36,7 +43,8 @@ export type Payload = (
 
 export type ResourceVariant = "terraform_data" | "null_resource";
 
-export const DEFAULT_ADMIN_WAIT_SECONDS = 120;
+export const DEFAULT_CONCURRENCY = 4;
+export const MAX_CONCURRENCY = 64;
 
 export function parseOperation(argv: readonly string[]): HandlerOperation {
   const op = argv[0];
@@ -47,33 +55,47 @@ export function parseOperation(argv: readonly string[]): HandlerOperation {
 }
 
 const runtimeEnv = z.object({
-  [ENV.adminWaitSeconds]: z.coerce.number().int().min(0).max(3600).optional(),
+  [ENV.concurrency]: z.coerce.number().int().min(1).max(MAX_CONCURRENCY).optional(),
   [ENV.logLevel]: z.enum(["info", "debug"]).optional(),
 });
 
 export interface RuntimeSettings {
-  readonly adminWaitSeconds: number;
+  readonly concurrency: number;
   readonly logLevel: "info" | "debug";
 }
 
 export function parseRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeSettings {
   const raw = {
-    [ENV.adminWaitSeconds]: env[ENV.adminWaitSeconds] || undefined,
+    [ENV.concurrency]: env[ENV.concurrency] || undefined,
     [ENV.logLevel]: env[ENV.logLevel] || undefined,
   };
   const parsed = runtimeEnv.safeParse(raw);
   if (!parsed.success) {
     throw new HandlerError("EnvInvalid", describeIssues(parsed.error), {
-      hint: `${ENV.adminWaitSeconds} is a whole number of seconds (0–3600); ${ENV.logLevel} is "info" or "debug"`,
+      hint: `${ENV.concurrency} is a whole number from 1 to ${MAX_CONCURRENCY}; ${ENV.logLevel} is "info" or "debug"`,
     });
   }
   return {
-    adminWaitSeconds: parsed.data[ENV.adminWaitSeconds] ?? DEFAULT_ADMIN_WAIT_SECONDS,
+    concurrency: parsed.data[ENV.concurrency] ?? DEFAULT_CONCURRENCY,
     logLevel: parsed.data[ENV.logLevel] ?? "info",
   };
 }
 
-/** Decodes `DIMENSIONS_PAYLOAD` (base64 of gzip of JSON `{t, i}`) and parses it by its `i.kind`. */
+/** The payload's chunks (`DIMENSIONS_PAYLOAD`, `DIMENSIONS_PAYLOAD_1`, …) joined. */
+export function payloadFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const chunks: string[] = [];
+  for (let i = 0; i < PAYLOAD_CHUNKS; i++) chunks.push(env[payloadChunkVar(i)] ?? "");
+  // Every chunk full: the payload may go on past the last one.
+  if (chunks.every((c) => c.length >= PAYLOAD_CHUNK_CHARS)) {
+    throw new HandlerError("PayloadTooLarge", `the payload fills all ${PAYLOAD_CHUNKS} environment values of ${PAYLOAD_CHUNK_CHARS} characters; it may be cut`, {
+      hint: "split the customer's users over several customers or stacks (dimensions handles about 20,000 users per customer)",
+    });
+  }
+  const joined = chunks.join("");
+  return joined === "" ? undefined : joined;
+}
+
+/** Decodes the payload (base64 of gzip of JSON `{t, i}`) and parses it by its `i.kind`. */
 export function decodePayload(encoded: string | undefined): Payload {
   if (!encoded) throw payloadError(`${ENV.payload} is not set or empty`);
   let json: string;
@@ -96,35 +118,60 @@ export function decodePayload(encoded: string | undefined): Payload {
 export function parsePayload(raw: unknown): Payload {
   if (!isRecord(raw)) throw payloadError("the payload is not an object with t and i");
   const variant: ResourceVariant = typeof raw.t === "string" ? "null_resource" : "terraform_data";
-  const t = unwrapString(raw.t, "t");
-  const i = unwrapString(raw.i, "i");
+  // terraform_data of layout 2 carries { t, i } in triggers_replace and no input (the expression
+  // passes both, so a 0.1 resource destroyed by this handler is still recognised as one).
+  const nested = (raw.i === null || raw.i === undefined) && isRecord(raw.t) && "t" in raw.t && "i" in raw.t;
+  const t = nested ? (raw.t as Record<string, unknown>).t : unwrapString(raw.t, "t");
+  const i = nested ? (raw.t as Record<string, unknown>).i : unwrapString(raw.i, "i");
   const value = stripNulls({ t, i });
   const kind = isRecord(i) ? i.kind : undefined;
   switch (kind) {
-    case "customer":
-      return { kind, variant, payload: parseWith(customerPayload, value, "customer payload") };
-    case "user":
-      return { kind, variant, payload: parseWith(userPayload, value, "user payload") };
+    case "tenant":
+      return { kind, variant, payload: parseWith(tenantPayload, value, "tenant payload") };
+    case "stack":
+      return { kind, variant, payload: parseWith(stackPayload, value, "stack payload") };
     case "inventory":
+      // The 0.1 inventories had a `scope`; they have no successor and release nothing.
+      if (isRecord(t) && "scope" in t) return { kind: "legacy", variant, payload: { t, i: { kind: "inventory" } } };
       return { kind, variant, payload: parseWith(inventoryPayload, value, "inventory payload") };
     case "access-request":
       return { kind, variant, payload: parseWith(accessRequestPayload, value, "access request payload") };
+    case "customer":
+    case "user":
+      return { kind: "legacy", variant, payload: { t, i: { kind } } };
     default:
-      throw payloadError(`i.kind is ${JSON.stringify(kind ?? null)}; expected "customer", "user", "access-request" or "inventory"`);
+      throw payloadError(`i.kind is ${JSON.stringify(kind ?? null)}; expected "tenant", "access-request", "stack" or "inventory"`);
   }
 }
 
-/** Reads the manifest the stack wrote at synth (`DIMENSIONS_MANIFEST`). */
-export function readManifest(file: string | undefined): Manifest {
+/**
+ * Reads the manifest the stack wrote at synth (`DIMENSIONS_MANIFEST`) and proves it belongs to the
+ * configuration being applied: its sha256 must equal `DIMENSIONS_MANIFEST_DIGEST`, which the
+ * synth rendered into every provisioner. A synth with errors renders no digest (cdktf still
+ * writes its Terraform JSON when told to continue past errors, but not our manifest).
+ */
+export function readManifest(file: string | undefined, expectedDigest: string | undefined): Manifest {
   const hint = `re-run "cdktf synth" (or "cdktf deploy") so the stack's ${MANIFEST_FILE} is written beside its Terraform JSON, then apply again`;
   if (!file) throw new HandlerError("ManifestMissing", `${ENV.manifest} is not set`, { hint });
-  let text: string;
+  if (expectedDigest === SYNTH_FAILED_DIGEST) {
+    throw new HandlerError("SynthFailed", "this configuration was synthesized with errors (forced past them with CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS); nothing is sent", {
+      hint: "fix the errors cdktf synth reports and synthesize again; a configuration with errors would release what it fails to declare",
+    });
+  }
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "unreadable";
     throw new HandlerError("ManifestMissing", `cannot read the manifest ${file} (${code})`, { hint });
   }
+  if (!expectedDigest) throw new HandlerError("ManifestMismatch", `${ENV.manifestDigest} is not set, so the manifest cannot be matched to the configuration`, { hint });
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  if (digest !== expectedDigest) {
+    throw new HandlerError("ManifestMismatch", `the manifest ${file} does not belong to the configuration being applied (digest ${digest.slice(0, 12)}…, expected ${expectedDigest.slice(0, 12)}…); nothing is sent`, { hint });
+  }
+  // A UTF-8 byte-order mark (an editor's) is not part of the JSON.
+  const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -144,9 +191,8 @@ export function readManifest(file: string | undefined): Manifest {
 const manifestEnvelope = manifestSchema.extend({ objects: z.record(z.string(), z.unknown()) });
 
 /**
- * The manifest's entries, each parsed the first time it is read. Every resource runs the handler
- * once, and most runs read one or two entries: parsing all of them each time cost about 100 ms
- * per run for 5,000 users (minutes of CPU over one apply).
+ * The manifest's entries, each parsed the first time it is read: most runs read one entry of a
+ * manifest that holds every customer of the stack.
  */
 function lazilyParsed(raw: Record<string, unknown>, mismatch: (issues: string) => HandlerError): Manifest["objects"] {
   const parsed = new Map<string, Manifest["objects"][string]>();

@@ -114,3 +114,19 @@ export function synthFailure(app: App): string {
 export function warnings(construct: { node: { metadata: Array<{ type: string; data: unknown }> } }): string[] {
   return construct.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
 }
+
+/**
+ * The entry of the user with this e-mail (compared case-insensitively) in its customer's tenant
+ * resource (layout 2: users have no resource of their own), and that resource's address.
+ */
+export function userEntryIn(json: TfJson, email: string): { address: string; entry: { displayName?: string; roles: string[]; primary?: boolean; origin?: string; management?: string; removal?: string } } {
+  for (const [type, byName] of Object.entries(json.resource)) {
+    for (const [name, body] of Object.entries(byName)) {
+      const payload = (body.triggers ? { t: JSON.parse(body.triggers.t) } : body.triggers_replace) as { t?: { users?: Record<string, never> } } | undefined;
+      for (const [key, entry] of Object.entries(payload?.t?.users ?? {})) {
+        if (key.toLowerCase() === email.toLowerCase()) return { address: `${type}.${name}`, entry };
+      }
+    }
+  }
+  throw new Error(`no user ${email} in any tenant resource`);
+}

@@ -7,14 +7,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Customer, CustomerUser, RoleAssignment, Role, RoleBundle } from "../../src";
-import { acmeWithAdmin, ADMIN, newApp, newStack, resourceAt, stackDir, synthFailure, synthJson, thrown, useFakeHandlerBundle, warnings } from "./helpers";
+import { acmeWithAdmin, ADMIN, newApp, newStack, stackDir, userEntryIn, synthFailure, synthJson, thrown, useFakeHandlerBundle, warnings } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
 });
 
-function rolesOf(json: ReturnType<typeof synthJson>, constructPath: string): unknown {
-  return resourceAt(json, constructPath).body.triggers_replace?.roles;
+function rolesOf(json: ReturnType<typeof synthJson>, email: string): unknown {
+  return userEntryIn(json, email).entry.roles;
 }
 
 describe("U10: regional roles come from the catalogue", () => {
@@ -111,7 +111,7 @@ describe("H2: role bundles", () => {
     const stack = newStack(app);
     const { customer } = acmeWithAdmin(stack);
     new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [RoleBundle.REPORT_SUPERVISOR] });
-    expect(rolesOf(synthJson(app, stack), "stack/bo/Default")).toEqual(["customer.user", "customer.user.supervisorl1"]);
+    expect(rolesOf(synthJson(app, stack), "bo@acme.test")).toEqual(["customer.user", "customer.user.supervisorl1"]);
   });
 
   test("H2: user-defined bundles nest bundles and work in RoleAssignment and addRoles", () => {
@@ -123,7 +123,7 @@ describe("H2: role bundles", () => {
     const bo = new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS] });
     bo.addRoles(RoleBundle.WORKSPACE_ADMINISTRATOR);
     new RoleAssignment(stack, "leads", { customer, roles: [teamLead], users: [bo] });
-    expect(rolesOf(synthJson(app, stack), "stack/bo/Default")).toEqual(
+    expect(rolesOf(synthJson(app, stack), "bo@acme.test")).toEqual(
       [Role.WEBSITE_ACCESS, Role.CUSTOMER_SETTINGS, Role.WORKSPACE_ADMINISTRATOR, Role.SILENT_MONITOR, Role.SUPERVISOR_AGENT_CONTROL, Role.RECORDING_PLAYBACK].sort(),
     );
   });
@@ -172,13 +172,12 @@ describe("H2: a user's roles copied from a template user (rolesFrom)", () => {
     new RoleAssignment(stack, "monitor", { customer, roles: [Role.SILENT_MONITOR], users: [lead] });
     const json = synthJson(app, stack);
     expect(copy.rolesFrom).toBe(lead);
-    expect(rolesOf(json, "stack/copy/Default")).toEqual(
+    expect(rolesOf(json, "copy@acme.test")).toEqual(
       [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR, Role.RECORDING_PLAYBACK, Role.SILENT_MONITOR, Role.DEVICE_ACCESS].sort(),
     );
     // The manifest the handler reads holds the same roles.
-    const manifest = JSON.parse(fs.readFileSync(path.join(stackDir(app, stack), "dimensions.manifest.json"), "utf8")) as { objects: Record<string, { t: { roles: string[] } }> };
-    const entry = Object.entries(manifest.objects).find(([key]) => key.includes("copy@acme.test"));
-    expect(entry?.[1].t.roles).toEqual(rolesOf(json, "stack/copy/Default"));
+    const manifest = JSON.parse(fs.readFileSync(path.join(stackDir(app, stack), "dimensions.manifest.json"), "utf8")) as { objects: Record<string, { t: { users: Record<string, { roles: string[] }> } }> };
+    expect(manifest.objects["customer:ACME-001"].t.users["copy@acme.test"].roles).toEqual(rolesOf(json, "copy@acme.test"));
   });
 
   test("H2: templates chain (c copies b copies a) and never copy primaryAdmin", () => {
@@ -188,7 +187,7 @@ describe("H2: a user's roles copied from a template user (rolesFrom)", () => {
     const b = new CustomerUser(stack, "b", { customer, email: "b@acme.test", displayName: "B", roles: [], rolesFrom: ana });
     const c = new CustomerUser(stack, "c", { customer, email: "c@acme.test", displayName: "C", roles: [], rolesFrom: b });
     const json = synthJson(app, stack);
-    expect(rolesOf(json, "stack/c/Default")).toEqual([...ADMIN].sort());
+    expect(rolesOf(json, "c@acme.test")).toEqual([...ADMIN].sort());
     expect(c.isPrimaryAdmin).toBe(false);
   });
 

@@ -1,21 +1,24 @@
 /**
- * Property checks on the synthesized Terraform JSON and the manifest: the payloads of the handler
- * contract (src/contracts/handler.ts), the provisioners, depends_on (U5), folding of
+ * Property checks on the synthesized Terraform JSON and the manifest (layout 2): one tenant
+ * resource per customer holding its users, the stack resource and the inventory, the payloads of
+ * the handler contract (src/contracts/handler.ts), the provisioners, depends_on, folding of
  * RoleAssignments (resolved lazily), the null_resource variant, and no secret in any output.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   customerKey,
-  customerPayload,
   inventoryPayload,
   manifest as manifestSchema,
-  userKey,
-  userPayload,
+  PAYLOAD_CHUNKS,
+  stackPayload,
+  SYNTH_FAILED_DIGEST,
+  tenantPayload,
   type Manifest,
 } from "../../src/contracts/handler";
 import { Customer, CustomerRemovalPolicy, CustomerUser, MANIFEST_FILE, Role, RoleAssignment } from "../../src";
-import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, PBX_KEY_ENV, resourceAt, stackDir, synthJson, useFakeHandlerBundle, type TfJson } from "./helpers";
+import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, PBX_KEY_ENV, resourceAt, stackDir, synthJson, useFakeHandlerBundle, type TfJson, type TfResource } from "./helpers";
 
 let bundle: string;
 beforeAll(() => {
@@ -36,59 +39,65 @@ function example() {
   return { app, stack, customer, ana, bo };
 }
 
-describe("customer and user resources", () => {
-  test("the customer resource renders the contract's customer payload (C1, C5 default RETAIN)", () => {
+const tenantOf = (body: TfResource) => tenantPayload.parse(body.triggers_replace);
+const SETTINGS = { region: "eu", acceptCharges: true };
+
+describe("the tenant resource: one per customer, holding its users", () => {
+  test("the customer's resource renders the contract's tenant payload in triggers_replace, and no input (C1, C5 default RETAIN)", () => {
     const { app, stack } = example();
     const { address, body } = resourceAt(synthJson(app, stack), "stack/acme/Default");
     expect(address).toBe("terraform_data.acme");
-    const payload = customerPayload.parse({ t: body.triggers_replace, i: body.input });
-    expect(payload).toEqual({
-      t: {
-        reference: "ACME-001",
-        name: "Acme Corporation",
-        description: "Acme contact centre",
-        enabled: true,
-        timezone: "Europe/Paris",
-        countryCode: "FR",
-        pbx: { hostRest: "https://pbx.acme.test", hostWebsocket: "wss://pbx.acme.test", accountId: "acme-0001", apiKeyEnv: PBX_KEY_ENV },
-      },
-      i: { kind: "customer", removalPolicy: "retain", settings: { region: "eu", acceptCharges: true } },
+    expect(body.input).toBeUndefined();
+    const payload = tenantOf(body);
+    expect(payload.t.customer).toEqual({
+      reference: "ACME-001",
+      name: "Acme Corporation",
+      description: "Acme contact centre",
+      enabled: true,
+      timezone: "Europe/Paris",
+      countryCode: "FR",
+      pbx: { hostRest: "https://pbx.acme.test", hostWebsocket: "wss://pbx.acme.test", accountId: "acme-0001", apiKeyEnv: PBX_KEY_ENV },
     });
+    expect(payload.i).toEqual({ kind: "tenant", owned: true, removalPolicy: "retain", settings: SETTINGS });
   });
 
-  test("a declared user renders exact/created with its roles sorted and folded with its assignments", () => {
+  test("a declared user is one entry, its roles sorted and folded with its assignments, defaults left out", () => {
     const { app, stack } = example();
-    const { address, body } = resourceAt(synthJson(app, stack), "stack/bo/Default");
-    expect(address).toBe("terraform_data.bo");
-    expect(userPayload.parse({ t: body.triggers_replace, i: body.input })).toEqual({
-      t: { customer: "ACME-001", email: "Bo@acme.test", displayName: "Bo", roles: ["customer.user", "customer.user.supervisorl2", "pbx.silentmonitor"] },
-      i: { kind: "user", management: "exact", origin: "created", removalPolicy: "delete", primary: false, customerManaged: true, settings: { region: "eu", acceptCharges: true } },
-    });
+    const { t } = tenantOf(resourceAt(synthJson(app, stack), "stack/acme/Default").body);
+    expect(t.users["Bo@acme.test"]).toEqual({ displayName: "Bo", roles: ["customer.user", "customer.user.supervisorl2", "pbx.silentmonitor"] });
+    expect(t.users["ana@acme.test"]).toEqual({ displayName: "Ana", roles: ["customer.user", "customer.user.supervisorl1", "user.admin"], primary: true });
   });
 
-  test("an e-mail the app does not declare gets ONE additive referenced-user resource under the customer, shared by assignments", () => {
+  test("users have no resource of their own: a stack of 2 customers × 50 users has 4 handler resources", () => {
+    const app = newApp();
+    const stack = newStack(app);
+    for (const c of ["a", "b"]) {
+      const customer = new Customer(stack, c, customerProps({ reference: `REF-${c}` }));
+      new CustomerUser(stack, `${c}-admin`, { customer, email: `admin@${c}.test`, displayName: "Admin", roles: [...ADMIN], primaryAdmin: true });
+      for (let i = 1; i < 50; i++) new CustomerUser(stack, `${c}-${i}`, { customer, email: `u${i}@${c}.test`, displayName: `U${i}`, roles: [Role.WEBSITE_ACCESS] });
+    }
+    const json = synthJson(app, stack);
+    expect(Object.keys(json.resource.terraform_data).sort()).toEqual(["a", "b", "dimensions", "dimensions-inventory"]);
+    expect(Object.keys(tenantOf(json.resource.terraform_data.a).t.users)).toHaveLength(50);
+  });
+
+  test("an e-mail the app does not declare is ONE additive entry of its customer, shared by assignments", () => {
     const { app, stack, customer } = example();
     new RoleAssignment(stack, "record", { customer, roles: [Role.WEBSITE_ACCESS, Role.RECORDING_PLAYBACK], users: ["team.lead@ACME.test"] });
-    const json = synthJson(app, stack);
-    const refs = Object.values(json.resource.terraform_data).filter((r) => (r.input as { management?: string }).management === "additive");
-    expect(refs).toHaveLength(1);
-    const { address, body } = resourceAt(json, "stack/acme/user-team.lead@acme.test/Default");
-    expect(address).toMatch(/^terraform_data\.acme_user-teamleadacmetest_[0-9A-F]{8}$/);
-    expect(userPayload.parse({ t: body.triggers_replace, i: body.input })).toEqual({
-      t: { customer: "ACME-001", email: "team.lead@acme.test", roles: ["customer.user", "pbx.silentmonitor", "recording.viewer"] },
-      i: { kind: "user", management: "additive", origin: "adopted", removalPolicy: "revoke", primary: false, customerManaged: true, settings: { region: "eu", acceptCharges: true } },
-    });
+    const { t } = tenantOf(resourceAt(synthJson(app, stack), "stack/acme/Default").body);
+    const additive = Object.entries(t.users).filter(([, u]) => u.management === "additive");
+    expect(additive).toEqual([["team.lead@acme.test", { roles: ["customer.user", "pbx.silentmonitor", "recording.viewer"], origin: "adopted", management: "additive" }]]);
   });
 
-  test("an assignment naming an e-mail that a CustomerUser declares LATER folds into that user (no referenced resource)", () => {
+  test("an assignment naming an e-mail that a CustomerUser declares LATER folds into that user", () => {
     const app = newApp();
     const stack = newStack(app);
     const customer = new Customer(stack, "acme", customerProps());
     new RoleAssignment(stack, "live", { customer, roles: [Role.SILENT_MONITOR], users: ["ANA@acme.test"] });
     new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN], primaryAdmin: true });
-    const json = synthJson(app, stack);
-    expect(Object.keys(json.resource.terraform_data).filter((k) => k.includes("user-"))).toEqual([]);
-    expect(resourceAt(json, "stack/ana/Default").body.triggers_replace!.roles).toEqual(["customer.user", "customer.user.supervisorl1", "pbx.silentmonitor", "user.admin"]);
+    const { t } = tenantOf(resourceAt(synthJson(app, stack), "stack/acme/Default").body);
+    expect(Object.keys(t.users)).toEqual(["ana@acme.test"]);
+    expect(t.users["ana@acme.test"].roles).toEqual(["customer.user", "customer.user.supervisorl1", "pbx.silentmonitor", "user.admin"]);
   });
 
   test("roles added after construction (addRoles, later assignments) are rendered: lazies resolve at synth", () => {
@@ -98,34 +107,33 @@ describe("customer and user resources", () => {
     ana.addRoles(Role.RECORDING_PLAYBACK, Role.WEBSITE_ACCESS);
     new RoleAssignment(stack, "late", { customer, roles: [Role.SILENT_MONITOR], users: [ana] });
     const json = synthJson(app, stack);
-    const rendered = JSON.stringify(json);
-    expect(rendered).not.toContain("TfToken");
-    expect(resourceAt(json, "stack/ana/Default").body.triggers_replace!.roles).toEqual(["customer.user", "customer.user.supervisorl1", "pbx.silentmonitor", "recording.viewer", "user.admin"]);
+    expect(JSON.stringify(json)).not.toContain("TfToken");
+    expect(tenantOf(resourceAt(json, "stack/acme/Default").body).t.users["ana@acme.test"].roles).toEqual(["customer.user", "customer.user.supervisorl1", "pbx.silentmonitor", "recording.viewer", "user.admin"]);
   });
 
-  test("adopted users render origin adopted, exact management, REVOKE, and no displayName unless given", () => {
+  test("adopted users render origin adopted, and no displayName unless given (REVOKE is their default)", () => {
     const app = newApp();
     const stack = newStack(app);
     const { customer } = acmeWithAdmin(stack);
     CustomerUser.adopt(stack, "reception", { customer, email: "reception@acme.test", roles: [Role.WEBSITE_ACCESS, Role.DEVICE_ACCESS] });
-    const { body } = resourceAt(synthJson(app, stack), "stack/reception/Default");
-    expect(body.triggers_replace).toEqual({ customer: "ACME-001", email: "reception@acme.test", roles: ["customer.device.readonly", "customer.user"] });
-    expect(body.input).toMatchObject({ management: "exact", origin: "adopted", removalPolicy: "revoke", primary: false });
+    const { t } = tenantOf(resourceAt(synthJson(app, stack), "stack/acme/Default").body);
+    expect(t.users["reception@acme.test"]).toEqual({ roles: ["customer.device.readonly", "customer.user"], origin: "adopted" });
   });
 
-  test("users of a referenced customer get resources with customerManaged false; there is no customer resource", () => {
+  test("a referenced customer gets a tenant resource that only names its reference (owned false), with the stack's settings", () => {
     const app = newApp();
     const stack = newStack(app, { apiUrl: "https://api.partner.test" });
     const customer = Customer.fromReference(stack, "beta", "BETA-001");
     new CustomerUser(stack, "bo", { customer, email: "bo@beta.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS] });
-    const json = synthJson(app, stack);
-    expect(() => resourceAt(json, "stack/beta/Default")).toThrow();
-    const { body } = resourceAt(json, "stack/bo/Default");
-    expect(body.input).toMatchObject({ customerManaged: false, settings: { apiUrl: "https://api.partner.test", acceptCharges: true } });
-    expect(body.depends_on).toBeUndefined();
+    const { address, body } = resourceAt(synthJson(app, stack), "stack/beta/Default");
+    expect(address).toBe("terraform_data.beta");
+    expect(tenantOf(body)).toEqual({
+      t: { customer: { reference: "BETA-001" }, users: { "bo@beta.test": { displayName: "Bo", roles: ["customer.user"] } } },
+      i: { kind: "tenant", owned: false, settings: { apiUrl: "https://api.partner.test", acceptCharges: true } },
+    });
   });
 
-  test("users of a referenced customer are in the stack's inventory, so removing that customer from the code releases them", () => {
+  test("a referenced customer's users are in the stack's inventory, so removing that customer from the code releases them", () => {
     const synthWith = (withBeta: boolean) => {
       const app = newApp();
       const stack = newStack(app);
@@ -133,123 +141,116 @@ describe("customer and user resources", () => {
       if (withBeta) {
         const beta = Customer.fromReference(stack, "beta", "BETA-001");
         new CustomerUser(stack, "gina", { customer: beta, email: "gina@beta.test", displayName: "Gina", roles: [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR] });
+        new RoleAssignment(stack, "rec", { customer: beta, roles: [Role.WEBSITE_ACCESS, Role.RECORDING_PLAYBACK], users: ["lead@beta.test"] });
       }
-      const inventory = resourceAt(synthJson(app, stack), "stack/dimensions-customers").body;
-      return inventoryPayload.parse({ t: inventory.triggers_replace, i: inventory.input });
+      return inventoryPayload.parse(resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body.triggers_replace);
     };
     const before = synthWith(true);
     const after = synthWith(false);
-    const gina = userKey("BETA-001", "gina@beta.test");
-    expect(before.t.keys).toContain(gina);
-    expect(before.i.objects[gina]).toMatchObject({ t: { customer: "BETA-001", email: "gina@beta.test" }, i: { customerManaged: false, removalPolicy: "delete" } });
+    // Exact users keep only their flags (their release revokes what they hold live); additive ones
+    // the roles the app granted; nobody's name.
+    expect(before.t.objects[customerKey("BETA-001")]).toEqual({
+      kind: "referenced-customer",
+      reference: "BETA-001",
+      users: { "gina@beta.test": { roles: [] }, "lead@beta.test": { roles: ["customer.user", "recording.viewer"], origin: "adopted", management: "additive" } },
+    });
+    expect(before.t.objects[customerKey("ACME-001")]).toEqual({ kind: "customer", reference: "ACME-001", removalPolicy: "retain" });
     // The key disappears: the inventory is replaced and its release frees gina's access.
-    expect(after.t.keys).not.toContain(gina);
+    expect(Object.keys(after.t.objects)).toEqual([customerKey("ACME-001")]);
   });
 
-  test("Terraform template sequences in literal values are escaped in the JSON; the manifest keeps the text", () => {
-    const app = newApp();
-    const stack = newStack(app);
-    acmeWithAdmin(stack, { name: "Acme ${not} %{an} expression" });
-    const json = synthJson(app, stack);
-    expect(resourceAt(json, "stack/acme/Default").body.triggers_replace!.name).toBe("Acme $${not} %%{an} expression");
-    expect((readManifest(app).objects[customerKey("ACME-001")].t as { name: string }).name).toBe("Acme ${not} %{an} expression");
-  });
-
-  test("removal policies and primary flags are input (in-place), not desired state", () => {
-    const app = newApp();
-    const stack = newStack(app);
-    acmeWithAdmin(stack, { removalPolicy: CustomerRemovalPolicy.DELETE });
-    const json = synthJson(app, stack);
-    expect(resourceAt(json, "stack/acme/Default").body.input).toMatchObject({ removalPolicy: "delete" });
-    expect(resourceAt(json, "stack/ana/Default").body.input).toMatchObject({ primary: true });
-    expect(JSON.stringify(resourceAt(json, "stack/ana/Default").body.triggers_replace)).not.toMatch(/primary|removalPolicy/);
-  });
-});
-
-describe("provisioners", () => {
-  test("every handler resource has the create-time apply and destroy-time release commands of the current asset", () => {
-    const { app, stack } = example();
-    const json = synthJson(app, stack);
-    const assetPath = stack.handlerAsset.path;
-    expect(assetPath).toMatch(/^assets\/dimensions-handler\/[0-9A-F]+\/handler\.cjs$/);
-    expect(fs.readFileSync(path.join(stackDir(app, stack), assetPath), "utf8")).toBe(fs.readFileSync(bundle, "utf8"));
-    const environment = {
-      DIMENSIONS_PAYLOAD: "${base64gzip(jsonencode({ t = self.triggers_replace, i = self.input }))}",
-      DIMENSIONS_MANIFEST: "${abspath(path.module)}/dimensions.manifest.json",
-    };
-    const resources = Object.values(json.resource.terraform_data);
-    expect(resources).toHaveLength(6); // customers inventory, acme, acme users inventory, ana, bo, team.lead
-    for (const r of resources) {
-      expect(r.provisioner).toEqual([
-        { "local-exec": { command: `node "\${abspath(path.module)}/${assetPath}" apply`, environment } },
-        { "local-exec": { command: `node "\${abspath(path.module)}/${assetPath}" release`, environment, when: "destroy" } },
-      ]);
-      expect(r.lifecycle).toBeUndefined();
-    }
-  });
-});
-
-describe("inventories and U5 ordering", () => {
-  test("U5: every user, the primary admin included, depends on its customer (whose apply grants the primary admin first)", () => {
-    const { app, stack } = example();
-    const json = synthJson(app, stack);
-    expect(resourceAt(json, "stack/ana/Default").body.depends_on).toEqual(["terraform_data.acme"]);
-    expect(resourceAt(json, "stack/bo/Default").body.depends_on).toEqual(["terraform_data.acme"]);
-    expect(resourceAt(json, "stack/acme/user-team.lead@acme.test/Default").body.depends_on).toEqual(["terraform_data.acme"]);
-  });
-
-  test("U5: no user depends on another user, so handing over the primary admin cannot form a dependency cycle", () => {
-    const app = newApp();
-    const stack = newStack(app);
-    const customer = new Customer(stack, "acme", customerProps());
-    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS] });
-    new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN], primaryAdmin: true });
-    const json = synthJson(app, stack);
-    for (const path of ["stack/bo/Default", "stack/ana/Default"]) {
-      expect(resourceAt(json, path).body.depends_on).toEqual(["terraform_data.acme"]);
-    }
-  });
-
-  test("inventories list sorted keys with each key's payload, and have no depends_on", () => {
-    const { app, stack } = example();
-    const json = synthJson(app, stack);
-    const customers = resourceAt(json, "stack/dimensions-customers");
-    expect(customers.address).toBe("terraform_data.dimensions-customers");
-    const ci = inventoryPayload.parse({ t: customers.body.triggers_replace, i: customers.body.input });
-    expect(ci.t).toEqual({ scope: "customers", keys: ["customer:ACME-001"] });
-    expect(customers.body.depends_on).toBeUndefined();
-
-    const users = resourceAt(json, "stack/acme/users");
-    const ui = inventoryPayload.parse({ t: users.body.triggers_replace, i: users.body.input });
-    expect(ui.t).toEqual({ scope: "users", customer: "ACME-001", keys: ["user:ACME-001/ana@acme.test", "user:ACME-001/bo@acme.test", "user:ACME-001/team.lead@acme.test"] });
-    expect(users.body.depends_on).toBeUndefined();
-    const bo = resourceAt(json, "stack/bo/Default").body;
-    // An exact user's release record: its release settings, without the roles and name its release
-    // never reads; an additive (referenced) user keeps the roles the app granted.
-    expect(ui.i.objects[userKey("ACME-001", "Bo@acme.test")]).toEqual({ t: { customer: "ACME-001", email: "Bo@acme.test", roles: [] }, i: bo.input });
-    const lead = resourceAt(json, "stack/acme/user-team.lead@acme.test/Default").body;
-    expect(ui.i.objects[userKey("ACME-001", "team.lead@acme.test")]).toEqual({ t: lead.triggers_replace, i: lead.input });
-  });
-
-  test("a role change of a declared user leaves the users inventory untouched (plans stay short)", () => {
+  test("a role change of an owned customer's user leaves the inventory untouched (plans stay short)", () => {
     const inventoryWith = (boRoles: string[]) => {
       const app = newApp();
       const stack = newStack(app);
       const customer = new Customer(stack, "acme", customerProps());
       new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN], primaryAdmin: true });
       new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: boRoles });
-      return resourceAt(synthJson(app, stack), "stack/acme/users").body;
+      return resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body.triggers_replace;
     };
-    const before = inventoryWith([Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR]);
-    const after = inventoryWith([Role.WEBSITE_ACCESS, Role.ANALYTICS_SUPERVISOR]);
-    expect(after).toEqual(before);
+    expect(inventoryWith([Role.WEBSITE_ACCESS, Role.ANALYTICS_SUPERVISOR])).toEqual(inventoryWith([Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR]));
   });
 
-  test("a stack with no customer still has its (empty) customers inventory", () => {
+  test("Terraform template sequences in literal values and keys are escaped in the JSON; the manifest keeps the text", () => {
     const app = newApp();
     const stack = newStack(app);
+    acmeWithAdmin(stack, { name: "Acme ${not} %{an} expression" });
     const json = synthJson(app, stack);
-    expect(resourceAt(json, "stack/dimensions-customers").body.triggers_replace).toEqual({ scope: "customers", keys: [] });
+    expect((resourceAt(json, "stack/acme/Default").body.triggers_replace as { t: { customer: { name: string } } }).t.customer.name).toBe("Acme $${not} %%{an} expression");
+    expect((readManifest(app).objects[customerKey("ACME-001")].t as { customer: { name: string } }).customer.name).toBe("Acme ${not} %{an} expression");
+  });
+
+  test("removal policies and the primary flag are desired state of the tenant (a change shows in the plan)", () => {
+    const app = newApp();
+    const stack = newStack(app);
+    acmeWithAdmin(stack, { removalPolicy: CustomerRemovalPolicy.DELETE });
+    const payload = tenantOf(resourceAt(synthJson(app, stack), "stack/acme/Default").body);
+    expect(payload.i.removalPolicy).toBe("delete");
+    expect(payload.t.users["ana@acme.test"].primary).toBe(true);
+  });
+
+  test("H8: authoritativeUsers renders authoritative in the tenant's desired state; the default leaves it out", () => {
+    const render = (authoritativeUsers?: boolean) => {
+      const app = newApp();
+      const stack = newStack(app);
+      acmeWithAdmin(stack, authoritativeUsers === undefined ? {} : { authoritativeUsers });
+      return tenantOf(resourceAt(synthJson(app, stack), "stack/acme/Default").body).t;
+    };
+    expect(render(true).authoritative).toBe(true);
+    expect(render().authoritative).toBeUndefined();
+    expect(render(false).authoritative).toBeUndefined();
+  });
+});
+
+describe("the stack resource, the inventory and depends_on", () => {
+  test("every tenant and the inventory depend on the stack resource, whose desired state is constant", () => {
+    const { app, stack } = example();
+    const json = synthJson(app, stack);
+    const head = resourceAt(json, "stack/dimensions");
+    expect(head.address).toBe("terraform_data.dimensions");
+    expect(stackPayload.parse(head.body.triggers_replace)).toEqual({ t: { stack: "stack" }, i: { kind: "stack", settings: SETTINGS } });
+    expect(head.body.depends_on).toBeUndefined();
+    expect(resourceAt(json, "stack/acme/Default").body.depends_on).toEqual(["terraform_data.dimensions"]);
+    expect(resourceAt(json, "stack/dimensions-inventory").body.depends_on).toEqual(["terraform_data.dimensions"]);
+  });
+
+  test("the stack resource is the same whatever the customers (only -replace, taint or destroy touch it)", () => {
+    const one = example();
+    const two = newApp();
+    const other = newStack(two);
+    acmeWithAdmin(other, { reference: "OTHER-001" });
+    expect(resourceAt(synthJson(two, other), "stack/dimensions").body.triggers_replace).toEqual(resourceAt(synthJson(one.app, one.stack), "stack/dimensions").body.triggers_replace);
+  });
+
+  test("a stack with no customer still has its (empty) inventory", () => {
+    const app = newApp();
+    const stack = newStack(app);
+    expect(inventoryPayload.parse(resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body.triggers_replace).t).toEqual({ objects: {} });
+  });
+});
+
+describe("provisioners", () => {
+  test("every handler resource runs the current asset at create and destroy, with the payload in chunks and the manifest's digest", () => {
+    const { app, stack } = example();
+    const json = synthJson(app, stack);
+    const assetPath = stack.handlerAsset.path;
+    expect(assetPath).toMatch(/^assets\/dimensions-handler\/[0-9A-F]+\/handler\.cjs$/);
+    expect(fs.readFileSync(path.join(stackDir(app, stack), assetPath), "utf8")).toBe(fs.readFileSync(bundle, "utf8"));
+    const digest = createHash("sha256").update(fs.readFileSync(path.join(stackDir(app, stack), MANIFEST_FILE))).digest("hex");
+    const resources = Object.values(json.resource.terraform_data);
+    expect(resources).toHaveLength(3); // the stack resource, the inventory, acme
+    for (const r of resources) {
+      const [apply, release] = r.provisioner!;
+      expect(apply["local-exec"].command).toBe(`node "\${abspath(path.module)}/${assetPath}" apply`);
+      expect(release["local-exec"]).toMatchObject({ command: `node "\${abspath(path.module)}/${assetPath}" release`, when: "destroy" });
+      const env = apply["local-exec"].environment;
+      expect(release["local-exec"].environment).toEqual(env);
+      expect(env.DIMENSIONS_MANIFEST).toBe("${abspath(path.module)}/dimensions.manifest.json");
+      expect(env.DIMENSIONS_MANIFEST_DIGEST).toBe(digest);
+      expect(env.DIMENSIONS_PAYLOAD).toBe("${substr(base64gzip(jsonencode({ t = self.triggers_replace, i = self.input })), 0, 100000)}");
+      expect(env[`DIMENSIONS_PAYLOAD_${PAYLOAD_CHUNKS - 1}`]).toBe(`\${substr(base64gzip(jsonencode({ t = self.triggers_replace, i = self.input })), ${(PAYLOAD_CHUNKS - 1) * 100000}, 100000)}`);
+      expect(r.lifecycle).toBeUndefined();
+    }
   });
 });
 
@@ -257,21 +258,20 @@ describe("manifest", () => {
   function renderedObjects(json: TfJson): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const r of Object.values(json.resource.terraform_data)) {
-      const t = r.triggers_replace as { reference?: string; customer?: string; email?: string; scope?: string };
-      if (t.scope) continue; // inventories are not in the manifest
-      out[t.email ? userKey(t.customer!, t.email) : customerKey(t.reference!)] = { t: r.triggers_replace, i: r.input };
+      const p = r.triggers_replace as { t: { customer?: { reference: string } }; i: { kind: string } };
+      if (p.i.kind === "tenant") out[customerKey(p.t.customer!.reference)] = p;
     }
     return out;
   }
 
-  test("the manifest holds exactly the payloads the customer and user resources render", () => {
+  test("the manifest holds exactly the payloads the tenant resources render", () => {
     const { app, stack } = example();
     const json = synthJson(app, stack);
     const m = readManifest(app);
-    expect(m.version).toBe(1);
+    expect(m.version).toBe(2);
     expect(m.stack).toBe("stack");
     expect(m.objects).toEqual(renderedObjects(json));
-    expect(Object.keys(m.objects)).toEqual(["customer:ACME-001", "user:ACME-001/ana@acme.test", "user:ACME-001/bo@acme.test", "user:ACME-001/team.lead@acme.test"]);
+    expect(Object.keys(m.objects)).toEqual(["customer:ACME-001"]);
   });
 
   test("the manifest is byte-identical across synths (sorted keys, no clock)", () => {
@@ -290,6 +290,23 @@ describe("manifest", () => {
     expect(() => app.synth()).toThrow(/AdministratorRequired/);
     expect(fs.existsSync(path.join(app.outdir, "stacks", "stack", MANIFEST_FILE))).toBe(false);
   });
+
+  test("a synth forced past its errors renders a digest every handler run refuses", () => {
+    process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+    try {
+      const app = newApp();
+      const stack = newStack(app);
+      new Customer(stack, "acme", customerProps());
+      app.synth();
+      const json = JSON.parse(fs.readFileSync(path.join(stackDir(app, stack), "cdk.tf.json"), "utf8")) as TfJson;
+      for (const r of Object.values(json.resource.terraform_data)) {
+        expect(r.provisioner![0]["local-exec"].environment.DIMENSIONS_MANIFEST_DIGEST).toBe(SYNTH_FAILED_DIGEST);
+      }
+      expect(fs.existsSync(path.join(stackDir(app, stack), MANIFEST_FILE))).toBe(false);
+    } finally {
+      delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    }
+  });
 });
 
 describe("null_resource variant", () => {
@@ -301,16 +318,14 @@ describe("null_resource variant", () => {
     const json = synthJson(app, stack);
     expect(json.resource.terraform_data).toBeUndefined();
     expect(json.provider).toHaveProperty("null");
-    const ana = resourceAt(json, "stack/ana/Default");
-    expect(ana.address).toBe("null_resource.ana");
-    expect(ana.body.depends_on).toEqual(["null_resource.acme"]);
-    const payload = userPayload.parse({ t: JSON.parse(ana.body.triggers!.t), i: JSON.parse(ana.body.triggers!.i) });
-    expect(payload.t.roles).toEqual(["customer.user", "customer.user.supervisorl1", "pbx.silentmonitor", "user.admin"]);
-    expect(readManifest(app).objects[userKey("ACME-001", "ana@acme.test")]).toEqual(payload);
-    const env = ana.body.provisioner![0]["local-exec"].environment;
-    expect(env.DIMENSIONS_PAYLOAD).toBe("${base64gzip(jsonencode({ t = self.triggers.t, i = self.triggers.i }))}");
-    const inventory = resourceAt(json, "stack/dimensions-customers").body;
-    expect(inventoryPayload.parse({ t: JSON.parse(inventory.triggers!.t), i: JSON.parse(inventory.triggers!.i) }).t.keys).toEqual(["customer:ACME-001"]);
+    const acme = resourceAt(json, "stack/acme/Default");
+    expect(acme.address).toBe("null_resource.acme");
+    expect(acme.body.depends_on).toEqual(["null_resource.dimensions"]);
+    const payload = tenantPayload.parse({ t: JSON.parse(acme.body.triggers!.t), i: JSON.parse(acme.body.triggers!.i) });
+    expect(payload.t.users["ana@acme.test"].roles).toEqual(["customer.user", "customer.user.supervisorl1", "pbx.silentmonitor", "user.admin"]);
+    expect(readManifest(app).objects[customerKey("ACME-001")]).toEqual(payload);
+    const env = acme.body.provisioner![0]["local-exec"].environment;
+    expect(env.DIMENSIONS_PAYLOAD).toBe("${substr(base64gzip(jsonencode({ t = self.triggers.t, i = self.triggers.i })), 0, 100000)}");
   });
 });
 

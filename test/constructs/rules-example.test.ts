@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { FINDINGS_FILE, TODAY_CONTEXT_KEY, type FindingsFile } from "../../src";
 import { buildRulesExample } from "../../examples/rules/main";
-import { resourceAt, synthJson, useFakeHandlerBundle } from "./helpers";
+import { synthJson, useFakeHandlerBundle, userEntryIn } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -25,9 +25,7 @@ test("GIVEN the rules example WHEN synthesized THEN it passes, with both finding
   ]);
   expect(file.findings.every((f) => f.acknowledged !== undefined)).toBe(true);
   // The template's roles (bundle + assignment) are copied to lead-south.
-  expect(resourceAt(json, "uk-customers/lead-south/Default").body.triggers_replace?.roles).toEqual(
-    resourceAt(json, "uk-customers/lead-north/Default").body.triggers_replace?.roles,
-  );
+  expect(userEntryIn(json, "lead.south@globex.example").entry.roles).toEqual(userEntryIn(json, "lead.north@globex.example").entry.roles);
 });
 
 test("GIVEN the rules example WHEN synthesized after the acknowledgement's expiry THEN the synth fails with AcknowledgementExpired", () => {

@@ -331,7 +331,7 @@ describe("runtime guard rails", () => {
     const app = newApp();
     const { ana } = acmeWithAdmin(newStack(app));
     ana.resource.addOverride("lifecycle.create_before_destroy", true);
-    expect(synthFailure(app)).toContain("[stack/ana/Default] CreateBeforeDestroyForbidden");
+    expect(synthFailure(app)).toContain("[stack/acme/Default] CreateBeforeDestroyForbidden");
   });
 
   test("create_before_destroy set through the lifecycle property fails too; other lifecycle settings pass", () => {

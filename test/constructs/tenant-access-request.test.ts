@@ -42,7 +42,8 @@ describe("rendering", () => {
 
     const json = synthJson(app, stack);
     const { body } = resourceAt(json, "stack/support/Default");
-    expect(body.triggers_replace).toEqual({
+    expect(body.input).toBeUndefined();
+    expect((body.triggers_replace as { t: unknown }).t).toEqual({
       name: "SupportAccess",
       message: MESSAGE,
       associations: [
@@ -50,7 +51,7 @@ describe("rendering", () => {
         { customer: "TSFP-001", mode: "support", partnerUsers: [CAROLINE, CHARLOTTE] },
       ],
     });
-    expect(body.input).toEqual({ kind: "access-request", settings: { acceptCharges: true, region: "eu" } });
+    expect((body.triggers_replace as { i: unknown }).i).toEqual({ kind: "access-request", settings: { acceptCharges: true, region: "eu" } });
     expect(body.provisioner?.map((p) => p["local-exec"].when ?? "create")).toEqual(["create", "destroy"]);
   });
 
@@ -73,13 +74,13 @@ describe("rendering", () => {
     expect(regrouped).toEqual(render((tom, acre) => seedProps(tom, acre)));
   });
 
-  test("GIVEN waitForDecision WHEN synthesized THEN the wait options are input (no replacement), with defaults filled in", () => {
+  test("GIVEN waitForDecision WHEN synthesized THEN the wait options are rendered with defaults filled in (a change replaces the resource, and the apply adopts the same request)", () => {
     const app = newApp();
     const stack = newStack(app);
     const { tom, acre } = twoCustomers(stack);
     new TenantAccessRequest(stack, "support", seedProps(tom, acre, { waitForDecision: { timeoutSeconds: 5 } }));
     const { body } = resourceAt(synthJson(app, stack), "stack/support/Default");
-    expect(body.input).toMatchObject({ wait: { timeoutSeconds: 5, pollSeconds: 5, requireGrant: false } });
+    expect((body.triggers_replace as { i: unknown }).i).toMatchObject({ wait: { timeoutSeconds: 5, pollSeconds: 5, requireGrant: false } });
   });
 
   test("GIVEN a request WHEN synthesized THEN the manifest holds its desired state and the stack inventory lists its key", () => {
@@ -90,26 +91,25 @@ describe("rendering", () => {
     const json = synthJson(app, stack);
     const manifest = JSON.parse(fs.readFileSync(path.join(stackDir(app, stack), "dimensions.manifest.json"), "utf8")) as { objects: Record<string, { t: { name: string } }> };
     expect(manifest.objects["access-request:supportaccess"].t.name).toBe("SupportAccess");
-    const inventory = resourceAt(json, "stack/dimensions-customers").body;
-    expect(inventory.triggers_replace).toMatchObject({ scope: "customers", keys: ["access-request:supportaccess"] });
+    const inventory = resourceAt(json, "stack/dimensions-inventory").body;
     // The inventory keeps only what a withdrawal needs: the name.
-    expect((inventory.input as { objects: Record<string, { t: unknown }> }).objects["access-request:supportaccess"].t).toEqual({ name: "SupportAccess", message: "", associations: [] });
+    expect((inventory.triggers_replace as { t: { objects: Record<string, unknown> } }).t.objects["access-request:supportaccess"]).toEqual({ kind: "access-request", name: "SupportAccess" });
   });
 
-  test("GIVEN an owned customer in the stack WHEN a request names it THEN the request depends on the customer's resource", () => {
+  test("GIVEN an owned customer in the stack WHEN a request names it THEN the request depends on the stack resource and the customer's resource", () => {
     const app = newApp();
     const stack = newStack(app);
     const { customer } = acmeWithAdmin(stack);
     new TenantAccessRequest(stack, "support", { name: "AcmeSupport", message: MESSAGE, associations: [{ partnerUsers: [CAROLINE], customers: [customer], mode: AccessMode.CONFIGURE }] });
     const json = synthJson(app, stack);
     const customerAddress = resourceAt(json, "stack/acme/Default").address;
-    expect(resourceAt(json, "stack/support/Default").body.depends_on).toEqual([customerAddress]);
+    expect(resourceAt(json, "stack/support/Default").body.depends_on).toEqual(["terraform_data.dimensions", customerAddress]);
   });
 
   test("GIVEN the partner-access example WHEN synthesized THEN it succeeds with one request resource", () => {
     const app = newApp();
     const stack = new PartnerAccessStack(app, "partner-access");
-    expect(resourceAt(synthJson(app, stack), "partner-access/SupportAccess/Default").body.triggers_replace).toMatchObject({ name: "SupportAccess" });
+    expect(resourceAt(synthJson(app, stack), "partner-access/SupportAccess/Default").body.triggers_replace).toMatchObject({ t: { name: "SupportAccess" } });
   });
 });
 

@@ -17,7 +17,7 @@ import {
   UsersCsvError,
 } from "../../src";
 import { RoleBundle } from "../../src/constructs/role-bundle";
-import { customerProps, newApp, newStack, resourceAt, synthFailure, synthJson, thrown, useFakeHandlerBundle } from "./helpers";
+import { customerProps, newApp, newStack, synthFailure, synthJson, thrown, useFakeHandlerBundle, userEntryIn } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -41,9 +41,10 @@ test("H6: GIVEN a compliant CSV with the primary admin WHEN synthesized THEN eac
   const json = synthJson(app, stack);
   expect(csv.users.map((u) => u.node.path)).toEqual(["stack/users/ana.martin@acme.test", "stack/users/bob@acme.test"]);
   expect(csv.userFor("ANA.MARTIN@acme.test")?.isPrimaryAdmin).toBe(true);
-  const bob = resourceAt(json, "stack/users/bob@acme.test/Default").body;
-  expect(bob.triggers_replace).toMatchObject({ email: "bob@acme.test", displayName: "Bob", roles: [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR] });
-  expect(bob.input).toMatchObject({ removalPolicy: "delete", origin: "created", primary: false });
+  const bob = userEntryIn(json, "bob@acme.test");
+  expect(bob.address).toBe("terraform_data.acme");
+  // A created user with the default removal policy (delete): no flags rendered.
+  expect(bob.entry).toEqual({ displayName: "Bob", roles: [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR] });
 });
 
 test("H6: GIVEN the same rows in another order WHEN synthesized THEN the Terraform JSON is byte-identical", () => {
@@ -69,10 +70,9 @@ test("H6: GIVEN adopt and a removal policy WHEN synthesized THEN every row is an
   const csv = new CustomerUsersFromCsv(stack, "agents", { customer, file, adopt: true, removalPolicy: UserRemovalPolicy.RETAIN });
   const json = synthJson(app, stack);
   expect(csv.users[0].adopted).toBe(true);
-  const agent = resourceAt(json, "stack/agents/agent@acme.test/Default").body;
-  expect(agent.triggers_replace).not.toHaveProperty("displayName");
-  expect(agent.triggers_replace).toMatchObject({ roles: [Role.WEBSITE_ACCESS, Role.SUPERVISOR_AGENT_CONTROL, Role.SILENT_MONITOR].sort() });
-  expect(agent.input).toMatchObject({ removalPolicy: "retain", origin: "adopted" });
+  const agent = userEntryIn(json, "agent@acme.test").entry;
+  expect(agent).not.toHaveProperty("displayName");
+  expect(agent).toMatchObject({ roles: [Role.WEBSITE_ACCESS, Role.SUPERVISOR_AGENT_CONTROL, Role.SILENT_MONITOR].sort(), removal: "retain", origin: "adopted" });
 });
 
 test("H6: GIVEN a bundle of the app as a column WHEN synthesized THEN its roles are granted", () => {
@@ -83,7 +83,7 @@ test("H6: GIVEN a bundle of the app as a column WHEN synthesized THEN its roles 
   const file = csvFile("email,displayName,primaryAdmin,bundle:administrator-with-reports,team-lead\nana@acme.test,Ana,TRUE,TRUE,\nbo@acme.test,Bo,,,TRUE\n");
   new CustomerUsersFromCsv(stack, "users", { customer, file, bundles: [teamLead] });
   const json = synthJson(app, stack);
-  expect(resourceAt(json, "stack/users/bo@acme.test/Default").body.triggers_replace).toMatchObject({ roles: [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR, Role.SILENT_MONITOR] });
+  expect(userEntryIn(json, "bo@acme.test").entry).toMatchObject({ roles: [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR, Role.SILENT_MONITOR] });
 });
 
 test("H6: GIVEN bad rows WHEN the construct is created THEN ONE coded error lists every problem with file, line and column", () => {
@@ -134,5 +134,5 @@ test("H6: GIVEN a RoleAssignment naming a CSV user WHEN synthesized THEN the rol
   const csv = new CustomerUsersFromCsv(stack, "users", { customer, file: csvFile(`${HEADER}\nana@acme.test,Ana,TRUE,TRUE,TRUE,TRUE\nbob@acme.test,Bob,,TRUE,,\n`) });
   new RoleAssignment(stack, "monitoring", { customer, roles: [Role.SILENT_MONITOR], users: [csv.userFor("bob@acme.test")!] });
   const json = synthJson(app, stack);
-  expect(resourceAt(json, "stack/users/bob@acme.test/Default").body.triggers_replace).toMatchObject({ roles: [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR] });
+  expect(userEntryIn(json, "bob@acme.test").entry).toMatchObject({ roles: [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR] });
 });

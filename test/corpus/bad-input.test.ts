@@ -197,7 +197,7 @@ const CORPUS: BadInput[] = [
     },
   },
   // Runtime guard rails
-  { name: "create_before_destroy on a user resource", code: "CreateBeforeDestroyForbidden", path: "stack/ana/Default", build: (f) => f.acme().ana.resource.addOverride("lifecycle.create_before_destroy", true) },
+  { name: "create_before_destroy on the resource that applies a user", code: "CreateBeforeDestroyForbidden", path: "stack/acme/Default", build: (f) => f.acme().ana.resource.addOverride("lifecycle.create_before_destroy", true) },
   { name: "a user in another stack than its customer", code: "CrossStackReference", path: "two/bo", build: (f) => { const { customer } = f.acme(); new CustomerUser(f.stack({}, "two"), "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS] }); } },
   { name: "a customer in a plain TerraformStack", code: "NotInDimensionsStack", path: "plain/acme", build: (f) => new Customer(new TerraformStack(f.app, "plain"), "acme", customerProps()) },
   // Acknowledgements

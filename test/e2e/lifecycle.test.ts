@@ -79,12 +79,16 @@ describeE2E("terraform lifecycle against the emulator", () => {
     ws.synth((app) => fixtureStack(app, { users: [ANA, changed, RECEPTION] }));
     const plan = await ws.planHasChanges();
     expect(plan.changes).toBe(true);
-    // A reviewer can tell which user gains or loses which role: the user's own resource is
-    // replaced with its roles diff, and nothing else in the plan changes.
-    expect(plan.output).toContain("terraform_data.bruno must be replaced");
+    // A reviewer can tell which user gains or loses which role: the customer's tenant resource is
+    // replaced with exactly that user's roles diff; the other users are hidden, and nothing else
+    // in the plan changes or suggests a loss.
+    expect(plan.output).toContain("terraform_data.customer must be replaced");
+    expect(plan.output).toMatch(/~ "bruno@e2e\.test" += \{/);
+    expect(plan.output).not.toMatch(/"ana@e2e\.test"|"reception@e2e\.test"/);
     expect(plan.output).toMatch(/"customer\.user\.supervisorl2" -> "customer\.user\.supervisorl1"|- +"customer\.user\.supervisorl2"/);
     expect(plan.output).toMatch(/\+ +"pbx\.silentmonitor"/);
     expect(plan.output).toContain("Plan: 1 to add, 0 to change, 1 to destroy.");
+    expect(plan.output).not.toMatch(/output +=/);
 
     const samples = await sampleWhile(() => ws.users("E2E-001"), ws.apply());
     for (const snapshot of samples) {

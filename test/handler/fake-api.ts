@@ -2,7 +2,8 @@
  * An in-memory DimensionsApi for the handler's unit tests: holds customers and users with roles,
  * records every call, and plays the few server rules the handler must cope with (409 on a
  * duplicate e-mail, customer.user added on create, synchronised roles kept by `replace /roles`,
- * U4 last admin, 402 without accept-charges). The emulator plays the full server; this only
+ * U4 last admin, U5 no user change before the first admin, 402 without accept-charges), plus just
+ * enough of the access requests for a stack's release to withdraw them. The emulator plays the full server; this only
  * needs to be small and inspectable.
  */
 import { HandlerError } from "../../src/handler/errors";
@@ -10,17 +11,20 @@ import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { ApiError } from "../../src/client/errors";
 import type { DimensionsApi, RequestOptions } from "../../src/client/types";
-import type { CreateCustomerRequest, CreateUserRequest, Customer, CustomerUser, JsonPatchOperation } from "../../src/contracts/api";
+import type { AccessRequest, CreateCustomerRequest, CreateUserRequest, Customer, CustomerUser, JsonPatchOperation } from "../../src/contracts/api";
 import {
+  accessRequestKey,
   customerKey,
-  userKey,
-  type CustomerPayload,
+  type AccessRequestPayload,
+  type CustomerDesired,
   type Manifest,
   type ObjectPayload,
-  type UserPayload,
+  type TenantPayload,
+  type UserEntry,
 } from "../../src/contracts/handler";
+import { MemoryMarkerStore } from "../../src/handler/markers";
 import type { Clock, HandlerDeps } from "../../src/handler/context";
-import { createReporter } from "../../src/handler/report";
+import { createReporter, type FailingReporter } from "../../src/handler/report";
 
 /** The client's own error type, so the handler's mapping is tested against the real shape. */
 export { ApiError as FakeApiError } from "../../src/client/errors";
@@ -43,6 +47,10 @@ export class FakeApi implements DimensionsApi {
   readonly createdCustomerBodies: CreateCustomerRequest[] = [];
   /** Creating a customer without accept-charges answers 402 (C6). */
   chargesRequiredForCustomers = true;
+  /** U5 as the server enforces it: no user change on a customer without an admin, except one making the first. */
+  enforceAdministratorRequired = true;
+  /** Access requests (api-contract §5), only as far as withdrawing them goes. */
+  readonly accessRequests: AccessRequest[] = [];
   private requests = 0;
 
   get requestCount(): number {
@@ -76,6 +84,30 @@ export class FakeApi implements DimensionsApi {
   /** Calls other than reads. */
   writes(): string[] {
     return this.calls.filter((c) => /^(POST|PATCH|DELETE)/.test(c));
+  }
+
+  /** Calls by kind: `{ "GET customers": 1, "GET users": 1, "GET user": 3, "PATCH user": 1 }`. */
+  countByKind(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const call of this.calls) {
+      const kind = call.replace(/^(GET|POST|PATCH|DELETE) (customers|customer|users|user|accessrequests|accessrequest)\b.*$/, "$1 $2");
+      out[kind] = (out[kind] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  /** An active access request with one pending tenant request per customer id. */
+  addAccessRequest(name: string, tenantIds: string[] = []): AccessRequest {
+    const request: AccessRequest = {
+      id: randomUUID(),
+      name,
+      message: null,
+      associations: [{ userIds: [], tenantIds, mode: "support" }],
+      tenants: tenantIds.map((tenantId) => ({ tenantId, status: "pending" as const, userIds: [], mode: "support" as const, respondedAt: null, responseMessage: null, expiresAt: null })),
+      dateCreated: "2025-01-01T00:00:00Z",
+    };
+    this.accessRequests.push(request);
+    return request;
   }
 
   // ---- DimensionsApi -----------------------------------------------------------------------
@@ -135,6 +167,8 @@ export class FakeApi implements DimensionsApi {
     const existing = this.user(customerId, body.email);
     if (existing) return { existing: existing.id };
     const roles = [...new Set([...(body.roles ?? []), "customer.user"])];
+    const id = randomUUID();
+    this.checkAdministratorRules(customerId, new Map([[id, roles]]), "POST", `/customers/${customerId}/users`);
     const u = this.addUser(customerId, body.email, roles, body.displayName);
     return { created: { ...u, roles: [...u.roles] } };
   }
@@ -156,7 +190,7 @@ export class FakeApi implements DimensionsApi {
         throw new ApiError(400, "ValidationFailed", `unsupported op ${op.op} ${op.path}`, "PATCH", `/customers/${customerId}/users/${userId}`);
       }
     }
-    this.checkLastAdmin(customerId, userId, roles, "PATCH");
+    this.checkAdministratorRules(customerId, new Map([[userId, roles]]), "PATCH", `/customers/${customerId}/users/${userId}`);
     u.roles = roles;
     u.displayName = displayName;
   }
@@ -164,7 +198,7 @@ export class FakeApi implements DimensionsApi {
     const u = this.usersOf(customerId).get(userId);
     this.record(`DELETE user ${u?.email ?? userId}`);
     if (!u) return false;
-    this.checkLastAdmin(customerId, userId, [], "DELETE");
+    this.checkAdministratorRules(customerId, new Map([[userId, null]]), "DELETE", `/customers/${customerId}/users/${userId}`);
     return this.usersOf(customerId).delete(userId);
   }
   async sendActivationEmail(): Promise<void> {
@@ -173,17 +207,22 @@ export class FakeApi implements DimensionsApi {
   async listPartnerUsers(): Promise<never[]> {
     throw new Error("not used by the handler");
   }
-  async listAccessRequests(): Promise<never[]> {
-    throw new Error("not used by the handler");
+  async listAccessRequests(): Promise<AccessRequest[]> {
+    this.record("GET accessrequests");
+    return structuredClone(this.accessRequests);
   }
   async getAccessRequest(): Promise<never> {
-    throw new Error("not used by the handler");
+    throw new Error("not used by these tests");
   }
   async createAccessRequest(): Promise<never> {
-    throw new Error("not used by the handler");
+    throw new Error("not used by these tests");
   }
-  async deleteAccessRequest(): Promise<boolean> {
-    throw new Error("not used by the handler");
+  async deleteAccessRequest(requestId: string): Promise<boolean> {
+    const found = this.accessRequests.find((r) => r.id === requestId);
+    this.record(`DELETE accessrequest ${found?.name ?? requestId}`);
+    if (!found) return false;
+    for (const t of found.tenants) t.status = "withdrawn";
+    return true;
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -199,14 +238,21 @@ export class FakeApi implements DimensionsApi {
     this.calls.push(call);
   }
 
-  /** U4 as the server enforces it. */
-  private checkLastAdmin(customerId: string, userId: string, newRoles: string[], method: string): void {
-    const isAdmin = (roles: string[]) => ADMIN.every((r) => roles.includes(r));
-    const others = [...this.usersOf(customerId).values()].filter((u) => u.id !== userId && isAdmin(u.roles));
-    const self = this.usersOf(customerId).get(userId);
-    if (self && isAdmin(self.roles) && !isAdmin(newRoles) && others.length === 0) {
-      throw new ApiError(400, "LastUserAdministrator", "There must be at least one user administrator.", method, `/customers/${customerId}/users/${userId}`);
+  /** U4 and U5 as the server enforces them (src/emulator/rules.ts): `change` maps a user id to its roles after (null: deleted). */
+  private checkAdministratorRules(customerId: string, change: ReadonlyMap<string, readonly string[] | null>, method: string, path: string): void {
+    const isAdmin = (roles: readonly string[]) => ADMIN.every((r) => roles.includes(r));
+    const users = [...this.usersOf(customerId).values()];
+    const hadAdmin = users.some((u) => isAdmin(u.roles));
+    const after = new Map<string, readonly string[]>(users.map((u) => [u.id, u.roles]));
+    for (const [id, roles] of change) {
+      if (roles === null) after.delete(id);
+      else after.set(id, roles);
     }
+    const hasAdmin = [...after.values()].some(isAdmin);
+    if (this.enforceAdministratorRequired && !hadAdmin && !hasAdmin) {
+      throw new ApiError(400, "AdministratorRequired", "A user administrator must be assigned before other users or roles can be modified.", method, path);
+    }
+    if (hadAdmin && !hasAdmin) throw new ApiError(400, "LastUserAdministrator", "There must be at least one user administrator.", method, path);
   }
 }
 
@@ -221,47 +267,42 @@ export const REF = "ACME-001";
 export const PBX_ENV = "ACME_KAZOO_KEY";
 export const PBX_KEY = "kazoo-secret-7f3a9b";
 
-export function customerPayload(overrides: { t?: Partial<CustomerPayload["t"]>; i?: Partial<CustomerPayload["i"]> } = {}): CustomerPayload {
+export const CUSTOMER = {
+  reference: REF,
+  name: "Acme",
+  description: "Acme Corporation",
+  enabled: true,
+  timezone: "Europe/London",
+  pbx: { hostRest: "https://pbx.acme.test", hostWebsocket: "wss://pbx.acme.test", accountId: "acme-pbx", apiKeyEnv: PBX_ENV },
+};
+
+/** A user entry of a tenant's `t.users` (defaults left out, as the constructs render them). */
+export function entry(roles: string[], overrides: Partial<UserEntry> = {}): UserEntry {
+  return { roles: [...roles].sort(), ...overrides };
+}
+
+/** An owned customer's tenant payload with these users (by e-mail). */
+export function tenantPayload(
+  users: Record<string, UserEntry> = {},
+  overrides: { customer?: Partial<CustomerDesired>; i?: Partial<TenantPayload["i"]>; authoritative?: boolean } = {},
+): TenantPayload {
   return {
-    t: {
-      reference: REF,
-      name: "Acme",
-      description: "Acme Corporation",
-      enabled: true,
-      timezone: "Europe/London",
-      pbx: { hostRest: "https://pbx.acme.test", hostWebsocket: "wss://pbx.acme.test", accountId: "acme-pbx", apiKeyEnv: PBX_ENV },
-      ...overrides.t,
-    },
-    i: { kind: "customer", removalPolicy: "retain", settings: SETTINGS, ...overrides.i },
+    t: { customer: { ...CUSTOMER, ...overrides.customer }, users, ...(overrides.authoritative ? { authoritative: true } : {}) },
+    i: { kind: "tenant", owned: true, removalPolicy: "retain", settings: SETTINGS, ...overrides.i },
   };
 }
 
-export function userPayload(
-  email: string,
-  roles: string[],
-  overrides: { t?: Partial<UserPayload["t"]>; i?: Partial<UserPayload["i"]> } = {},
-): UserPayload {
-  return {
-    t: { customer: REF, email, displayName: email.split("@")[0], roles: [...roles].sort(), ...overrides.t },
-    i: {
-      kind: "user",
-      management: "exact",
-      origin: "created",
-      removalPolicy: "delete",
-      primary: false,
-      customerManaged: true,
-      settings: SETTINGS,
-      ...overrides.i,
-    },
-  };
+/** A referenced customer's tenant payload (Customer.fromReference). */
+export function referencedTenant(users: Record<string, UserEntry>, reference = REF): TenantPayload {
+  return { t: { customer: { reference }, users }, i: { kind: "tenant", owned: false, settings: SETTINGS } };
 }
 
 export function keyOf(p: ObjectPayload): string {
-  return p.i.kind === "customer" ? customerKey((p as CustomerPayload).t.reference) : userKey((p as UserPayload).t.customer, (p as UserPayload).t.email);
+  return p.i.kind === "tenant" ? customerKey((p as TenantPayload).t.customer.reference) : accessRequestKey((p as AccessRequestPayload).t.name);
 }
 
 export function manifestOf(...objects: ObjectPayload[]): Manifest {
-  return { version: 1, stack: "test", objects: Object.fromEntries(objects.map((o) => [keyOf(o), o])) };
+  return { version: 2, stack: "test", objects: Object.fromEntries(objects.map((o) => [keyOf(o), o])) };
 }
 
 export class FakeClock implements Clock {
@@ -281,12 +322,16 @@ export class FakeClock implements Clock {
 
 export interface TestDeps extends HandlerDeps {
   readonly api: FakeApi;
+  readonly report: FailingReporter;
   readonly clock: FakeClock;
+  readonly markers: MemoryMarkerStore;
   readonly out: string[];
   readonly err: string[];
 }
 
-export function makeDeps(options: { api?: FakeApi; manifest?: Manifest; env?: NodeJS.ProcessEnv; adminWaitSeconds?: number; debug?: boolean } = {}): TestDeps {
+export function makeDeps(
+  options: { api?: FakeApi; manifest?: Manifest; env?: NodeJS.ProcessEnv; concurrency?: number; debug?: boolean; markers?: MemoryMarkerStore; clock?: FakeClock } = {},
+): TestDeps {
   const out: string[] = [];
   const err: string[] = [];
   const report = createReporter({ level: options.debug ? "debug" : "info", sink: { out: (l) => out.push(l), err: (l) => err.push(l) } });
@@ -294,9 +339,10 @@ export function makeDeps(options: { api?: FakeApi; manifest?: Manifest; env?: No
     api: options.api ?? new FakeApi(),
     manifest: options.manifest ?? manifestOf(),
     report,
-    clock: new FakeClock(),
+    clock: options.clock ?? new FakeClock(),
     env: options.env ?? { [PBX_ENV]: PBX_KEY },
-    adminWaitSeconds: options.adminWaitSeconds ?? 120,
+    markers: options.markers ?? new MemoryMarkerStore(),
+    concurrency: options.concurrency ?? 4,
     out,
     err,
   };
@@ -318,4 +364,28 @@ export async function failure(run: Promise<unknown>): Promise<HandlerError> {
     return e as HandlerError;
   }
   throw new Error("expected the operation to fail");
+}
+
+export const ANA = "ana@acme.test";
+
+/** ana@ as the code declares her: the customer's primary admin. */
+export function anaEntry(): Record<string, UserEntry> {
+  return { [ANA]: entry(ADMIN, { primary: true, displayName: "Ana" }) };
+}
+
+/**
+ * The live customer exactly as CUSTOMER declares it (so the customer step sends nothing), with its
+ * primary admin ana@ (U5: the customer has an admin).
+ */
+export function seedAcme(api: FakeApi = new FakeApi()): { api: FakeApi; cid: string } {
+  const c = api.addCustomer({
+    reference: REF,
+    name: CUSTOMER.name,
+    description: CUSTOMER.description,
+    enabled: true,
+    timezone: CUSTOMER.timezone,
+    pbxConnectionProfile: { _type: "KazooPbxConnectionProfile", accountId: CUSTOMER.pbx.accountId },
+  });
+  api.addUser(c.id, ANA, [...ADMIN], "Ana");
+  return { api, cid: c.id };
 }

@@ -34,18 +34,19 @@ export function buildAccessModel(root: IConstruct): { requests: AccessRequestMod
 }
 
 /**
- * A request depends on every owned customer it names in its own stack: the customer exists
- * before the request is sent, and on destroy the request is withdrawn before the customer is
- * released.
+ * A request depends on the stack resource (which Terraform must destroy after it: its release
+ * reads the request's marker) and on every customer it names in its own stack: the customer
+ * exists before the request is sent, and on destroy the request is withdrawn before the customer
+ * is released.
  */
 function wireDependencies(stack: StackState): void {
   for (const request of accessRequestsOf(stack)) {
     if (!request.resource) continue;
-    const owned = request.associations
+    const named = request.associations
       .flatMap((a) => a.customers)
-      .filter((c) => c.owned && c.stack === stack && c.resource !== undefined && isAttached(c.construct));
-    const unique = [...new Set(owned.map((c) => c.resource!))];
-    request.resource.dependsOn = unique.length > 0 ? unique.map((r) => dependable(r)) : undefined;
+      .filter((c) => c.stack === stack && c.resource !== undefined && isAttached(c.construct));
+    const unique = [...new Set(named.map((c) => c.resource!))];
+    request.resource.dependsOn = [...(stack.stackResource ? [stack.stackResource] : []), ...unique].map((r) => dependable(r));
   }
 }
 

@@ -1,10 +1,10 @@
 /**
  * Renders one handler resource (contract: src/contracts/handler.ts): `terraform_data` with
- * `triggers_replace = t` and `input = i`, or `null_resource` with `triggers = { t, i }` as JSON
- * strings; plus the create-time `apply` and destroy-time `release` local-exec provisioners.
+ * `triggers_replace = { t, i }`, or `null_resource` with `triggers = { t, i }` as JSON strings;
+ * plus the create-time `apply` and destroy-time `release` local-exec provisioners.
  */
 import type { Construct } from "constructs";
-import { ENV, MANIFEST_FILE, type AnyPayload } from "../../contracts/handler";
+import { ENV, MANIFEST_FILE, PAYLOAD_CHUNK_CHARS, PAYLOAD_CHUNKS, payloadChunkVar, type AnyPayload } from "../../contracts/handler";
 import {
   anyToHclTerraform,
   anyToTerraform,
@@ -43,17 +43,26 @@ export interface HandlerResourceOptions {
   readonly handlerAssetPath: string;
   /** Produces the payload at synth (resolved: no unresolved tokens inside). */
   readonly payload: () => AnyPayload;
+  /** The sha256 of the stack's manifest as this synth writes it (or SYNTH_FAILED_DIGEST). */
+  readonly manifestDigest: string;
 }
 
-export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: string): LocalExecProvisioner[] {
-  const payloadExpr =
+/**
+ * The provisioners' environment. One environment value is limited to 128 KiB on Linux, and a
+ * customer of thousands of users is larger than that even compressed: the payload is split over
+ * PAYLOAD_CHUNKS values (an empty string past its end). The digest ties every run to the manifest
+ * this synth wrote (a destroy provisioner may reference only self and path.*, but literals are fine).
+ */
+export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: string, manifestDigest: string): LocalExecProvisioner[] {
+  const encoded =
     resourceType === "terraform_data"
-      ? "${base64gzip(jsonencode({ t = self.triggers_replace, i = self.input }))}"
-      : "${base64gzip(jsonencode({ t = self.triggers.t, i = self.triggers.i }))}";
-  const environment = {
-    [ENV.payload]: payloadExpr,
+      ? "base64gzip(jsonencode({ t = self.triggers_replace, i = self.input }))"
+      : "base64gzip(jsonencode({ t = self.triggers.t, i = self.triggers.i }))";
+  const environment: Record<string, string> = {
     [ENV.manifest]: `${MODULE_DIR}/${MANIFEST_FILE}`,
+    [ENV.manifestDigest]: manifestDigest,
   };
+  for (let i = 0; i < PAYLOAD_CHUNKS; i++) environment[payloadChunkVar(i)] = `\${substr(${encoded}, ${i * PAYLOAD_CHUNK_CHARS}, ${PAYLOAD_CHUNK_CHARS})}`;
   // The command names the CURRENT asset (a path kept in state breaks once a re-synth deletes the
   // old asset folder); the data comes from self.
   const handler = `${MODULE_DIR}/${handlerAssetPath}`;
@@ -89,9 +98,7 @@ class Produced implements IResolvable {
 
 export function createHandlerResource(scope: Construct, id: string, options: HandlerResourceOptions): TerraformResource {
   const { payload, resourceType } = options;
-  // Which keys t and i carry is fixed when the construct is created; their values are not.
-  const sample = payload();
-  const provisioner = provisioners(resourceType, options.handlerAssetPath);
+  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest);
   if (resourceType === "null_resource") {
     return new NullResource(scope, id, {
       triggers: {
@@ -101,9 +108,10 @@ export function createHandlerResource(scope: Construct, id: string, options: Han
       provisioners: provisioner,
     });
   }
+  // Everything in triggers_replace, nothing in input: terraform_data mirrors input into `output`,
+  // which a plan of a replacement prints whole as "known after apply" (and state holds twice).
   return new HandlerData(scope, id, {
-    triggersReplace: lazyObject(Object.keys(sample.t), () => payload().t as Record<string, unknown>),
-    input: lazyObject(Object.keys(sample.i), () => payload().i as Record<string, unknown>),
+    triggersReplace: lazyObject(["t", "i"], () => payload() as unknown as Record<string, unknown>),
     provisioners: provisioner,
   });
 }
@@ -116,23 +124,21 @@ export function createHandlerResource(scope: Construct, id: string, options: Han
  */
 class HandlerData extends TerraformResource {
   private readonly triggersReplace: Record<string, unknown>;
-  private readonly input: Record<string, unknown>;
 
-  constructor(scope: Construct, id: string, config: { triggersReplace: Record<string, unknown>; input: Record<string, unknown>; provisioners: LocalExecProvisioner[] }) {
+  constructor(scope: Construct, id: string, config: { triggersReplace: Record<string, unknown>; provisioners: LocalExecProvisioner[] }) {
     super(scope, id, {
       terraformResourceType: "terraform_data",
       terraformGeneratorMetadata: { providerName: "terraform" },
       provisioners: config.provisioners,
     });
     this.triggersReplace = config.triggersReplace;
-    this.input = config.input;
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    return { input: hashMapper(anyToTerraform)(this.input), triggers_replace: hashMapper(anyToTerraform)(this.triggersReplace) };
+    return { triggers_replace: hashMapper(anyToTerraform)(this.triggersReplace) };
   }
 
   protected override synthesizeHclAttributes(): Record<string, unknown> {
-    return { input: hashMapperHcl(anyToHclTerraform)(this.input), triggers_replace: hashMapperHcl(anyToHclTerraform)(this.triggersReplace) };
+    return { triggers_replace: hashMapperHcl(anyToHclTerraform)(this.triggersReplace) };
   }
 }

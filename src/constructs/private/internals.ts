@@ -24,6 +24,8 @@ export interface StackState {
   readonly acceptCharges: boolean;
   /** Every handler resource of the stack (for the create_before_destroy guard). */
   readonly handlerResources: TerraformResource[];
+  /** The stack resource every other handler resource depends on (destroyed last). */
+  stackResource?: TerraformResource;
   /**
    * Counts the synths of this stack (0 before the first): each resource computes its payload once
    * per synth instead of once per rendered key and rendering pass.
@@ -39,7 +41,9 @@ export interface CustomerState {
   /** Owned customers only. */
   readonly desired?: CustomerDesired;
   readonly removalPolicy?: CustomerRemovalPolicyValue;
-  /** Owned customers only: the customer's handler resource. */
+  /** H8: the code declares every user of the customer and every role they hold. */
+  readonly authoritative?: boolean;
+  /** The customer's tenant resource (owned and referenced customers alike). */
   resource?: TerraformResource;
   /** CustomerUser and CustomerUser.adopt constructs of this customer, in declaration order. */
   readonly declaredUsers: UserState[];
@@ -61,7 +65,6 @@ export interface UserState {
   readonly roles: string[];
   readonly primaryAdmin: boolean;
   readonly removalPolicy: UserRemovalPolicyValue;
-  resource?: TerraformResource;
   /** H2: the user whose roles this one copies (resolved at synth; set by rolesFrom or copyRolesFrom). */
   rolesFrom?: UserState;
 }

@@ -12,7 +12,7 @@ import { findRole, ROLE_CATALOGUE } from "../../catalogue/roles";
 import { LICENSES_FILE, LICENSES_VERSION, type CustomerLicenses, type LicenseReport } from "../../contracts/licenses";
 import { AnnotationMetadataEntryType, type ISynthesisSession, type TerraformStack } from "../../framework";
 import type { StackState } from "./internals";
-import { customersOf, userPayload, usersOf } from "./payloads";
+import { customersOf, userEntryOf, usersOf } from "./payloads";
 import { stableStringify } from "./synth";
 
 const CATALOGUE_ORDER = new Map(ROLE_CATALOGUE.map((r, i) => [r.key, i]));
@@ -23,11 +23,11 @@ export function buildLicenseReport(stack: StackState, tfStack: TerraformStack): 
     const holders = new Map<string, string[]>();
     const users = usersOf(customer)
       .map((user) => {
-        const payload = userPayload(user);
-        const email = payload.t.email.toLowerCase();
-        const licensed = payload.t.roles.filter((r) => findRole(r)?.licensed).sort(byString);
+        const entry = userEntryOf(user);
+        const email = user.email.toLowerCase();
+        const licensed = entry.roles.filter((r) => findRole(r)?.licensed).sort(byString);
         for (const role of licensed) holders.set(role, [...(holders.get(role) ?? []), email]);
-        return { email, management: payload.i.management, licensed };
+        return { email, management: entry.management ?? ("exact" as const), licensed };
       })
       .sort((a, b) => byString(a.email, b.email));
     const roles = [...holders.entries()]

@@ -3,79 +3,76 @@
  * Both the resources (lazily, at synth) and the manifest use these functions, so the manifest holds
  * exactly what the resources render.
  */
-import { foldRoles, templateChain } from "../../validation/model";
 import {
   customerKey,
-  userKey,
-  type CustomerPayload,
   type InventoryPayload,
   type ObjectPayload,
-  type UserPayload,
+  type ReleaseRecord,
+  type StackPayload,
+  type TenantPayload,
+  type UserEntry,
 } from "../../contracts/handler";
-import {
-  customerStateOf,
-  isAttached,
-  resolveTarget,
-  userStateOf,
-  type CustomerState,
-  type StackState,
-  type UserState,
-} from "./internals";
 import { accessRequestEntries } from "./access-state";
+import { customerStateOf, isAttached, userStateOf, type CustomerState, type StackState, type UserState } from "./internals";
+import { effectiveRoles } from "./model";
 
-/** The user's own roles plus every RoleAssignment that folds into it (sorted, de-duplicated). */
-function directRoles(user: UserState): string[] {
-  const granted = user.customer.assignments
-    .filter((a) => isAttached(a.construct))
-    .filter((a) => a.targets.some((t) => resolveTarget(a.customer, t) === user))
-    .map((a) => a.roles);
-  return foldRoles(user.roles, ...granted);
-}
+export { effectiveRoles } from "./model";
 
-/**
- * directRoles, plus those of every template it copies (H2 rolesFrom, the same walk as the model's
- * foldGrants: a cycle copies nothing and fails the synth with RoleTemplateCycle).
- */
-export function effectiveRoles(user: UserState): string[] {
-  const chain = templateChain(user, (u) => u.rolesFrom);
-  return foldRoles(directRoles(user), ...(chain.cycle ? [] : chain.templates.map(directRoles)));
-}
-
-export function customerPayload(customer: CustomerState): CustomerPayload {
-  if (!customer.desired || !customer.removalPolicy) throw new Error(`internal: customer ${customer.reference} is not owned`);
-  return {
-    t: customer.desired,
-    i: { kind: "customer", removalPolicy: customer.removalPolicy, settings: customer.stack.settings },
-  };
-}
-
-export function userPayload(user: UserState): UserPayload {
-  return {
-    t: {
-      customer: user.customer.reference,
-      email: user.email,
-      ...(user.displayName !== undefined ? { displayName: user.displayName } : {}),
-      roles: effectiveRoles(user),
-    },
-    i: {
-      kind: "user",
-      management: user.kind === "referenced" ? "additive" : "exact",
-      origin: user.kind === "declared" ? "created" : "adopted",
-      removalPolicy: user.removalPolicy,
-      primary: user.primaryAdmin,
-      customerManaged: user.customer.owned,
-      settings: user.stack.settings,
-    },
-  };
-}
-
-/** Every user of a customer that has a resource: declared and adopted users, then referenced ones. */
+/** Every user of a customer: declared and adopted users, then referenced ones. */
 export function usersOf(customer: CustomerState): UserState[] {
   return [...customer.declaredUsers, ...customer.referencedUsers.values()].filter((u) => isAttached(u.construct));
 }
 
-export function userKeyOf(user: UserState): string {
-  return userKey(user.customer.reference, user.email);
+/**
+ * A user's entry in its tenant's `t.users`. Defaults are left out (see `userEntry`), so the plan
+ * of a large customer shows names and roles.
+ */
+export function userEntryOf(user: UserState): UserEntry {
+  const management = user.kind === "referenced" ? "additive" : "exact";
+  const origin = user.kind === "declared" ? "created" : "adopted";
+  const defaultRemoval = origin === "created" && management === "exact" ? "delete" : "revoke";
+  return {
+    ...(user.displayName !== undefined ? { displayName: user.displayName } : {}),
+    roles: effectiveRoles(user),
+    ...(user.primaryAdmin ? { primary: true } : {}),
+    ...(origin !== "created" ? { origin } : {}),
+    ...(management !== "exact" ? { management } : {}),
+    ...(user.removalPolicy !== defaultRemoval ? { removal: user.removalPolicy } : {}),
+  };
+}
+
+function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+const tenantMemo = new WeakMap<CustomerState, { epoch: number; payload: TenantPayload }>();
+
+/** The tenant resource's payload: the customer and every user the code declares for it. */
+export function tenantPayload(customer: CustomerState): TenantPayload {
+  // Once per synth: the resource, the manifest and the digest all need it.
+  const epoch = customer.stack.synthEpoch;
+  const memo = tenantMemo.get(customer);
+  if (epoch > 0 && memo?.epoch === epoch) return memo.payload;
+  const payload = buildTenantPayload(customer);
+  if (epoch > 0) tenantMemo.set(customer, { epoch, payload });
+  return payload;
+}
+
+function buildTenantPayload(customer: CustomerState): TenantPayload {
+  const users = sortedRecord(usersOf(customer).map((u): [string, UserEntry] => [u.email, userEntryOf(u)]));
+  return {
+    t: {
+      customer: customer.owned && customer.desired ? customer.desired : { reference: customer.reference },
+      users,
+      ...(customer.authoritative ? { authoritative: true } : {}),
+    },
+    i: {
+      kind: "tenant",
+      owned: customer.owned,
+      ...(customer.owned && customer.removalPolicy ? { removalPolicy: customer.removalPolicy } : {}),
+      settings: customer.stack.settings,
+    },
+  };
 }
 
 /** Owned and referenced customers declared in the stack, in tree order. */
@@ -83,10 +80,10 @@ export function customersOf(stack: StackState): CustomerState[] {
   return stack.construct.node
     .findAll()
     .map((n) => customerStateOf(n))
-    .filter((c): c is CustomerState => c !== undefined && c.stack === stack);
+    .filter((c): c is CustomerState => c !== undefined && c.stack === stack && isAttached(c.construct));
 }
 
-/** Every user resource of the stack, in tree order. */
+/** Every user construct of the stack, in tree order. */
 export function stackUsers(stack: StackState): UserState[] {
   return stack.construct.node
     .findAll()
@@ -94,53 +91,40 @@ export function stackUsers(stack: StackState): UserState[] {
     .filter((u): u is UserState => u !== undefined && u.stack === stack);
 }
 
-function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** The manifest's objects: every customer and access request of the stack, by key. */
+export function manifestObjects(stack: StackState): Record<string, ObjectPayload> {
+  const entries: Array<[string, ObjectPayload]> = customersOf(stack).map((c) => [customerKey(c.reference), tenantPayload(c)]);
+  entries.push(...accessRequestEntries(stack));
+  return sortedRecord(entries);
 }
 
-export function customerInventoryPayload(stack: StackState): InventoryPayload {
-  const objects = sortedRecord<ObjectPayload>([
-    ...customersOf(stack)
-      .filter((c) => c.owned)
-      .map((c): [string, ObjectPayload] => [customerKey(c.reference), customerPayload(c)]),
-    // Users of referenced customers: see ReferencedCustomer (their customer has no inventory).
-    ...customersOf(stack)
-      .filter((c) => !c.owned)
-      .flatMap((c) => usersOf(c).map((u): [string, ObjectPayload] => [userKeyOf(u), userReleaseRecord(u)])),
-    // Tenant access requests have no parent object: the stack's inventory withdraws those that
-    // leave the code. Their release needs only the name, so a change of message or associations
-    // leaves the inventory's plan quiet.
-    ...accessRequestEntries(stack).map(([key, p]): [string, ObjectPayload] => [key, { t: { name: p.t.name, message: "", associations: [] }, i: p.i }]),
-  ]);
-  return { t: { scope: "customers", keys: Object.keys(objects) }, i: { kind: "inventory", objects, settings: stack.settings } };
+export function stackPayload(stack: StackState): StackPayload {
+  return { t: { stack: stack.construct.node.id }, i: { kind: "stack", settings: stack.settings } };
 }
 
 /**
- * What the inventory keeps of a user: only what its release reads once the user's own resource is
- * gone. An exact user's release revokes every role it holds live (or deletes it), so its roles and
- * name are left out: a role change then leaves the inventory untouched, instead of Terraform
- * printing the inventory's whole old value in the plan (thousands of users on a bulk rollout).
- * An additive user's release removes only the roles the app granted, so those stay.
+ * What the inventory keeps of each object: only what releasing it needs once its resource is gone
+ * from the code. An owned customer's users go with it (its removal policy decides), so only its
+ * policy is kept; a referenced customer's users keep their flags, and additive ones the roles the
+ * app granted (nothing else says what to take back).
  */
-export function userReleaseRecord(user: UserState): UserPayload {
-  const payload = userPayload(user);
-  if (payload.i.management === "additive") return payload;
-  return { t: { customer: payload.t.customer, email: payload.t.email, roles: [] }, i: payload.i };
+export function releaseRecordOf(payload: ObjectPayload): ReleaseRecord {
+  if (payload.i.kind === "access-request") return { kind: "access-request", name: (payload.t as { name: string }).name };
+  const tenant = payload as TenantPayload;
+  if (tenant.i.owned) return { kind: "customer", reference: tenant.t.customer.reference, removalPolicy: tenant.i.removalPolicy ?? "retain" };
+  const users = Object.fromEntries(
+    Object.entries(tenant.t.users).map(([email, entry]): [string, UserEntry] => {
+      const { displayName: _name, roles, ...flags } = entry;
+      return [email, { ...flags, roles: (entry.management ?? "exact") === "additive" ? roles : [] }];
+    }),
+  );
+  return { kind: "referenced-customer", reference: tenant.t.customer.reference, users };
 }
 
-export function userInventoryPayload(customer: CustomerState): InventoryPayload {
-  const objects = sortedRecord<ObjectPayload>(usersOf(customer).map((u) => [userKeyOf(u), userReleaseRecord(u)]));
+export function inventoryPayload(stack: StackState): InventoryPayload {
+  const objects = manifestObjects(stack);
   return {
-    t: { scope: "users", customer: customer.reference, keys: Object.keys(objects) },
-    i: { kind: "inventory", objects, settings: customer.stack.settings },
+    t: { objects: Object.fromEntries(Object.entries(objects).map(([k, p]) => [k, releaseRecordOf(p)])) },
+    i: { kind: "inventory", settings: stack.settings },
   };
-}
-
-/** The manifest's objects: every owned customer, user resource and access request of the stack, by key. */
-export function manifestObjects(stack: StackState): Record<string, ObjectPayload> {
-  const entries: Array<[string, ObjectPayload]> = [];
-  for (const c of customersOf(stack)) if (c.owned) entries.push([customerKey(c.reference), customerPayload(c)]);
-  for (const u of stackUsers(stack)) entries.push([userKeyOf(u), userPayload(u)]);
-  entries.push(...accessRequestEntries(stack));
-  return sortedRecord(entries);
 }

@@ -1,12 +1,12 @@
 /**
- * A user known only by an e-mail in one or more RoleAssignments: one resource per
- * (customer, e-mail), a child of the customer construct, shared by every assignment naming it.
- * Additive (the app owns only the roles it grants), adopted (must exist), revoked on removal.
+ * A user known only by an e-mail in one or more RoleAssignments: one construct per (customer,
+ * e-mail), a child of the customer construct, shared by every assignment naming it, and one entry
+ * of the customer's tenant resource. Additive (the app owns only the roles it grants), adopted
+ * (must exist), revoked on removal.
  */
 import { Construct } from "constructs";
 import { DimensionsStack } from "../dimensions-stack";
 import { attachState, stackStateOf, USER_STATE, type CustomerState, type UserState } from "./internals";
-import { userPayload } from "./payloads";
 
 /** Stable construct id (a Terraform address) derived from the e-mail. */
 export function referencedUserId(email: string): string {
@@ -29,7 +29,6 @@ export class ReferencedUser extends Construct {
     };
     attachState(this, USER_STATE, state);
     customer.referencedUsers.set(email.toLowerCase(), state);
-    state.resource = stack.createHandlerResource(this, "Default", () => userPayload(state));
   }
 }
 

@@ -15,7 +15,6 @@ import {
   type ISynthesisSession,
   type TerraformStack,
 } from "../../framework";
-import type { AssignmentModel, CustomerModel, DimensionsModel, UserModel } from "../../validation/model";
 import { validateModel } from "../../validation/model";
 import { finding, formatFinding, type Finding } from "../../validation/rules";
 import {
@@ -30,17 +29,10 @@ import {
 import { Acknowledgements } from "../acknowledgements";
 import { deferredFindings } from "./deferred";
 import { accessFindings } from "./access-synth";
-import {
-  assignmentStateOf,
-  customerStateOf,
-  resolveTarget,
-  stackStateOf,
-  userStateOf,
-  type StackState,
-  type UserState,
-} from "./internals";
+import type { StackState } from "./internals";
 import { resolveTokens } from "./tokens";
-import { manifestObjects, stackUsers } from "./payloads";
+import { customersOf, manifestObjects } from "./payloads";
+import { buildModel } from "./model";
 
 const reported = new WeakMap<IConstruct, Set<string>>();
 
@@ -107,64 +99,15 @@ export function todayOf(scope: IConstruct): { today: string; problem?: Finding }
   return { today };
 }
 
-/** The whole app (C2 is app-wide) as plain data, and where each path lives in the tree. */
-export function buildModel(root: IConstruct): { model: DimensionsModel; byPath: Map<string, IConstruct> } {
-  const byPath = new Map<string, IConstruct>();
-  const stacks: DimensionsModel["stacks"][number][] = [];
-  const customers: CustomerModel[] = [];
-  const users: UserModel[] = [];
-  const assignments: AssignmentModel[] = [];
-  for (const node of root.node.findAll()) {
-    const stack = stackStateOf(node);
-    const customer = customerStateOf(node);
-    const user = userStateOf(node);
-    const assignment = assignmentStateOf(node);
-    if (stack || customer || user || assignment) byPath.set(node.node.path, node);
-    if (stack) stacks.push({ path: node.node.path, acceptCharges: stack.acceptCharges, ...(stack.settings.region !== undefined ? { region: stack.settings.region } : {}) });
-    if (customer) {
-      customers.push({ path: node.node.path, stackPath: customer.stack.construct.node.path, owned: customer.owned, reference: customer.reference });
-    }
-    if (user) {
-      users.push({
-        path: node.node.path,
-        stackPath: user.stack.construct.node.path,
-        customerPath: user.customer.construct.node.path,
-        email: user.email,
-        kind: user.kind,
-        roles: [...user.roles],
-        primaryAdmin: user.primaryAdmin,
-        ...(user.rolesFrom ? { rolesFrom: user.rolesFrom.construct.node.path } : {}),
-      });
-    }
-    if (assignment) {
-      assignments.push({
-        path: node.node.path,
-        stackPath: assignment.stack.construct.node.path,
-        customerPath: assignment.customer.construct.node.path,
-        roles: assignment.roles,
-        userPaths: assignment.targets
-          .map((t) => resolveTarget(assignment.customer, t))
-          .filter((u): u is UserState => u !== undefined)
-          .map((u) => u.construct.node.path),
-      });
-    }
-  }
-  return { model: { stacks, customers, users, assignments }, byPath };
-}
-
 /**
- * Users depend on their customer's resource. U5 (the first admin's grants before any other user
- * change) is not a user → primary-admin dependency: a hand-over of the primary role would invert
- * it between the old state and the new config, a cycle Terraform refuses. The customer's apply
- * converges the manifest's primary admin instead (src/handler/primary-admin.ts), and every user
- * of the customer depends on the customer.
+ * Every tenant resource depends on the stack resource, so Terraform creates that first and
+ * destroys it last (its release is what tells a destroy from a replacement). U5 needs no
+ * dependency: one process applies a customer's users, its admins first.
  */
 function wiresDependencies(stack: StackState): void {
-  for (const user of stackUsers(stack)) {
-    if (!user.resource) continue;
-    const customer = user.customer;
-    const owned = customer.owned && customer.resource && customer.stack === stack;
-    user.resource.dependsOn = owned && customer.resource ? [dependable(customer.resource)] : undefined;
+  if (!stack.stackResource) return;
+  for (const customer of customersOf(stack)) {
+    if (customer.resource) customer.resource.dependsOn = [dependable(stack.stackResource)];
   }
 }
 
@@ -240,7 +183,7 @@ export class DimensionsSynthChecks implements IAspect {
   }
 }
 
-function hasErrors(stack: IConstruct): boolean {
+export function hasErrors(stack: IConstruct): boolean {
   return stack.node.findAll().some((n) => n.node.metadata.some((m) => m.type === AnnotationMetadataEntryType.ERROR));
 }
 

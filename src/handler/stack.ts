@@ -1,0 +1,83 @@
+/**
+ * The stack resource: every other resource of the stack depends on it, and its `t` never changes,
+ * so Terraform destroys it only on `terraform destroy` (last), `-replace` or `taint`.
+ *
+ * Its release tells them apart with the markers the objects' releases left: in a destroy every
+ * object it knew was destroyed with its desired state unchanged, and left an "identical" marker;
+ * in `-replace` of this resource none did. Only the first releases anything. An object destroyed
+ * after an unapplied change of its code (a "reconciled" marker) makes it refuse, rather than guess.
+ */
+import { customerKey, type AccessRequestPayload, type StackPayload, type TenantPayload } from "../contracts/handler";
+import { withdrawAccessRequest } from "./access-request";
+import type { HandlerDeps } from "./context";
+import { pool } from "./executor";
+import { HandlerError, toHandlerError } from "./errors";
+import { formatFailure } from "./report";
+import { releaseWholeTenant } from "./tenant";
+
+export const STACK_SUBJECT = "stack";
+/** Customers released at once on destroy (each with its own bounded pool of requests). */
+export const RELEASE_CUSTOMERS_AT_ONCE = 4;
+
+export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "report">): Promise<void> {
+  deps.report.debug(`stack ${payload.t.stack}: nothing to do at apply`);
+  return Promise.resolve();
+}
+
+export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promise<void> {
+  const subject = `${STACK_SUBJECT} ${old.t.stack}`;
+  // Keys the code no longer lists are the inventory's to release.
+  const kept = Object.keys(deps.manifest.objects).sort();
+  const markers = kept.map((key) => ({ key, marker: deps.markers.read(key) }));
+  const marked = markers.filter((m) => m.marker !== undefined);
+  if (marked.length === 0) {
+    deps.report.action(subject, kept.length === 0 ? "no object to release" : "replaced, not destroyed (its objects stay): nothing released");
+    return;
+  }
+  if (marked.length < kept.length) {
+    const missing = markers.filter((m) => m.marker === undefined).map((m) => m.key);
+    throw new HandlerError(
+      "ReleaseUndecided",
+      `${marked.length} of ${kept.length} objects were destroyed before this resource, but not ${missing.join(", ")}: this is neither a whole destroy nor a replacement of this resource alone, so nothing is released`,
+      { subject, hint: "if this was terraform destroy, those objects were added to the code (or failed) since the last apply: run terraform apply, then terraform destroy; otherwise run terraform apply again — nothing was lost" },
+    );
+  }
+  const changed = markers.filter((m) => m.marker!.state !== "identical");
+  if (changed.length > 0) {
+    throw new HandlerError(
+      "DestroyAfterUnappliedChange",
+      `${changed.length} object${changed.length === 1 ? "" : "s"} (${changed.map((m) => m.key).join(", ")}) changed in the code since the last apply and ${changed.length === 1 ? "was" : "were"} taken to the new desired state by this run; nothing is released, since this may not be a destroy`,
+      { subject, hint: "run terraform apply (it sends nothing new), then terraform destroy" },
+    );
+  }
+
+  const failures: HandlerError[] = [];
+  const release = async (key: string, work: () => Promise<void>) => {
+    try {
+      await work();
+      deps.markers.remove(key);
+    } catch (e) {
+      const error = toHandlerError(e, key);
+      failures.push(error);
+      deps.report.action(key, `FAILED: ${formatFailure(error)[0].replace(/^dimensions: /, "")}`);
+    }
+  };
+  const payloads = markers.map((m) => ({ key: m.key, payload: m.marker!.payload! }));
+  // Partner access ends before the customers it names are released.
+  for (const { key, payload } of payloads) {
+    if (payload.i.kind === "access-request") await release(key, () => withdrawAccessRequest((payload as AccessRequestPayload).t.name, "destroyed", deps));
+  }
+  const tenants = payloads.filter((p) => p.payload.i.kind === "tenant");
+  await pool(tenants, RELEASE_CUSTOMERS_AT_ONCE, ({ key, payload }) => {
+    const { t, i } = payload as TenantPayload;
+    if (key !== customerKey(t.customer.reference)) throw new Error(`internal: marker ${key} holds customer ${t.customer.reference}`);
+    return release(key, () => releaseWholeTenant({ reference: t.customer.reference, users: t.users, ...(i.owned ? { removalPolicy: i.removalPolicy ?? "retain" } : {}) }, deps, i.settings.acceptCharges));
+  });
+  deps.report.action(subject, `destroyed: released ${payloads.length - failures.length} of ${payloads.length} object${payloads.length === 1 ? "" : "s"} by their removal policies`);
+  if (failures.length) {
+    throw new HandlerError("ReleaseIncomplete", `${failures.length} of ${payloads.length} objects could not be released (each is reported above)`, {
+      subject,
+      hint: "fix the causes above and run terraform destroy again; what was released is not touched twice",
+    });
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The tenant resource (one per customer): apply and release (contract: src/contracts/handler.ts).
+ *
+ * - release with the manifest's desired state different from the old one (a replacement): the
+ *   whole move from old to new happens here, in one process, ordered by the reconcile layer; the
+ *   resource stays in state until it succeeds, so a crash or a failure re-runs it next time;
+ * - release with the same desired state: `-replace`, a tainted successor or a real destroy look
+ *   alike, so nothing is touched; a marker tells the apply that follows (if any) and the stack's
+ *   release (which runs last in a destroy) what happened;
+ * - apply: after a release that reconciled, nothing is left; otherwise every declared user is
+ *   converged (adopting what exists) and nobody is removed, since nothing says who left.
+ */
+import {
+  customerKey,
+  type CustomerRemovalPolicyValue,
+  type TenantDesired,
+  type TenantPayload,
+  type UserEntry,
+} from "../contracts/handler";
+import { canonicalDigest, canonicalEqual, customerSubject, meter, sameDesired, type HandlerDeps } from "./context";
+import { findCustomer, reconcileTenant } from "./executor";
+import { HandlerError, toHandlerError } from "./errors";
+
+/** A reconciled marker older than this is no evidence about the current run. */
+export const MARKER_MAX_AGE_MS = 6 * 3600_000;
+
+export async function applyTenant(payload: TenantPayload, deps: HandlerDeps): Promise<void> {
+  const { t, i } = payload;
+  const key = customerKey(t.customer.reference);
+  const subject = customerSubject(t.customer.reference);
+  const entry = deps.manifest.objects[key];
+  if (!entry || entry.i.kind !== "tenant" || !canonicalEqual(entry.t, t)) {
+    throw new HandlerError("ManifestMismatch", "the manifest does not hold this customer as the configuration renders it; nothing is sent", {
+      subject,
+      hint: 're-run "cdktf synth" (or "cdktf deploy") and apply the configuration it writes',
+    });
+  }
+  const marker = deps.markers.read(key);
+  if (marker?.state === "reconciled" && marker.digest === canonicalDigest(t) && deps.clock.now() - marker.writtenAt < MARKER_MAX_AGE_MS) {
+    deps.report.action(subject, "already taken to the declared state by the replacement's release: nothing left to do");
+    deps.markers.remove(key);
+    return;
+  }
+  await reconcileTenant({ desired: t, owned: i.owned, acceptCharges: i.settings.acceptCharges }, deps);
+  deps.markers.remove(key);
+}
+
+export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Promise<void> {
+  const key = customerKey(old.t.customer.reference);
+  const subject = customerSubject(old.t.customer.reference);
+  const entry = deps.manifest.objects[key];
+  if (entry === undefined || entry.i.kind !== "tenant") {
+    deps.report.action(subject, "left the code: the stack's inventory releases it");
+    return;
+  }
+  if (sameDesired(entry, old, deps.variant)) {
+    deps.markers.write({ version: 2, key, state: "identical", digest: canonicalDigest(old.t), payload: old, writtenAt: deps.clock.now() });
+    deps.report.action(subject, "destroyed or replaced with the same desired state: nothing changes now (on terraform destroy, the stack resource releases it last)");
+    return;
+  }
+  const next = entry as TenantPayload;
+  await reconcileTenant({ desired: next.t, previous: old.t, owned: next.i.owned, acceptCharges: next.i.settings.acceptCharges }, deps);
+  deps.markers.write({ version: 2, key, state: "reconciled", digest: canonicalDigest(next.t), writtenAt: deps.clock.now() });
+}
+
+/**
+ * Releases a whole tenant the code no longer declares: every user it applied, by its removal
+ * policy (H1: the primary admin keeps its admin roles; H7: PBX users are never deleted), then the
+ * customer by its own (C5). An owned customer that is deleted takes its users with it.
+ */
+export async function releaseWholeTenant(
+  tenant: { readonly reference: string; readonly users: Readonly<Record<string, UserEntry>>; readonly removalPolicy?: CustomerRemovalPolicyValue },
+  deps: HandlerDeps,
+  acceptCharges: boolean,
+): Promise<void> {
+  const subject = customerSubject(tenant.reference);
+  const requests = meter(deps.api);
+  if (tenant.removalPolicy === "retain" && Object.keys(tenant.users).length === 0) {
+    deps.report.action(subject, "retained (removal policy retain)");
+    return;
+  }
+  let customerId: string | undefined;
+  try {
+    customerId = (await findCustomer(deps, tenant.reference))?.id;
+  } catch (e) {
+    throw toHandlerError(e, subject, `releasing customer ${tenant.reference}`);
+  }
+  if (!customerId) {
+    deps.report.action(subject, "already gone: nothing to release", requests());
+    return;
+  }
+  if (tenant.removalPolicy !== "delete" && Object.keys(tenant.users).length > 0) {
+    const previous: TenantDesired = { customer: { reference: tenant.reference }, users: tenant.users };
+    await reconcileTenant({ desired: { customer: { reference: tenant.reference }, users: {} }, previous, owned: false, acceptCharges }, deps);
+  }
+  try {
+    if (tenant.removalPolicy === "disable") {
+      await deps.api.patchCustomer(customerId, [{ op: "replace", path: "/enabled", value: false }], { acceptCharges });
+      deps.report.action(subject, `disabled customer ${customerId} (removal policy disable)`, requests());
+    } else if (tenant.removalPolicy === "delete") {
+      const deleted = await deps.api.deleteCustomer(customerId);
+      deps.report.action(subject, deleted ? `deleted customer ${customerId} (removal policy delete)` : "already gone", requests());
+    } else if (tenant.removalPolicy === "retain") {
+      deps.report.action(subject, "customer retained (removal policy retain)", requests());
+    }
+  } catch (e) {
+    throw toHandlerError(e, subject, `releasing customer ${tenant.reference}`);
+  }
+}

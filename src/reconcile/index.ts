@@ -1,0 +1,4 @@
+/** The reconcile layer: pure comparison of desired, previous and live state (house style "decide, then act"). */
+export * from "./users";
+export * from "./plan";
+export * from "./customer";

@@ -1,0 +1,105 @@
+/**
+ * The reconcile layer's user model: a tenant's desired users, its previous desired users (what the
+ * state says was applied), and its live users (what the API holds), all keyed by lower-cased
+ * e-mail (U1). Pure: no I/O, no clock. Shared by the handler, the CLI and the tests.
+ */
+import { ADMIN_ROLES, findRole, isAdmin, isServerManaged } from "../catalogue/roles";
+import { removalOf, type UserEntry, type UserRemovalPolicyValue } from "../contracts/handler";
+
+/** A user of the code: its e-mail as declared, and its entry. */
+export interface DesiredUser {
+  readonly email: string;
+  readonly entry: UserEntry;
+}
+
+/** A user of the live tenant. `roles` is undefined until the user itself was read (listings carry none). */
+export interface LiveUser {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName?: string;
+  readonly roles?: readonly string[];
+}
+
+export type UserMap<T> = ReadonlyMap<string, T>;
+
+export function emailKey(email: string): string {
+  return email.toLowerCase();
+}
+
+/** `t.users` as a map by lower-cased e-mail. */
+export function desiredUsers(users: Readonly<Record<string, UserEntry>>): Map<string, DesiredUser> {
+  return new Map(Object.entries(users).map(([email, entry]) => [emailKey(email), { email, entry }]));
+}
+
+export function sorted(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}
+
+export function sameSet(a: Iterable<string>, b: Iterable<string>): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+/** Whether two entries ask the same of the API (flags included: they decide removals). */
+export function sameEntry(a: UserEntry, b: UserEntry): boolean {
+  return (
+    a.displayName === b.displayName &&
+    sameSet(a.roles, b.roles) &&
+    (a.primary ?? false) === (b.primary ?? false) &&
+    (a.origin ?? "created") === (b.origin ?? "created") &&
+    (a.management ?? "exact") === (b.management ?? "exact") &&
+    removalOf(a) === removalOf(b)
+  );
+}
+
+/** `+a +b -c` */
+export function roleDiff(before: readonly string[], after: readonly string[]): string {
+  const b = new Set(before);
+  const a = new Set(after);
+  const added = sorted(after.filter((r) => !b.has(r))).map((r) => `+${r}`);
+  const removed = sorted(before.filter((r) => !a.has(r))).map((r) => `-${r}`);
+  return [...added, ...removed].join(" ");
+}
+
+/** Roles the PBX synchronises (U10): holding one means the user exists on the PBX (H7). */
+export function isOnPbx(roles: readonly string[]): boolean {
+  return roles.some((r) => findRole(r)?.assignment === "synced");
+}
+
+/** Exact target (U13): the declared roles plus every server-managed role the user holds now. */
+export function exactTarget(declared: readonly string[], live: readonly string[]): string[] {
+  return sorted([...declared, ...live.filter(isServerManaged)]);
+}
+
+/**
+ * Of the roles a release would remove, those no role the user keeps depends on (U7). The app
+ * does not know which roles a referenced user held before an assignment granted them: a portal
+ * admin given `customer.user` + `pbx.silentmonitor` already held `customer.user`, and taking it
+ * back would lock them out.
+ */
+export function stillRemovable(live: readonly string[], remove: readonly string[]): string[] {
+  const removing = new Set(remove);
+  const kept = live.filter((r) => !removing.has(r));
+  for (let i = 0; i < kept.length; i++) {
+    for (const prerequisite of findRole(kept[i])?.prerequisites ?? []) {
+      if (removing.delete(prerequisite)) kept.push(prerequisite);
+    }
+  }
+  return remove.filter((r) => removing.has(r));
+}
+
+/** The roles of `live` the app may remove (U13: never server-managed or read-only ones). */
+export function manageable(live: readonly string[]): string[] {
+  return live.filter((r) => !isServerManaged(r));
+}
+
+export function losesAdmin(before: readonly string[], after: readonly string[]): boolean {
+  return isAdmin(before) && !isAdmin(after);
+}
+
+export function withoutAdminRoles(roles: readonly string[]): string[] {
+  return roles.filter((r) => !ADMIN_ROLES.includes(r));
+}
+
+export type { UserRemovalPolicyValue };
