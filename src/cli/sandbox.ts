@@ -16,12 +16,14 @@ export interface SandboxOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Emulator port; 0 (default) picks a free one. */
   readonly port?: number;
+  /** The emulator keeps its state in this file (loaded when it exists). */
+  readonly dataFile?: string;
 }
 
 export class Sandbox {
   static async start(options: SandboxOptions): Promise<Sandbox> {
     fs.mkdirSync(options.dir, { recursive: true });
-    const emulator = await startEmulator({ port: options.port ?? 0 });
+    const emulator = await startEmulator({ port: options.port ?? 0, ...(options.dataFile ? { dataFile: options.dataFile } : {}) });
     return new Sandbox(options.dir, emulator, options.env ?? {});
   }
 

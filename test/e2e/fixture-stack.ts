@@ -41,6 +41,8 @@ export interface FixtureSpec {
   readonly reference?: string;
   readonly customerName?: string;
   readonly customerRemovalPolicy?: CustomerRemovalPolicy;
+  /** H8: the code declares every user of the customer. */
+  readonly authoritativeUsers?: boolean;
   readonly users: UserSpec[];
   readonly assignments?: AssignmentSpec[];
 }
@@ -57,6 +59,7 @@ export function fixtureStack(app: App, spec: FixtureSpec): DimensionsStack {
     countryCode: "GB",
     pbx: { hostRest: "https://pbx.e2e.test", hostWebsocket: "wss://pbx.e2e.test", accountId: PBX_ACCOUNT, apiKeyEnv: PBX_KEY_ENV },
     removalPolicy: spec.customerRemovalPolicy ?? CustomerRemovalPolicy.DELETE,
+    ...(spec.authoritativeUsers !== undefined ? { authoritativeUsers: spec.authoritativeUsers } : {}),
   });
   const declared = new Map<string, CustomerUser>();
   for (const user of spec.users) {

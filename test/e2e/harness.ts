@@ -47,9 +47,15 @@ export interface UserRow {
 }
 
 export class Workspace {
-  static async create(name: string, env: NodeJS.ProcessEnv = {}): Promise<Workspace> {
+  static async create(name: string, env: NodeJS.ProcessEnv = {}, options: { emulatorData?: string } = {}): Promise<Workspace> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dimensions-e2e-${name}-`));
-    const sandbox = await Sandbox.start({ dir, env });
+    let dataFile: string | undefined;
+    if (options.emulatorData) {
+      // A copy: the emulator rewrites its data file after each change.
+      dataFile = path.join(dir, "emulator.json");
+      fs.copyFileSync(options.emulatorData, dataFile);
+    }
+    const sandbox = await Sandbox.start({ dir, env, ...(dataFile ? { dataFile } : {}) });
     return new Workspace(dir, sandbox);
   }
 
@@ -88,8 +94,8 @@ export class Workspace {
     return this.sandbox.terraform(args, this.stackDir, { env: extraEnv });
   }
 
-  async apply(extraEnv: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
-    return assertTerraformOk(await this.terraform(["apply", "-auto-approve", "-input=false"], extraEnv));
+  async apply(extraEnv: NodeJS.ProcessEnv = {}, extraArgs: string[] = []): Promise<TerraformResult> {
+    return assertTerraformOk(await this.terraform(["apply", "-auto-approve", "-input=false", ...extraArgs], extraEnv));
   }
 
   async destroy(): Promise<TerraformResult> {
@@ -123,6 +129,11 @@ export class Workspace {
 
   control<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
     return this.sandbox.control<T>(method, route, body);
+  }
+
+  /** Requests the emulator served so far, by "METHOD /route status" (api-contract §6 stats). */
+  async stats(): Promise<{ apiRequests: number; calls: Record<string, number>; tokenGrants: Record<string, number> }> {
+    return this.control("GET", "/stats");
   }
 
   async close(): Promise<void> {
