@@ -158,7 +158,14 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
 
   const plan = planUsers(input, live);
   for (const notice of plan.notices) deps.report.action(userSubject(reference, notice.email), notice.text);
-  const failures: HandlerError[] = plan.issues.map((issue) => new HandlerError(issue.code, issue.message, { subject: userSubject(reference, issue.email), hint: issue.hint, ...(issue.rule ? { rule: issue.rule } : {}) }));
+  const failures: HandlerError[] = [];
+  const reportFailure = (email: string, error: HandlerError) => {
+    failures.push(error);
+    deps.report.action(userSubject(reference, email), `FAILED: ${formatFailure(error)[0].replace(/^dimensions: /, "")}`);
+  };
+  for (const issue of plan.issues) {
+    reportFailure(issue.email, new HandlerError(issue.code, issue.message, { subject: userSubject(reference, issue.email), hint: issue.hint, ...(issue.rule ? { rule: issue.rule } : {}) }));
+  }
 
   const total = plan.operations.length;
   let done = 0;
@@ -181,9 +188,7 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
     } catch (e) {
       failed.add(emailKey(op.email));
       opFailures++;
-      const error = toHandlerError(e, userSubject(reference, op.email), describeOperation(op));
-      failures.push(error);
-      deps.report.action(userSubject(reference, op.email), `FAILED: ${formatFailure(error)[0].replace(/^dimensions: /, "")}`);
+      reportFailure(op.email, toHandlerError(e, userSubject(reference, op.email), describeOperation(op)));
     } finally {
       progress();
     }
@@ -197,7 +202,11 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   // H1, U4: one at a time, each after a live look that another admin holds both admin roles.
   const revocations = inPhase("admin-revocations");
   const leaving = new Set(revocations.map((op) => emailKey(op.email)));
-  const successors = declaredAdmins(input.desired).filter((k) => !leaving.has(k));
+  // Who may still be admin once these go: the declared admins, and every user read live as an
+  // admin that no revocation touches (the primary admin H1 keeps on a whole release, or an admin
+  // of the portal).
+  const liveAdmins = [...live].filter(([, u]) => u.roles !== undefined && isAdmin(u.roles)).map(([k]) => k);
+  const successors = [...new Set([...declaredAdmins(input.desired), ...liveAdmins])].filter((k) => !leaving.has(k));
   for (const op of revocations) {
     await runOne(op, () => confirmAnotherAdmin(customer.id, reference, op.email, successors.filter((k) => !failed.has(k)), ids, deps));
   }

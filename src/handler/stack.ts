@@ -13,7 +13,7 @@ import type { HandlerDeps } from "./context";
 import { pool } from "./executor";
 import { HandlerError, toHandlerError } from "./errors";
 import { formatFailure } from "./report";
-import { releaseWholeTenant } from "./tenant";
+import { MARKER_MAX_AGE_MS, releaseWholeTenant } from "./tenant";
 
 export const STACK_SUBJECT = "stack";
 /** Customers released at once on destroy (each with its own bounded pool of requests). */
@@ -28,7 +28,12 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
   const subject = `${STACK_SUBJECT} ${old.t.stack}`;
   // Keys the code no longer lists are the inventory's to release.
   const kept = Object.keys(deps.manifest.objects).sort();
-  const markers = kept.map((key) => ({ key, marker: deps.markers.read(key) }));
+  // A marker older than this run could be left by an apply that failed long ago: no evidence.
+  const fresh = (key: string) => {
+    const marker = deps.markers.read(key);
+    return marker && deps.clock.now() - marker.writtenAt < MARKER_MAX_AGE_MS ? marker : undefined;
+  };
+  const markers = kept.map((key) => ({ key, marker: fresh(key) }));
   const marked = markers.filter((m) => m.marker !== undefined);
   if (marked.length === 0) {
     deps.report.action(subject, kept.length === 0 ? "no object to release" : "replaced, not destroyed (its objects stay): nothing released");

@@ -1,19 +1,20 @@
 /**
  * The access-request operations (src/handler/access-request.ts) against an in-memory API: what
  * apply sends (A3), adoption by name and content (A2), the coded failures (A1, A2, A3), the bounded
- * wait and its per-tenant outcome lines (A4, A5, A7), and release (withdraw; kept only when the
- * desired state is unchanged).
+ * wait and its per-tenant outcome lines (A4, A5, A7), and release (withdraw on a replacement; an
+ * unchanged desired state only leaves an "identical" marker for the stack's release).
  */
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../../src/client/errors";
 import type { DimensionsApi } from "../../src/client/types";
 import type { AccessRequest, CreateAccessRequestRequest, PartnerUser } from "../../src/contracts/api";
 import { accessRequestKey, type AccessRequestPayload, type InventoryPayload, type Manifest } from "../../src/contracts/handler";
-import { applyAccessRequest, releaseAccessRequest } from "../../src/handler/access-request";
+import { applyAccessRequest, releaseAccessRequest, withdrawAccessRequest } from "../../src/handler/access-request";
 import type { HandlerDeps } from "../../src/handler/context";
 import { releaseInventory } from "../../src/handler/inventory";
 import { parsePayload } from "../../src/handler/payload";
 import { createReporter } from "../../src/handler/report";
+import { MemoryMarkerStore } from "../../src/handler/markers";
 import { FakeApi, FakeClock, SETTINGS } from "./fake-api";
 
 const CAROLINE = "caroline@classics.test";
@@ -113,16 +114,17 @@ class AccessFake implements DimensionsApi {
 interface Deps extends HandlerDeps {
   readonly api: AccessFake;
   readonly clock: FakeClock;
+  readonly markers: MemoryMarkerStore;
   readonly out: string[];
 }
 
-function setup(manifest: Manifest = { version: 1, stack: "test", objects: {} }): { deps: Deps; tom: string; acre: string } {
+function setup(manifest: Manifest = { version: 2, stack: "test", objects: {} }): { deps: Deps; tom: string; acre: string } {
   const api = new AccessFake();
   const tom = api.base.addCustomer({ reference: "TSFP-001" }).id;
   const acre = api.base.addCustomer({ reference: "HAWAG-001" }).id;
   const out: string[] = [];
   const report = createReporter({ sink: { out: (l) => out.push(l), err: (l) => out.push(l) } });
-  const deps: Deps = { api, manifest, report, clock: new FakeClock(), env: {}, adminWaitSeconds: 0, out };
+  const deps: Deps = { api, manifest, report, clock: new FakeClock(), env: {}, markers: new MemoryMarkerStore(), concurrency: 4, out };
   return { deps, tom, acre };
 }
 
@@ -142,7 +144,7 @@ function seedPayload(overrides: { t?: Partial<AccessRequestPayload["t"]>; i?: Pa
 }
 
 function manifestWith(payload: AccessRequestPayload): Manifest {
-  return { version: 1, stack: "test", objects: { [accessRequestKey(payload.t.name)]: payload } };
+  return { version: 2, stack: "test", objects: { [accessRequestKey(payload.t.name)]: payload } };
 }
 
 async function failure(run: Promise<unknown>): Promise<Error & { code?: string; rule?: string; hint?: string }> {
@@ -291,28 +293,45 @@ describe("waiting for the customers (A4, A5, A7)", () => {
 });
 
 describe("release", () => {
-  test("GIVEN a destroy (manifest identical) WHEN released THEN the request is withdrawn", async () => {
+  test("GIVEN the same request in the manifest (a destroy, -replace or taint) WHEN released THEN nothing is sent and an identical marker holds the payload", async () => {
     const { deps } = setup();
     const payload = seedPayload();
     await applyAccessRequest(payload, deps);
     const released = { ...deps, manifest: manifestWith(payload) };
+
     await releaseAccessRequest(payload, released);
-    expect(deps.api.requests[0].tenants.every((t) => t.status === "withdrawn")).toBe(true);
-    expect(deps.out.at(-1)).toMatch(/withdrew request [0-9a-f-]+ \(destroyed\); access granted through it has ended for 2 tenant requests/);
+
+    expect(deps.api.writes()).toHaveLength(1);
+    expect(deps.api.requests[0].tenants.every((t) => t.status === "pending")).toBe(true);
+    expect(deps.markers.read(accessRequestKey("SupportAccess"))).toMatchObject({ state: "identical", payload });
+    expect(deps.out.at(-1)).toMatch(/destroyed or replaced with the same request: nothing changes now/);
   });
 
-  test("GIVEN the request left the code (absent from the manifest) WHEN released THEN it is withdrawn", async () => {
+  test("GIVEN an identical marker WHEN the request is applied again (-replace) THEN the same request is adopted and the marker is removed", async () => {
+    const { deps } = setup();
+    const payload = seedPayload();
+    await applyAccessRequest(payload, deps);
+    await releaseAccessRequest(payload, { ...deps, manifest: manifestWith(payload) });
+
+    await applyAccessRequest(payload, deps);
+
+    expect(deps.api.requests).toHaveLength(1);
+    expect(deps.markers.read(accessRequestKey("SupportAccess"))).toBeUndefined();
+  });
+
+  test("GIVEN the request left the code (absent from the manifest) WHEN released THEN nothing is sent: the inventory withdraws it", async () => {
     const { deps } = setup();
     await applyAccessRequest(seedPayload(), deps);
     await releaseAccessRequest(seedPayload(), deps);
-    expect(deps.api.writes().at(-1)).toMatch(/^DELETE/);
-    expect(deps.out.at(-1)).toContain("(it left the code)");
+    expect(deps.api.writes()).toHaveLength(1);
+    expect(deps.out.at(-1)).toContain("left the code: the stack's inventory withdraws it");
   });
 
   test("GIVEN a replacement with another message WHEN released THEN the old request is withdrawn so the new one can take the name", async () => {
     const { deps } = setup();
     await applyAccessRequest(seedPayload(), deps);
     await releaseAccessRequest(seedPayload(), { ...deps, manifest: manifestWith(seedPayload({ t: { message: "new" } })) });
+    expect(deps.api.requests[0].tenants.every((t) => t.status === "withdrawn")).toBe(true);
     expect(deps.out.at(-1)).toContain("replaced: the new request is sent next and must be granted again");
     await applyAccessRequest(seedPayload({ t: { message: "new" } }), deps);
     expect(deps.api.requests).toHaveLength(2);
@@ -323,21 +342,12 @@ describe("release", () => {
     await applyAccessRequest(seedPayload(), deps);
     await releaseAccessRequest(seedPayload(), { ...deps, variant: "null_resource", manifest: manifestWith(seedPayload({ i: { wait: { timeoutSeconds: 5, pollSeconds: 1, requireGrant: false } } })) });
     expect(deps.api.writes()).toHaveLength(1);
-    expect(deps.out.at(-1)).toContain("kept");
+    expect(deps.api.requests[0].tenants.every((t) => t.status === "pending")).toBe(true);
   });
 
-  test("GIVEN terraform_data and a destroy after an unapplied change of the wait options WHEN released THEN the request is withdrawn (access ends)", async () => {
-    // terraform_data never replaces for an input change: a destroy provisioner that sees the same t is a destroy
+  test("GIVEN no active request with the name WHEN it is withdrawn THEN it is already withdrawn and nothing is sent", async () => {
     const { deps } = setup();
-    await applyAccessRequest(seedPayload(), deps);
-    await releaseAccessRequest(seedPayload(), { ...deps, manifest: manifestWith(seedPayload({ i: { wait: { timeoutSeconds: 5, pollSeconds: 1, requireGrant: false } } })) });
-    expect(deps.api.writes()).toHaveLength(2);
-    expect(deps.out.at(-1)).not.toContain("kept");
-  });
-
-  test("GIVEN no active request with the name WHEN released THEN it is already withdrawn and nothing is sent", async () => {
-    const { deps } = setup();
-    await releaseAccessRequest(seedPayload(), deps);
+    await withdrawAccessRequest("SupportAccess", "destroyed", deps);
     expect(deps.api.writes()).toEqual([]);
     expect(deps.out.at(-1)).toMatch(/already withdrawn/);
   });
@@ -346,12 +356,10 @@ describe("release", () => {
     const { deps } = setup();
     await applyAccessRequest(seedPayload(), deps);
     const key = accessRequestKey("SupportAccess");
-    const inventory: InventoryPayload = {
-      t: { scope: "customers", keys: [key] },
-      i: { kind: "inventory", objects: { [key]: { t: { name: "SupportAccess", message: "", associations: [] }, i: { kind: "access-request", settings: SETTINGS } } }, settings: SETTINGS },
-    };
+    const inventory: InventoryPayload = { t: { objects: { [key]: { kind: "access-request", name: "SupportAccess" } } }, i: { kind: "inventory", settings: SETTINGS } };
     await releaseInventory(inventory, deps);
     expect(deps.api.requests[0].tenants.every((t) => t.status === "withdrawn")).toBe(true);
+    expect(deps.out).toContainEqual(expect.stringMatching(/withdrew request [0-9a-f-]+ \(it left the code\); access granted through it has ended for 2 tenant requests/));
   });
 });
 

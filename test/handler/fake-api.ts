@@ -8,6 +8,7 @@
  */
 import { HandlerError } from "../../src/handler/errors";
 import { randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { ApiError } from "../../src/client/errors";
 import type { DimensionsApi, RequestOptions } from "../../src/client/types";
@@ -51,6 +52,14 @@ export class FakeApi implements DimensionsApi {
   enforceAdministratorRequired = true;
   /** Access requests (api-contract §5), only as far as withdrawing them goes. */
   readonly accessRequests: AccessRequest[] = [];
+  /**
+   * Each user write (POST, PATCH, DELETE) waits one turn of the event loop before it lands, so
+   * writes the handler sends concurrently overlap (no timers); `inFlight` records, per write, how
+   * many writes were in flight when it started, itself included.
+   */
+  overlapWrites = false;
+  readonly inFlight: Array<{ call: string; inFlight: number }> = [];
+  private writing = 0;
   private requests = 0;
 
   get requestCount(): number {
@@ -164,6 +173,7 @@ export class FakeApi implements DimensionsApi {
   }
   async createUser(customerId: string, body: CreateUserRequest, _options?: RequestOptions): Promise<{ created: CustomerUser } | { existing: string }> {
     this.record(`POST user ${body.email} ${JSON.stringify(body.roles ?? [])}`);
+    await this.overlap(`POST user ${body.email}`);
     const existing = this.user(customerId, body.email);
     if (existing) return { existing: existing.id };
     const roles = [...new Set([...(body.roles ?? []), "customer.user"])];
@@ -175,6 +185,7 @@ export class FakeApi implements DimensionsApi {
   async patchUser(customerId: string, userId: string, patch: JsonPatchOperation[], _options?: RequestOptions): Promise<void> {
     const u = this.usersOf(customerId).get(userId);
     this.record(`PATCH user ${u?.email ?? userId} ${JSON.stringify(patch)}`);
+    await this.overlap(`PATCH user ${u?.email ?? userId}`);
     if (!u) throw notFound("PATCH", `/customers/${customerId}/users/${userId}`);
     let roles = [...u.roles];
     let displayName = u.displayName;
@@ -197,6 +208,7 @@ export class FakeApi implements DimensionsApi {
   async deleteUser(customerId: string, userId: string): Promise<boolean> {
     const u = this.usersOf(customerId).get(userId);
     this.record(`DELETE user ${u?.email ?? userId}`);
+    await this.overlap(`DELETE user ${u?.email ?? userId}`);
     if (!u) return false;
     this.checkAdministratorRules(customerId, new Map([[userId, null]]), "DELETE", `/customers/${customerId}/users/${userId}`);
     return this.usersOf(customerId).delete(userId);
@@ -231,6 +243,17 @@ export class FakeApi implements DimensionsApi {
     const users = this.users.get(customerId);
     if (!users) throw notFound("GET", `/customers/${customerId}/users`);
     return users;
+  }
+
+  private async overlap(call: string): Promise<void> {
+    if (!this.overlapWrites) return;
+    this.writing++;
+    this.inFlight.push({ call, inFlight: this.writing });
+    try {
+      await nextTurn();
+    } finally {
+      this.writing--;
+    }
   }
 
   private record(call: string): void {
