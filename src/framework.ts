@@ -22,7 +22,7 @@ export {
   Token,
   Tokenization,
 } from "cdktf";
-export type { IAspect, IResolvable, ITerraformDependable, LocalExecProvisioner, TerraformResourceLifecycle } from "cdktf";
+export type { IAspect, IResolvable, IResolveContext, ITerraformDependable, LocalExecProvisioner, TerraformResourceLifecycle } from "cdktf";
 export { addCustomSynthesis } from "cdktf/lib/synthesize/synthesizer";
 export { anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl } from "cdktf";
 export { ValidateTerraformVersion } from "cdktf/lib/validations/validate-terraform-version";

@@ -181,7 +181,9 @@ export class DimensionsStack extends TerraformStack {
   private digestMemo: { epoch: number; value: string } | undefined;
   /** Resolved at synth: the sha256 of the manifest this synth writes, or SYNTH_FAILED_DIGEST. */
   private readonly manifestDigestToken = Lazy.stringValue({
-    produce: () => {
+    produce: (context) => {
+      // Before Aspects run (cdktf's preparing pass) the tree is not checked yet; nothing reads this.
+      if (context.preparing) return SYNTH_FAILED_DIGEST;
       const epoch = this.state.synthEpoch;
       if (this.digestMemo?.epoch !== epoch) {
         const value = hasErrors(this) ? SYNTH_FAILED_DIGEST : createHash("sha256").update(stableStringify(buildManifest(this.state, this))).digest("hex");

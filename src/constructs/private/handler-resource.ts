@@ -15,6 +15,7 @@ import {
   TerraformResource,
   Token,
   type IResolvable,
+  type IResolveContext,
   type LocalExecProvisioner,
 } from "../../framework";
 
@@ -88,7 +89,11 @@ function lazyObject(keys: readonly string[], produce: () => Record<string, unkno
 class Produced implements IResolvable {
   public readonly creationStack: string[] = [];
   constructor(private readonly produce: () => unknown) {}
-  public resolve(): unknown {
+  public resolve(context: IResolveContext): unknown {
+    // cdktf resolves every element once "preparing", before Aspects run (so before the synth
+    // checks and their per-synth memo): computing a payload then would fold the whole app's
+    // grants once per resource. Nothing reads the preparing result.
+    if (context.preparing) return {};
     return this.produce();
   }
   public toString(): string {
@@ -102,8 +107,8 @@ export function createHandlerResource(scope: Construct, id: string, options: Han
   if (resourceType === "null_resource") {
     return new NullResource(scope, id, {
       triggers: {
-        t: Lazy.stringValue({ produce: () => escapeTemplates(JSON.stringify(payload().t)) }),
-        i: Lazy.stringValue({ produce: () => escapeTemplates(JSON.stringify(payload().i)) }),
+        t: Lazy.stringValue({ produce: (context) => (context.preparing ? "" : escapeTemplates(JSON.stringify(payload().t))) }),
+        i: Lazy.stringValue({ produce: (context) => (context.preparing ? "" : escapeTemplates(JSON.stringify(payload().i))) }),
       },
       provisioners: provisioner,
     });
