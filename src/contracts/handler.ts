@@ -1,8 +1,8 @@
 /**
  * The handler invocation contract: what the constructs render into Terraform and what the bundled
- * handler (src/handler) parses. Both sides import this module and nothing of each other.
+ * handler parses. Both sides import this module and nothing of each other.
  *
- * How it works (design/terraform-runtime.md, "One design that survives every trap"):
+ * How it works (the README's "How it works" says the same for users):
  *
  * - Every managed object (a customer, a user, a per-customer or per-stack inventory) is one
  *   `terraform_data` resource. Its `triggers_replace` is the object's desired state `t` (so any

@@ -156,7 +156,7 @@ export function buildModel(root: IConstruct): { model: DimensionsModel; byPath: 
  * Users depend on their customer's resource. U5 (the first admin's grants before any other user
  * change) is not a user → primary-admin dependency: a hand-over of the primary role would invert
  * it between the old state and the new config, a cycle Terraform refuses. The customer's apply
- * converges the manifest's primary admin instead (src/handler/primary-admin.ts), and every user
+ * converges the manifest's primary admin instead (the handler's primary-admin step), and every user
  * of the customer depends on the customer.
  */
 function wiresDependencies(stack: StackState): void {
