@@ -1,11 +1,14 @@
 // Bundles the handler (run by Terraform's local-exec, once per resource: start-up time matters) and
 // the CLI into single CommonJS files, so got's ESM loads without a loader and nothing is resolved
-// from node_modules at run time.
+// from node_modules at run time: what they bundle (got, commander, proper-lockfile…) is a
+// devDependency, not something a user installs. Both are minified and ship without source maps:
+// no comment naming a repository file, and a map would point at sources the package does not ship.
+// The CLI keeps cdktf and constructs external: the demo's example synthesizes with the app's copies.
 import { build } from "esbuild";
 
-const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: false, legalComments: "none", logLevel: "warning" };
+const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: false, legalComments: "none", logLevel: "warning", minify: true };
 await Promise.all([
-  build({ ...common, entryPoints: ["src/handler/main.ts"], outfile: "dist/handler.cjs", minify: true }),
+  build({ ...common, entryPoints: ["src/handler/main.ts"], outfile: "dist/handler.cjs" }),
   build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.cjs", banner: { js: "#!/usr/bin/env node" }, external: ["cdktf", "constructs", "@cdktf/provider-null"] }),
 ]);
 // `npx dimensions` runs the bin directly: it must be executable.

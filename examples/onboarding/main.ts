@@ -4,8 +4,9 @@
  * from the PBX import, and one RoleAssignment that grants live-monitoring rights across several
  * users — including a PBX user the app does not otherwise declare.
  *
- * Run it with `npm start` (embedded emulator + real terraform), or synthesize it with
- * `npx cdktf synth` and apply the stack in cdktf.out/stacks/onboarding with terraform.
+ * Run it with `npx dimensions demo` (embedded emulator + real terraform; `npm start` in the
+ * repository), or synthesize it with `npx cdktf synth` and apply the stack in
+ * cdktf.out/stacks/onboarding with terraform.
  */
 import { App } from "cdktf";
 import { Construct } from "constructs";

@@ -1,7 +1,7 @@
 /**
  * Role bundles (H2): named sets of roles, usable wherever a role is. The built-in bundles are data
  * here, beside the role catalogue, so the generated docs/roles.md lists them and a new bundle is a
- * one-line change; `RoleBundle` (src/constructs/role-bundle.ts) is the validated public class.
+ * one-line change; `RoleBundle` is the validated public class.
  */
 import { Role } from "./roles";
 

@@ -1,11 +1,11 @@
 /**
- * The Dimensions role catalogue (domain-rules.md, "Role catalogue"), as data.
+ * The Dimensions role catalogue, as data (the generated docs/roles.md lists it).
  *
  * A corrected key or a new role is a one-line change here: the synth-time rules (U7 prerequisites,
  * U8/H3 exclusive groups, U9 licensing, U13 server-managed and read-only roles), the handler's
  * "never fight the server" logic and the generated docs all read this table.
  *
- * The emulator deliberately keeps its own copy (src/emulator/catalogue.ts): it plays the server,
+ * The emulator deliberately keeps its own copy of the role rules: it plays the server,
  * and must be able to disagree with the library, or the end-to-end tests only agree with themselves.
  */
 
@@ -22,7 +22,7 @@ export type RoleAssignmentMode =
 
 export type RoleGroup = "user access type" | "supervisor" | "permission" | "client";
 
-/** Regions of the platform (api-contract §1). */
+/** Regions of the platform. */
 export type Region = "au" | "eu" | "na" | "uk";
 
 export interface RoleDefinition {
@@ -64,7 +64,7 @@ const CU = "customer.user";
 /** U11: what the first supervisor level 3+ of a customer makes the server do. */
 const REALTIME_FOR_PBX_USERS = { role: "customer.user.pbx.realtime", toHoldersOf: "customer.user.pbx" } as const;
 
-/** Every role of the catalogue, in the order of domain-rules.md. */
+/** Every role of the catalogue, in the order of the platform's documentation (and of docs/roles.md). */
 export const ROLE_CATALOGUE: readonly RoleDefinition[] = [
   { key: "customer.user.pbx", name: "Essential User", group: "user access type", prerequisites: [], licensed: true, assignment: "synced", unavailableIn: ["uk"], notes: "assigned to every PBX user and synchronised from the PBX (U10)" },
   { key: "customer.user.uc.essential", name: "Essential User (UK)", group: "user access type", prerequisites: [], licensed: true, assignment: "synced", onlyIn: ["uk"], regionalEquivalentOf: "customer.user.pbx", notes: "the UK's replacement for customer.user.pbx (U10)" },
@@ -139,7 +139,7 @@ export type RoleKey = (typeof Role)[keyof typeof Role];
 export const ADMIN_ROLES: readonly string[] = [Role.MANAGE_USERS, Role.WEBSITE_ACCESS];
 
 /**
- * A misspelling seen in the vendor's own samples (domain-rules.md); reported with a fix instead of
+ * A misspelling seen in the vendor's own samples; reported with a fix instead of
  * the generic "unknown role".
  */
 export const ROLE_ALIASES: Readonly<Record<string, string>> = { "admin.user": Role.MANAGE_USERS };

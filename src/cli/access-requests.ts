@@ -1,32 +1,16 @@
 /**
  * `dimensions access-requests`: the reseller's view of its tenant access requests (A7) — one row
  * per tenant request with its status, mode, partner users, expiry and the customer's answer, read
- * through the API with the same credentials as the handler (api-contract §7).
- *
- *   dimensions access-requests [--expiring-within DAYS] [--json] [--all] [--name NAME]
- *                              [--api-url URL | --region au|eu|na|uk]
+ * through the API with the same credentials as the handler (the environment terraform apply runs
+ * with).
  */
-import { parseArgs } from "node:util";
-import { createClientFromEnv } from "../client";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { createClientFromEnv, type Region } from "../client";
 import type { DimensionsApi } from "../client/types";
-import type { AccessRequest } from "../contracts/api";
+import { REGION_BASE_URLS, type AccessRequest } from "../contracts/api";
 import { ENV } from "../contracts/handler";
-
-export const ACCESS_REQUESTS_USAGE = `usage: dimensions access-requests [options]
-
-Lists every tenant access request per tenant: status (pending, granted, rejected, expired,
-withdrawn), mode, partner users, expiry and the customer's response message.
-
-options:
-  --expiring-within DAYS   flag grants that expire within DAYS days (and list only those)
-  --all                    include withdrawn requests
-  --name NAME              only the request with this name
-  --json                   one JSON array instead of a table
-  --api-url URL            API base URL (default: $${ENV.apiUrl}, else the region's)
-  --region REGION          au, eu, na or uk (when no URL is given)
-
-credentials: ${ENV.accessToken}, or ${ENV.clientId} + ${ENV.clientSecret} + ${ENV.refreshToken}
-(the same environment as the handler).`;
+import { execute, withAction } from "./command-line";
+import { table } from "./table";
 
 const DAY_MS = 86_400_000;
 
@@ -111,9 +95,7 @@ export function formatTable(rows: readonly AccessRequestRow[], now: number): str
     r.partnerUsers.join(", ") || "-",
     r.responseMessage ? JSON.stringify(r.responseMessage) : "-",
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
-  return [line(header), ...body.map(line)];
+  return table([header, ...body]);
 }
 
 function relative(ms: number): string {
@@ -130,46 +112,48 @@ export interface CliIo {
 
 const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l), now: () => Date.now() };
 
+export interface AccessRequestsOptions {
+  readonly json?: boolean;
+  readonly all?: boolean;
+  readonly name?: string;
+  readonly expiringWithin?: number;
+  readonly apiUrl?: string;
+  readonly region: Region;
+}
+
+function days(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("It takes a number of days ≥ 0.");
+  return n;
+}
+
+/** `dimensions access-requests`: its options, help and action. */
+export function accessRequestsCommand(env: NodeJS.ProcessEnv = process.env, io: CliIo = consoleIo): Command {
+  const command = new Command("access-requests")
+    .summary("tenant access requests per tenant: status, mode, partner users, expiry, the customer's message")
+    .description(
+      "Lists every tenant access request per tenant: status (pending, granted, rejected, expired, withdrawn), mode, partner users, expiry and the customer's response message.",
+    )
+    .option("--expiring-within <days>", "flag grants that expire within DAYS days (and list only those)", days)
+    .option("--all", "include withdrawn requests")
+    .option("--name <name>", "only the request with this name")
+    .option("--json", "one JSON array instead of a table")
+    .option("--api-url <url>", `API base URL (default: $${ENV.apiUrl}, else the region's)`)
+    .addOption(new Option("--region <region>", "the region's API, when no URL is given").choices(Object.keys(REGION_BASE_URLS)).default("eu"))
+    .addHelpText("after", `\nCredentials: ${ENV.accessToken}, or ${ENV.clientId} + ${ENV.clientSecret} + ${ENV.refreshToken}\n(the same environment as terraform apply).`);
+  return withAction(command, (values: AccessRequestsOptions) => accessRequests(values, env, io));
+}
+
 /** Returns the exit code: 0 listed, 2 usage error; API and credential errors are thrown. */
-export async function runAccessRequests(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = consoleIo): Promise<number> {
-  let values: { json?: boolean; all?: boolean; name?: string; "expiring-within"?: string; "api-url"?: string; region?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        json: { type: "boolean" },
-        all: { type: "boolean" },
-        name: { type: "string" },
-        "expiring-within": { type: "string" },
-        "api-url": { type: "string" },
-        region: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    io.err(`dimensions access-requests: ${(e as Error).message}\n\n${ACCESS_REQUESTS_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(ACCESS_REQUESTS_USAGE);
-    return 0;
-  }
-  let expiringWithinDays: number | undefined;
-  if (values["expiring-within"] !== undefined) {
-    expiringWithinDays = Number(values["expiring-within"]);
-    if (!Number.isFinite(expiringWithinDays) || expiringWithinDays < 0) {
-      io.err(`dimensions access-requests: --expiring-within takes a number of days ≥ 0; got "${values["expiring-within"]}"`);
-      return 2;
-    }
-  }
-  const region = values.region;
-  if (region !== undefined && !["au", "eu", "na", "uk"].includes(region)) {
-    io.err(`dimensions access-requests: --region is one of au, eu, na, uk; got "${region}"`);
-    return 2;
-  }
+export function runAccessRequests(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = consoleIo): Promise<number> {
+  return execute(accessRequestsCommand(env, io), argv, io);
+}
+
+async function accessRequests(values: AccessRequestsOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const expiringWithinDays = values.expiringWithin;
   // A flag given on the command line wins over the environment.
-  const effectiveEnv = values["api-url"] ? { ...env, [ENV.apiUrl]: values["api-url"] } : env;
-  const api = createClientFromEnv(effectiveEnv, { region: (region ?? "eu") as "au" | "eu" | "na" | "uk" });
+  const effectiveEnv = values.apiUrl ? { ...env, [ENV.apiUrl]: values.apiUrl } : env;
+  const api = createClientFromEnv(effectiveEnv, { region: values.region });
   const now = io.now();
   const rows = await accessRequestRows(api, { now, expiringWithinDays, includeWithdrawn: values.all ?? false, name: values.name });
   if (values.json) {

@@ -7,8 +7,10 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import { createClientFromEnv } from "../client";
+import { execute, withAction } from "./command-line";
+import { table } from "./table";
 import { assertTerraformOk, terraformVersion } from "./terraform";
 import { Sandbox } from "./sandbox";
 
@@ -23,13 +25,34 @@ interface ExampleModule {
   readonly ACME_PBX_API_KEY_ENV: string;
 }
 
-export async function runDemo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { dir: { type: "string", default: ".demo" }, "keep-running": { type: "boolean", default: false } },
-  });
-  const dir = path.resolve(values.dir ?? ".demo");
-  if (!fs.existsSync(EXAMPLE_JS)) throw new Error(`the compiled example is missing (${EXAMPLE_JS}); run "npm run build" first`);
+export interface DemoOptions {
+  readonly dir: string;
+  readonly keepRunning?: boolean;
+}
+
+/** `dimensions demo`: its options, help and action. */
+export function demoCommand(): Command {
+  const command = new Command("demo")
+    .summary("start the embedded emulator, synthesize the onboarding example, apply it with terraform, print what exists")
+    .description(
+      "Onboards the example customer end to end: starts the embedded emulator on 127.0.0.1, seeds the customer's PBX directory, synthesizes the onboarding example, " +
+        "runs terraform init and apply on it, checks that a second plan is empty, and prints the customers, users and roles that now exist, read back through the API. " +
+        "Needs Terraform ≥ 1.4 on PATH (or TERRAFORM_BINARY_NAME).",
+    )
+    .option("--dir <dir>", "working directory, emptied and recreated on every run", ".demo")
+    .option("--keep-running", "leave the emulator up afterwards (Ctrl-C to stop)");
+  return withAction(command, (values: DemoOptions) => demo(values));
+}
+
+export function runDemo(argv: string[]): Promise<number> {
+  return execute(demoCommand(), argv);
+}
+
+async function demo(values: DemoOptions): Promise<number> {
+  const dir = path.resolve(values.dir);
+  if (!fs.existsSync(EXAMPLE_JS)) {
+    throw new Error(`the compiled onboarding example is missing (${EXAMPLE_JS}): the installed package ships it (reinstall cdktf-dimensions); in the repository, run "npm run build"`);
+  }
   const version = terraformVersion();
   if (!version) throw new Error("terraform was not found on PATH (or TERRAFORM_BINARY_NAME); install Terraform ≥ 1.4 to run the demo");
 
@@ -45,7 +68,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     step(`emulator at ${sandbox.emulator.url}; seeding PBX account ${example.ACME_PBX_ACCOUNT_ID} with ${example.ACME_PBX_USERS.length} users`);
     await sandbox.control("PUT", `/pbx/${encodeURIComponent(example.ACME_PBX_ACCOUNT_ID)}/users`, example.ACME_PBX_USERS);
 
-    step("synthesizing examples/onboarding");
+    step("synthesizing the onboarding example");
     const synth = spawnSync(process.execPath, [EXAMPLE_JS], {
       cwd: dir,
       env: { ...process.env, CDKTF_OUTDIR: path.join(dir, "cdktf.out") },
@@ -66,7 +89,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     step("no changes: the API matches the code");
 
     await printInventory(sandbox.env);
-    if (values["keep-running"]) {
+    if (values.keepRunning) {
       step(`the emulator keeps running at ${sandbox.emulator.url} (state: ${sandbox.emulator.url}/_emulator/state); Ctrl-C to stop`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
@@ -88,10 +111,11 @@ async function printInventory(env: NodeJS.ProcessEnv): Promise<void> {
     const users = await api.listUsers(customer.id);
     const rows = await Promise.all(users.map((u) => api.getUser(customer.id, u.id)));
     rows.sort((a, b) => a.email.localeCompare(b.email));
-    const width = Math.max(...rows.map((u) => u.email.length), 5);
-    for (const user of rows) {
-      console.log(`  ${user.email.padEnd(width)}  ${[...(user.roles ?? [])].sort().join(", ")}`);
-    }
+    const lines = table(
+      rows.map((user) => [user.email, [...(user.roles ?? [])].sort().join(", ")]),
+      { indent: "  ", columns: [{ minWidth: 5 }] },
+    );
+    for (const line of lines) console.log(line);
   }
   console.log(`\n(${api.requestCount} API requests to print this)`);
 }

@@ -14,14 +14,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { Command } from "commander";
 import { findRole, isServerManaged } from "../catalogue/roles";
 import { createClientFromEnv, type DimensionsApi } from "../client";
 import { LICENSES_FILE, licenseReport, type CustomerLicenses, type LicenseReport } from "../contracts/licenses";
+import { execute, withAction } from "./command-line";
+import { table } from "./table";
 
 export interface LicensesCliDeps {
   /** One line of output (no trailing newline). */
   readonly out: (line: string) => void;
+  /** Usage errors and their help (no trailing newline). @default console.error */
+  readonly err?: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   /** Builds the API client for `--live` (tests may inject one). @default createClientFromEnv */
@@ -144,7 +148,6 @@ export function readReports(dir: string, stack?: string): LicenseReport[] {
   return reports;
 }
 
-const USAGE = "usage: dimensions licenses [--dir cdktf.out] [--stack NAME] [--json] [--live]";
 const LIST_MAX = 8;
 
 function emails(list: readonly string[]): string {
@@ -162,37 +165,53 @@ function printReport(report: LicenseReport, out: (line: string) => void): void {
   for (const customer of report.customers) {
     const holders = customer.users.filter((u) => u.licensed.length > 0).length;
     out(`  customer ${customer.reference}${customer.owned ? "" : " (referenced)"}: ${customer.grants} licensed role grant(s) to ${holders} of ${customer.users.length} managed user(s)`);
-    const width = Math.max(0, ...customer.roles.map((r) => `${r.name} (${r.key})`.length));
-    for (const role of customer.roles) {
+    const rows = customer.roles.map((role) => {
       const server = role.assignment === "manual" ? "" : ` [${role.assignment}: the server also assigns it]`;
-      out(`    ${`${role.name} (${role.key})`.padEnd(width)}  ${String(role.count).padStart(4)}  ${emails(role.users)}${server}`);
-    }
+      return [`${role.name} (${role.key})`, String(role.count), `${emails(role.users)}${server}`];
+    });
+    for (const line of table(rows, { indent: "    ", columns: [{}, { align: "right", minWidth: 4 }] })) out(line);
   }
 }
 
 function printDelta(delta: CustomerDelta, out: (line: string) => void): void {
   const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
   out(`  customer ${delta.reference}${delta.exists ? "" : " (does not exist yet: created by apply)"}: live ${delta.before} → ${delta.after} licensed role grant(s) (${sign(delta.after - delta.before)})`);
-  const width = Math.max(0, ...delta.roles.map((r) => `${r.name} (${r.key})`.length));
-  for (const role of delta.roles) {
+  const rows = delta.roles.map((role) => {
     const changes = [role.added.length ? `+${role.added.length} ${emails(role.added)}` : "", role.removed.length ? `-${role.removed.length} ${emails(role.removed)}` : ""].filter(Boolean).join("; ");
-    out(`    ${`${role.name} (${role.key})`.padEnd(width)}  ${String(role.before).padStart(4)} → ${String(role.after).padEnd(4)}  ${changes || "no change"}`);
-  }
+    return [`${role.name} (${role.key})`, String(role.before), String(role.after), changes || "no change"];
+  });
+  for (const line of table(rows, { indent: "    ", columns: [{}, { align: "right", minWidth: 4 }, { gap: " → ", minWidth: 4 }] })) out(line);
+}
+
+export interface LicensesOptions {
+  readonly dir: string;
+  readonly stack?: string;
+  readonly json?: boolean;
+  readonly live?: boolean;
+}
+
+/** `dimensions licenses`: its options, help and action. */
+export function licensesCommand(deps: LicensesCliDeps): Command {
+  const command = new Command("licenses")
+    .summary("licensed roles (U9) per customer and role from the last synth; --live: the delta against the API")
+    .description(
+      "Prints the licensed roles (U9) each synthesized stack grants, per customer and role, from the dimensions.licenses.json that every DimensionsStack writes at synth. " +
+        "With --live, compares them with what the API holds now (credentials from the environment, as for terraform apply), so a reviewer sees what applying the change will cost.",
+    )
+    .option("--dir <dir>", "the synth output directory", "cdktf.out")
+    .option("--stack <name>", "only this stack")
+    .option("--json", "machine-readable output")
+    .option("--live", "add the delta against the API (roles the server adds by itself afterwards, U11/U12, are not predicted)");
+  return withAction(command, (values: LicensesOptions) => licenses(values, deps));
 }
 
 /** The command; returns the exit code (0 ok, 1 failure, 2 usage). */
-export async function runLicenses(argv: string[], deps: LicensesCliDeps): Promise<number> {
-  let values: { dir?: string; stack?: string; json?: boolean; live?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { dir: { type: "string" }, stack: { type: "string" }, json: { type: "boolean" }, live: { type: "boolean" } },
-    }));
-  } catch (e) {
-    deps.out(`dimensions licenses: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const dir = path.resolve(deps.cwd, values.dir ?? "cdktf.out");
+export function runLicenses(argv: string[], deps: LicensesCliDeps): Promise<number> {
+  return execute(licensesCommand(deps), argv, { out: deps.out, err: deps.err ?? ((line) => console.error(line)) });
+}
+
+async function licenses(values: LicensesOptions, deps: LicensesCliDeps): Promise<number> {
+  const dir = path.resolve(deps.cwd, values.dir);
   let reports: LicenseReport[];
   try {
     reports = readReports(dir, values.stack);

@@ -1,52 +1,33 @@
 /**
- * `dimensions`: the project's command-line program.
- *
- *   dimensions emulator [--port N] [--data FILE] [--json]   run the API emulator on loopback
- *   dimensions demo [--dir DIR] [--keep-running]             onboard the example customer end to end
- *   dimensions access-requests [--expiring-within DAYS] [--json] …  tenant access requests per tenant
- *   dimensions licenses [--dir cdktf.out] [--stack NAME] [--json] [--live]  licensed roles (U9)
+ * `dimensions`: the project's command-line program. Each command is one commander definition,
+ * beside its implementation, that drives its parsing, validation and `--help`; this file only
+ * puts them together. `dimensions --help` lists them, `dimensions <command> --help` shows one.
  */
-import { runAccessRequests } from "./access-requests";
-import { runDemo } from "./demo";
-import { runLicenses } from "./licenses";
-import { runEmulatorCli } from "../emulator/main";
+import { Command } from "commander";
+import { accessRequestsCommand } from "./access-requests";
+import { consoleIo, execute, type CommandIo } from "./command-line";
+import { demoCommand } from "./demo";
+import { licensesCommand } from "./licenses";
+import { emulatorCommand } from "../emulator/main";
 
-const USAGE = `usage: dimensions <command> [options]
+/** The whole program; `io` receives help, usage errors and the commands' own output. */
+export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Command {
+  return new Command("dimensions")
+    .description(
+      "The command line of cdktf-dimensions: an emulator of the Dimensions API, an end-to-end demo, " +
+        "and reports on what the synthesized stacks grant (licences) and request (tenant access).",
+    )
+    .addCommand(emulatorCommand({ write: io.out }))
+    .addCommand(demoCommand())
+    .addCommand(accessRequestsCommand(env, { ...io, now: () => Date.now() }))
+    .addCommand(licensesCommand({ out: io.out, err: io.err, env, cwd }))
+    .addHelpText("after", '\nRun "dimensions <command> --help" for the options of a command.');
+}
 
-commands:
-  emulator [--port N] [--data FILE] [--json]   serve the Dimensions API emulator on 127.0.0.1
-  demo [--dir DIR] [--keep-running]            start the embedded emulator, synthesize the onboarding
-                                               example, apply it with terraform, print what exists
-  access-requests [--expiring-within DAYS] [--json] [--all] [--name NAME] [--api-url URL | --region R]
-                                               list tenant access requests per tenant: status, mode,
-                                               expiry, the customer's message
-  licenses [--dir cdktf.out] [--stack NAME] [--json] [--live]
-                                               licensed roles per customer and role from the last
-                                               synth; --live: the delta against the API (cost of apply)
-  help                                         this text`;
-
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "emulator":
-      await runEmulatorCli(rest);
-      return 0;
-    case "demo":
-      return runDemo(rest);
-    case "access-requests":
-      return runAccessRequests(rest);
-    case "licenses":
-      return runLicenses(rest, { out: (line) => console.log(line), env: process.env, cwd: process.cwd() });
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`dimensions: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
-  }
+/** Runs the program on its arguments; returns the exit code (0 ok, 1 failed, 2 usage error). */
+export function main(argv: string[], io: CommandIo = consoleIo): Promise<number> {
+  // No command at all: the overview, as `--help` shows it (commander would call it an error).
+  return execute(program(io), argv.length === 0 ? ["--help"] : argv, io);
 }
 
 if (require.main === module) {

@@ -129,7 +129,7 @@ export class CustomerUser extends Construct {
       ...checkUserFields(path, { email: props.email, displayName: props.displayName, displayNameRequired: kind === "declared" }),
       ...checkRoleKeys(path, subject, props.roles),
     ]);
-    // Reported by the synth Aspect, where acknowledgements apply (private/deferred.ts).
+    // Reported by the synth Aspect, where acknowledgements apply (see private/deferred).
     for (const w of warnings) deferFinding(this, w);
 
     const removalPolicy = props.removalPolicy ?? (kind === "adopted" ? UserRemovalPolicy.REVOKE : UserRemovalPolicy.DELETE);

@@ -168,7 +168,7 @@ export class Customer extends Construct implements ICustomer {
     super(scope, id);
     const stack = DimensionsStack.of(this);
     const warnings = throwFirstError(checkCustomerFields(this.node.path, props ?? {}));
-    // Reported by the synth Aspect, where acknowledgements apply (private/deferred.ts).
+    // Reported by the synth Aspect, where acknowledgements apply (see private/deferred).
     for (const w of warnings) deferFinding(this, w);
     const removalPolicy = props.removalPolicy ?? CustomerRemovalPolicy.RETAIN;
     if (!Object.values(CustomerRemovalPolicy).includes(removalPolicy)) {

@@ -23,7 +23,7 @@ import { inventoryPayload, stackPayload } from "./private/payloads";
 import { writeLicenseReport } from "./private/licenses";
 import { buildManifest, DimensionsSynthChecks, hasErrors, stableStringify, writeManifest } from "./private/synth";
 
-/** Regions of the platform (api-contract §1). */
+/** Regions of the platform: each has its own API URL and, for a few roles, its own catalogue (U10). */
 export type DimensionsRegion = "au" | "eu" | "na" | "uk";
 
 /**
@@ -154,7 +154,7 @@ export class DimensionsStack extends TerraformStack {
   }
 
   /**
-   * Creates one handler resource (contract: src/contracts/handler.ts) in this stack.
+   * Creates one handler resource (the handler contract's payload) in this stack.
    * @internal
    */
   public createHandlerResource(scope: Construct, id: string, payload: () => AnyPayload): TerraformResource {

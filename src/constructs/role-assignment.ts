@@ -49,7 +49,7 @@ export class RoleAssignment extends Construct {
     const stack = DimensionsStack.of(this);
     const customer = customerState(props.customer, path);
     const warnings = throwFirstError(checkRoleKeys(path, `RoleAssignment "${id}"`, props.roles));
-    // Reported by the synth Aspect, where acknowledgements apply (private/deferred.ts).
+    // Reported by the synth Aspect, where acknowledgements apply (see private/deferred).
     for (const w of warnings) deferFinding(this, w);
     if (props.roles.length === 0 || !Array.isArray(props.users) || props.users.length === 0) {
       throw new DimensionsError(finding("InvalidRoleAssignment", path, `RoleAssignment "${id}" grants ${props.roles.length} role(s) to ${props.users?.length ?? 0} user(s)`, "name at least one role and one user"));

@@ -44,7 +44,7 @@ export interface CustomerUsersFromCsvProps {
 /**
  * The users of one customer, declared in bulk from a CSV file (H6): one row per user, one
  * TRUE/FALSE column per role or bundle. Header convention: see the README ("Bulk users from CSV")
- * and src/validation/csv.ts.
+ * and `parseUsersCsv`.
  *
  * Every row is checked before anything fails: a file with bad rows throws ONE coded error
  * (`CsvRowsInvalid [H6]`, a `UsersCsvError` with `findings`) that lists every problem as

@@ -1,5 +1,5 @@
 /**
- * The Dimensions REST API (shared/spec/api-contract.md) as zod schemas: the one module both the
+ * The Dimensions REST API (v1.0) as zod schemas: the one module both the
  * client (to parse answers) and the emulator (to parse requests and shape answers) use.
  *
  * Response schemas are lenient on unknown fields (the real service may add some) and accept both
@@ -10,7 +10,7 @@ import { z } from "zod";
 
 export const API_PREFIX = "/api/v1.0";
 
-/** Base URLs per region (api-contract §1). */
+/** Base URLs per region. */
 export const REGION_BASE_URLS = {
   au: "https://api.au.myreports.cloud",
   eu: "https://api.eu.myreports.cloud",

@@ -5,8 +5,11 @@
  * With `--json` it prints exactly one line for the built-in reseller `demo`:
  * `{"url","tokenUrl","clientId","clientSecret","refreshToken"}`; otherwise a readable banner with
  * the same facts.
+ *
+ * The commander definition is the one the `dimensions` program adds; its usage errors and help are
+ * printed by the program (the emulator layer imports nothing of the CLI).
  */
-import { parseArgs } from "node:util";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { startEmulator, type Region } from "./server";
 
 export interface EmulatorCliIo {
@@ -20,22 +23,53 @@ export interface EmulatorCliIo {
 
 const REGIONS: readonly Region[] = ["au", "eu", "na", "uk"];
 
+export interface EmulatorOptions {
+  readonly port: number;
+  readonly data?: string;
+  readonly json?: boolean;
+  readonly region: Region;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("--port must be an integer between 0 and 65535.");
+  return n;
+}
+
+/** `dimensions emulator`: its options, help and action. */
+export function emulatorCommand(io: EmulatorCliIo = {}): Command {
+  return new Command("emulator")
+    .summary("serve the Dimensions API emulator on 127.0.0.1")
+    .description(
+      "Serves the Dimensions API emulator on 127.0.0.1 until Ctrl-C: OAuth with rotating refresh tokens, PBX import, paging, soft delete, isolated resellers, access requests, " +
+        "and test controls under /_emulator (faults, clock, stats, state, reset). It prints the URL and the credentials of the built-in reseller \"demo\".",
+    )
+    .option("--port <n>", "port to listen on; 0 picks a free one", port, 0)
+    .option("--data <file>", "keep the state in this file across restarts (default: in memory)")
+    .option("--json", "print one JSON line: url, tokenUrl, clientId, clientSecret, refreshToken")
+    .addOption(new Option("--region <region>", "the region the emulator serves").choices(REGIONS).default("eu"))
+    .action((values: EmulatorOptions) => serve(values, io));
+}
+
+/**
+ * Runs the command on `argv` outside the program: resolves when the emulator stopped (or help was
+ * printed); a usage error rejects with commander's message.
+ */
 export async function runEmulatorCli(argv: string[], io: EmulatorCliIo = {}): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string", default: "0" },
-      data: { type: "string" },
-      json: { type: "boolean", default: false },
-      region: { type: "string", default: "eu" },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be an integer between 0 and 65535; got "${values.port}"`);
-  const region = values.region as Region;
-  if (!REGIONS.includes(region)) throw new Error(`--region must be one of ${REGIONS.join(", ")}; got "${values.region}"`);
+  const write = io.write ?? ((line: string) => console.log(line));
+  const command = emulatorCommand(io)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => write(text.replace(/\n$/, "")), outputError: () => undefined });
+  try {
+    await command.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError && e.exitCode === 0) return;
+    throw e;
+  }
+}
+
+async function serve(values: EmulatorOptions, io: EmulatorCliIo): Promise<void> {
+  const { port, region } = values;
   const write = io.write ?? ((line: string) => console.log(line));
 
   const emulator = await startEmulator({ port, dataFile: values.data, region });

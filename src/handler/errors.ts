@@ -120,7 +120,7 @@ export function toHandlerError(error: unknown, subject?: string, action?: string
   return new HandlerError(code, message, { subject, ...CLIENT_HINTS[code] });
 }
 
-const CREDENTIALS_HINT = "the handler reads credentials from the environment of terraform only (api-contract §7)";
+const CREDENTIALS_HINT = "the handler reads credentials from the environment of terraform only (DIMENSIONS_ACCESS_TOKEN, or DIMENSIONS_CLIENT_ID + DIMENSIONS_CLIENT_SECRET + DIMENSIONS_REFRESH_TOKEN; the README's Environment section)";
 const CLIENT_HINTS: Record<string, { hint: string }> = {
   CredentialsMissing: { hint: CREDENTIALS_HINT },
   RefreshTokenRejected: { hint: `${CREDENTIALS_HINT}: get a new refresh token and set DIMENSIONS_REFRESH_TOKEN` },

@@ -1,7 +1,7 @@
 /**
- * The registry of finding codes: one entry per code, naming the domain rule it enforces
- * (shared/spec/domain-rules.md) or the runtime trap it guards against (design/terraform-runtime.md,
- * cited as "runtime"). Messages, tests and a generated rules page all read this table.
+ * The registry of finding codes: one entry per code, naming the domain rule it enforces (C…, U…,
+ * A…, H…) or the Terraform runtime trap it guards against (cited as "runtime"). Messages, tests and
+ * the generated rules page (docs/rules.md) all read this table.
  */
 
 /**
@@ -56,7 +56,7 @@ export const RULE_CODES = {
   CreateBeforeDestroyForbidden: { rule: "runtime", level: "error", acknowledgeable: false, summary: "create_before_destroy on a handler resource skips its destroy provisioner.", fix: "Remove create_before_destroy from the resource (lifecycle or escape-hatch override)." },
   CrossStackReference: { rule: "runtime", level: "error", acknowledgeable: false, summary: "A user or assignment is in another stack than its customer.", fix: "Declare the user or assignment in its customer's stack, or use Customer.fromReference there." },
   NotInDimensionsStack: { rule: "runtime", level: "error", acknowledgeable: false, summary: "A Dimensions construct must be created inside a DimensionsStack.", fix: "Create the construct inside a DimensionsStack instead of a plain TerraformStack." },
-  HandlerBundleMissing: { rule: "runtime", level: "error", acknowledgeable: false, summary: "The bundled handler (dist/handler.cjs) was not found.", fix: "Run npm run build (or set DIMENSIONS_HANDLER_BUNDLE to the bundled handler)." },
+  HandlerBundleMissing: { rule: "runtime", level: "error", acknowledgeable: false, summary: "The bundled handler (dist/handler.cjs) was not found.", fix: "Reinstall cdktf-dimensions (the package ships dist/handler.cjs); in its repository, run npm run build. Or set DIMENSIONS_HANDLER_BUNDLE to a bundled handler." },
   InvalidStackSettings: { rule: "C6", level: "error", acknowledgeable: false, summary: "The stack's settings (acceptCharges, region, apiUrl, resourceType) are invalid.", fix: "Set acceptCharges to true or false, and either region (au, eu, na, uk) or apiUrl." },
   UnresolvedValue: { rule: "runtime", level: "warning", acknowledgeable: true, summary: "A value is a token and cannot be checked at synth.", fix: "Pass a literal value to have it checked before apply, or acknowledge the finding." },
   TemplateSequenceInKey: { rule: "runtime", level: "error", acknowledgeable: false, summary: "A natural key contains a Terraform template sequence (${ or %{).", fix: "Remove \"${\" or \"%{\" from the reference or e-mail." },
@@ -66,11 +66,11 @@ export const RULE_CODES = {
   InvalidRoleBundle: { rule: "H2", level: "error", acknowledgeable: false, summary: "A role bundle has no name, no role, or a role that cannot be asked for.", fix: "Give the bundle a kebab-case name and at least one catalogue role that is not read-only." },
   InvalidRoleTemplate: { rule: "H2", level: "error", acknowledgeable: false, summary: "rolesFrom names something other than a CustomerUser of this library.", fix: "Pass a CustomerUser (declared or adopted) as the template." },
   RoleTemplateCycle: { rule: "H2", level: "error", acknowledgeable: false, summary: "Users copy their roles from each other in a cycle.", fix: "Break the cycle: give one of the users its own roles instead of rolesFrom." },
-  // Acknowledgements (src/validation/acknowledgements.ts).
+  // Acknowledgements (validation/acknowledgements).
   AcknowledgementInvalid: { rule: "ack", level: "error", acknowledgeable: false, summary: "An acknowledgement names no known code or rule, has a reason shorter than 10 characters, or an expiry that is not an ISO date.", fix: "Name one code (or one rule id), give a reason of at least 10 characters and, optionally, expires: \"YYYY-MM-DD\"." },
   AcknowledgementNotAllowed: { rule: "ack", level: "error", acknowledgeable: false, summary: "The finding cannot be acknowledged: the API would refuse the change, or the guard protects data or access.", fix: "Fix the configuration instead (the rules page lists which codes can be acknowledged)." },
   AcknowledgementExpired: { rule: "ack", level: "error", acknowledgeable: false, summary: "An acknowledgement's expiry date has passed.", fix: "Fix the finding and remove the acknowledgement, or review it and set a new expiry date." },
-  // Tenant access requests (src/validation/access.ts).
+  // Tenant access requests (validation/access).
   AccessRequestNameInvalid: { rule: "A2", level: "error", acknowledgeable: false, summary: "An access request name is not 1–100 letters and digits.", fix: "Use 1–100 letters and digits, no spaces or special characters." },
   AccessRequestMessageTooLong: { rule: "A2", level: "error", acknowledgeable: false, summary: "An access request message is longer than 1000 characters.", fix: "Shorten the message to at most 1000 characters." },
   AccessRequestMessageEmpty: { rule: "A2", level: "warning", acknowledgeable: true, summary: "An access request has no message: the customer sees neither its name nor its users.", fix: "Write a message saying who needs access and why, or acknowledge the finding." },
@@ -80,7 +80,7 @@ export const RULE_CODES = {
   AccessModeInvalid: { rule: "A7", level: "error", acknowledgeable: false, summary: "An access mode is not \"configure\" or \"support\".", fix: "Use \"configure\" or \"support\"." },
   AccessWaitInvalid: { rule: "A7", level: "error", acknowledgeable: false, summary: "waitForDecision has a timeout or poll interval out of range.", fix: "Use a timeout and poll interval within the documented range." },
   PartnerAccessModeConflict: { rule: "A8", level: "error", acknowledgeable: false, summary: "A partner user would hold two access modes on one tenant.", fix: "Give the partner user one access mode per tenant." },
-  // Users from a CSV file (src/validation/csv.ts).
+  // Users from a CSV file (validation/csv).
   CsvFileInvalid: { rule: "H6", level: "error", acknowledgeable: false, summary: "A users CSV cannot be read or parsed, or a header or row does not fit the column convention (unknown, blank, repeated or ambiguous column; missing email/displayName column; wrong cell count).", fix: "Follow the header convention (email, displayName, primaryAdmin, one column per role or bundle:<name>, # for notes) with one cell per column in every row." },
   CsvValueInvalid: { rule: "H6", level: "error", acknowledgeable: false, summary: "A role, bundle or primaryAdmin cell of a users CSV is not TRUE or FALSE.", fix: "Write TRUE or FALSE (an empty cell is FALSE)." },
   CsvRowsInvalid: { rule: "H6", level: "error", acknowledgeable: false, summary: "Rows of a users CSV break rules; one error lists every problem with file, line and column.", fix: "Correct each cell listed and synthesize again." },

@@ -42,7 +42,7 @@ export function handlerBundlePath(constructPath: string): string {
   const bundle = root ? path.join(root, "dist", "handler.cjs") : undefined;
   if (!bundle || !fs.existsSync(bundle)) {
     throw new DimensionsError(
-      finding("HandlerBundleMissing", constructPath, `the bundled handler ${bundle ?? "dist/handler.cjs"} does not exist`, `run "npm run build" in the ${PACKAGE_NAME} package (it bundles dist/handler.cjs)`),
+      finding("HandlerBundleMissing", constructPath, `the bundled handler ${bundle ?? "dist/handler.cjs"} does not exist`, `reinstall ${PACKAGE_NAME} (the package ships dist/handler.cjs); in its repository, run "npm run build"`),
     );
   }
   return bundle;

@@ -1,5 +1,5 @@
 /**
- * The payloads of the handler contract (src/contracts/handler.ts), built from construct state.
+ * The payloads of the handler contract (contracts/handler), built from construct state.
  * Both the resources (lazily, at synth) and the manifest use these functions, so the manifest holds
  * exactly what the resources render.
  */
