@@ -6,17 +6,22 @@
  * 2. an apply of the onboarding example against the same resource graph whose commands are `true`
  *    (what Terraform itself costs), plus API requests and token grants per apply.
  *
- * Targets (design toward them; a later issue reaches them): start-up ≤ 1.25×, apply ≤ 3× the
- * floor, exactly one token grant per apply. The bench prints; it never fails on a figure.
+ * 3. the rollout figures of bench/rollout.ts (10,000 users; BENCH_ROLLOUT=0 skips them,
+ *    BENCH_ROLLOUT_SCALE=0.1 runs them at a tenth of the size).
+ *
+ * Targets: start-up ≤ 1.25×, apply ≤ 3× the floor, exactly one token grant per apply, and those
+ * of bench/rollout.ts. The bench prints; it never fails on a figure.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { Sandbox } from "../src/cli/sandbox";
 import { assertTerraformOk, terraformVersion } from "../src/cli/terraform";
-import { MANIFEST_FILE } from "../src/contracts/handler";
+import { MANIFEST_FILE, SYNTH_FAILED_DIGEST } from "../src/contracts/handler";
+import { rolloutBench } from "./rollout";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const HANDLER = path.join(ROOT, "dist", "handler.cjs");
@@ -39,15 +44,14 @@ function timeRun(command: string, args: string[], env: NodeJS.ProcessEnv): numbe
 /** Cold start: the handler doing the least it can do (an inventory's apply), not calling the API. */
 function coldStart(dir: string): void {
   const manifestPath = path.join(dir, MANIFEST_FILE);
-  fs.writeFileSync(manifestPath, JSON.stringify({ version: 1, stack: "bench", objects: {} }));
-  const payload = {
-    t: { scope: "customers", keys: [] },
-    i: { kind: "inventory", objects: {}, settings: { region: "eu", acceptCharges: false } },
-  };
+  const manifest = JSON.stringify({ version: 2, stack: "bench", objects: {} });
+  fs.writeFileSync(manifestPath, manifest);
+  const payload = { t: { t: { objects: {} }, i: { kind: "inventory", settings: { region: "eu", acceptCharges: false } } }, i: null };
   const env = {
     ...process.env,
     DIMENSIONS_PAYLOAD: zlib.gzipSync(JSON.stringify(payload)).toString("base64"),
     DIMENSIONS_MANIFEST: manifestPath,
+    DIMENSIONS_MANIFEST_DIGEST: createHash("sha256").update(manifest).digest("hex") || SYNTH_FAILED_DIGEST,
     DIMENSIONS_ACCESS_TOKEN: "bench-not-used",
     DIMENSIONS_API_URL: "http://127.0.0.1:9",
   };
@@ -132,8 +136,10 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-bench-"));
   try {
     coldStart(dir);
-    if (version) await applyVersusFloor(dir);
-    else console.log("apply benchmark skipped: no terraform binary");
+    if (version) {
+      await applyVersusFloor(dir);
+      if (process.env.BENCH_ROLLOUT !== "0") await rolloutBench(dir);
+    } else console.log("apply benchmarks skipped: no terraform binary");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import { BUILT_IN_BUNDLES } from "../src/catalogue/bundles";
 import { ROLE_ALIASES, ROLE_CATALOGUE, Role, type RoleDefinition } from "../src/catalogue/roles";
 import { MIN_REASON_LENGTH, TODAY_CONTEXT_KEY } from "../src/validation/acknowledgements";
 import { RULE_CODES, type RuleCode, type RuleCodeDefinition } from "../src/validation/rules";
+import { APPLY_CODES, type ApplyCodeDefinition } from "../src/contracts/apply-codes";
 
 export const RULES_PAGE = "docs/rules.md";
 export const ROLES_PAGE = "docs/roles.md";
@@ -56,7 +57,7 @@ export function renderRulesPage(): string {
   const entries = (Object.entries(RULE_CODES) as Array<[RuleCode, RuleCodeDefinition]>).sort(ruleOrder);
   const families = [...FAMILIES.map((f) => f.prefix), ...new Set(entries.map(([, d]) => familyOf(d.rule)).filter((f) => !FAMILIES.some((x) => x.prefix === f)))];
   const lines: string[] = [
-    banner("src/validation/rules.ts"),
+    banner("src/validation/rules.ts and src/contracts/apply-codes.ts"),
     "# Rule codes",
     "",
     "Every finding the library reports has a stable code. Errors fail `cdktf synth` (and `app.synth()`);",
@@ -94,6 +95,21 @@ export function renderRulesPage(): string {
     }
     lines.push("");
   }
+  lines.push(
+    "## While Terraform runs",
+    "",
+    "Codes the handler prints in terraform's log: a failure is one line `dimensions: [rule] Code: …`",
+    "(plus a `hint:` line) and fails that resource, after everything that could be done was done;",
+    "a notice is a line of the apply that needs no fix. The API's own refusals keep its code",
+    "(`LastUserAdministrator` U4, `AdministratorRequired` U5, `RolePrerequisiteMissing` U7, …).",
+    "",
+    "| code | rule | kind | what it means | fix |",
+    "|---|---|---|---|---|",
+  );
+  for (const [code, d] of Object.entries(APPLY_CODES) as Array<[string, ApplyCodeDefinition]>) {
+    lines.push(`| \`${code}\` | ${d.rule} | ${d.kind} | ${cell(d.summary)} | ${cell(d.fix)} |`);
+  }
+  lines.push("");
   return lines.join("\n");
 }
 

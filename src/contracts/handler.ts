@@ -1,6 +1,6 @@
 /**
  * The handler invocation contract: what the constructs render into Terraform and what the bundled
- * handler (src/handler) parses. Both sides import this module and nothing of each other.
+ * handler parses. Both sides import this module and nothing of each other.
  *
  * Layout 2 (README "How it maps to Terraform"): Terraform's own cost grows with the square of the
  * resources in one state, so a stack holds O(customers) resources, not O(users):
@@ -19,7 +19,7 @@
  * base64 of gzip of JSON, split over DIMENSIONS_PAYLOAD, DIMENSIONS_PAYLOAD_1 …
  * (one environment value is limited to 128 KiB on Linux), the manifest's path and its digest.
  *
- * Who does what (src/handler/tenant.ts, stack.ts, inventory.ts):
+ * Who does what (the handler's tenant, stack and inventory modules):
  * - a tenant's RELEASE (destroy provisioner) sees its old `t` and the manifest's new one. Different:
  *   a replacement, and the release reconciles the tenant from old to new right there, in one
  *   process, in the order the reconcile layer gives (admins first, revocations last); the resource

@@ -157,7 +157,7 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   }
 
   const plan = planUsers(input, live);
-  for (const notice of plan.notices) deps.report.action(userSubject(reference, notice.email), notice.text);
+  for (const notice of plan.notices) deps.report.action(userSubject(reference, notice.email), notice.code ? `${notice.text} [${notice.code}]` : notice.text);
   const failures: HandlerError[] = [];
   const reportFailure = (email: string, error: HandlerError) => {
     failures.push(error);

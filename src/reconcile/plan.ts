@@ -1,7 +1,7 @@
 /**
  * Decide, then act: the pure step that compares a tenant's desired users with its previous desired
  * users and its live users, and returns the ordered operations that take the tenant there. The
- * executor (src/handler/executor.ts) only runs them.
+ * handler's executor only runs them.
  *
  * Order (U5, H1, U4): admins are granted first (the primary first), then creates and role changes,
  * then removals, and admin revocations last, each re-checked against the live tenant before it
@@ -11,6 +11,7 @@
  */
 import { isAdmin } from "../catalogue/roles";
 import type { JsonPatchOperation } from "../contracts/api";
+import type { ApplyCode } from "../contracts/apply-codes";
 import { removalOf, type UserEntry } from "../contracts/handler";
 import {
   emailKey,
@@ -65,6 +66,8 @@ export interface PlanIssue {
 export interface PlanNotice {
   readonly email: string;
   readonly text: string;
+  /** The apply-time code (contracts/apply-codes) when the notice stands for a domain rule. */
+  readonly code?: ApplyCode;
 }
 
 export interface UserPlanInput {
@@ -221,14 +224,15 @@ export function planUsers(input: UserPlanInput, live: UserMap<LiveUser>): UserPl
     let remove = additive ? stillRemovable(before, manageable(entry.roles.filter((r) => before.includes(r)))) : manageable(before);
     if (primaryKept) {
       remove = withoutAdminRoles(remove);
-      notices.push({ email, text: "primary admin kept (H1): name another primary admin in the same change to hand over" });
+      notices.push({ email, code: "PrimaryAdminKept", text: "primary admin kept (H1): name another primary admin in the same change to hand over" });
     }
-    if (deletable && onPbx) notices.push({ email, text: "on the PBX, so it is never deleted (H7): the roles the app manages are revoked instead" });
+    if (deletable && onPbx) notices.push({ email, code: "PbxUserKept", text: "on the PBX, so it is never deleted (H7): the roles the app manages are revoked instead" });
     const after = before.filter((r) => !remove.includes(r));
     if (remove.length === 0) {
       unchanged++;
       continue;
     }
+    if (entry === UNDECLARED) notices.push({ email, code: "UndeclaredUserRevoked", text: "not declared in a customer with authoritative users (H8): every role the app can remove is revoked" });
     operations.push({
       kind: "patch",
       email,

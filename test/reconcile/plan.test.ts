@@ -267,7 +267,7 @@ describe("H7: users on the PBX are never deleted", () => {
     const { operations, notices } = plan(input({}, { previous }), { "rec@acme.test": [CU, "recording.viewer", PBX] });
     expect(operations.map(summary)).toEqual(["removals: patch rec@acme.test"]);
     expect(patchOf(operations, "rec@acme.test").patch).toEqual([{ op: "replace", path: "/roles", value: [PBX] }]);
-    expect(notices).toEqual([{ email: "rec@acme.test", text: expect.stringMatching(/never deleted \(H7\)/) }]);
+    expect(notices).toEqual([{ email: "rec@acme.test", code: "PbxUserKept", text: expect.stringMatching(/never deleted \(H7\)/) }]);
   });
 
   test("H7: GIVEN a UK user holding customer.user.uc.essential whose removal policy is delete WHEN it leaves the code THEN it is revoked, never deleted", () => {
@@ -339,7 +339,7 @@ describe("H1: the primary admin", () => {
     });
     expect(operations.map(summary)).toEqual(["removals: patch ana@acme.test"]);
     expect(patchOf(operations, "ana@acme.test").after).toEqual(ADMIN);
-    expect(notices).toEqual([{ email: "ana@acme.test", text: expect.stringMatching(/^primary admin kept \(H1\)/) }]);
+    expect(notices).toEqual([{ email: "ana@acme.test", code: "PrimaryAdminKept", text: expect.stringMatching(/^primary admin kept (\(H1\))/) }]);
   });
 
   test("H1: GIVEN the primary admin holding only admin roles leaves and no other primary is named WHEN planned THEN nothing is sent for it", () => {

@@ -1,5 +1,5 @@
 /**
- * Renders one handler resource (contract: src/contracts/handler.ts): `terraform_data` with
+ * Renders one handler resource (contract: contracts/handler): `terraform_data` with
  * `triggers_replace = { t, i }`, or `null_resource` with `triggers = { t, i }` as JSON strings;
  * plus the create-time `apply` and destroy-time `release` local-exec provisioners.
  */

@@ -1,0 +1,183 @@
+/**
+ * The rollout figures of the per-customer layout, measured in one run against the emulator on
+ * this machine (ratios, not absolute times: the machines are shared):
+ *
+ * - a fresh rollout of C customers × U users through terraform, against the direct-API floor:
+ *   the same minimal requests sent by one process of our client with the same total
+ *   concurrency (terraform's 10 provisioners × DIMENSIONS_CONCURRENCY). Target ≤ 1.5×;
+ * - API requests against the minimum (3 per customer + 1 per user): target ≤ 1.1×; token grants: 1;
+ * - a change of one user's roles in a 5,000-user customer: ≤ 10 API requests, ≤ 2× a no-op apply;
+ * - a no-op `terraform plan` of 10,000 users: ≤ 3 s; synth of 10,000 users: ≤ 10 s;
+ * - peak memory of the largest handler process, and how each figure grows from 1,000 to 10,000 users.
+ *
+ * Prints; never fails on a figure.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { App, LocalBackend } from "cdktf";
+import { Customer, CustomerUser, DimensionsStack, Role } from "../src";
+import { Sandbox } from "../src/cli/sandbox";
+import { assertTerraformOk } from "../src/cli/terraform";
+import { createClientFromEnv } from "../src/client";
+import { pool } from "../src/handler/executor";
+
+const PBX_KEY_ENV = "BENCH_KAZOO_KEY";
+const TERRAFORM_PARALLELISM = 10;
+const PER_PROCESS = 4;
+const ADMIN = [Role.WEBSITE_ACCESS, Role.MANAGE_USERS, Role.REPORTS_SUPERVISOR];
+const AGENT = [Role.WEBSITE_ACCESS, Role.RECORDING_PLAYBACK];
+
+interface Stats {
+  readonly apiRequests: number;
+  readonly tokenGrants: Record<string, number>;
+}
+
+const grants = (s: Stats) => Object.values(s.tokenGrants).reduce((n, c) => n + c, 0);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const start = process.hrtime.bigint();
+  const value = await work();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
+}
+
+function customerProps(reference: string) {
+  return {
+    name: `Customer ${reference}`,
+    description: "benchmark customer",
+    reference,
+    pbx: { hostRest: "https://pbx.bench.test", hostWebsocket: "wss://pbx.bench.test", accountId: `pbx-${reference}`, apiKeyEnv: PBX_KEY_ENV },
+  };
+}
+
+/** The stack: `customers` customers of `users` users each (the first is the primary admin). */
+function synthRollout(dir: string, customers: number, users: number, change?: { customer: number; user: number }): { stackDir: string; ms: number } {
+  const start = process.hrtime.bigint();
+  const app = new App({ outdir: path.join(dir, "cdktf.out") });
+  const stack = new DimensionsStack(app, "rollout", { acceptCharges: true, region: "eu" });
+  new LocalBackend(stack, { path: path.join(dir, "rollout.tfstate") });
+  for (let c = 0; c < customers; c++) {
+    const customer = new Customer(stack, `c${c}`, customerProps(`REF-${c}`));
+    for (let u = 0; u < users; u++) {
+      const roles = u === 0 ? ADMIN : change && change.customer === c && change.user === u ? [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR] : AGENT;
+      new CustomerUser(customer, `u${u}`, { customer, email: `user${u}@c${c}.bench.test`, displayName: `User ${u}`, roles, primaryAdmin: u === 0 });
+    }
+  }
+  app.synth();
+  return { stackDir: path.join(dir, "cdktf.out", "stacks", "rollout"), ms: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+/** The floor: the minimal requests of a fresh rollout, sent by one process of our client. */
+async function floor(sandbox: Sandbox, customers: number, users: number): Promise<number> {
+  const api = createClientFromEnv({ ...sandbox.env, [PBX_KEY_ENV]: "bench-key" }, {});
+  const { ms } = await timed(() =>
+    pool([...Array(customers).keys()], TERRAFORM_PARALLELISM, async (c) => {
+      const reference = `REF-${c}`;
+      await api.findCustomersByReference(reference);
+      const customer = await api.createCustomer(
+        { ...customerProps(reference), enabled: true, pbxConnectionProfile: { _type: "KazooPbxConnectionProfile", hostRest: "https://pbx.bench.test", hostWebsocket: "wss://pbx.bench.test", accountId: `pbx-${reference}`, apiKey: "bench-key" } },
+        { acceptCharges: true },
+      );
+      await api.listUsers(customer.id);
+      const create = (u: number) => api.createUser(customer.id, { email: `user${u}@c${c}.bench.test`, displayName: `User ${u}`, roles: u === 0 ? ADMIN : AGENT }, { acceptCharges: true });
+      await create(0);
+      await pool([...Array(users - 1).keys()].map((u) => u + 1), PER_PROCESS, async (u) => {
+        await create(u);
+      });
+    }),
+  );
+  return ms;
+}
+
+function peakRss(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  return Math.max(0, ...fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map(Number));
+}
+
+interface RolloutFigures {
+  readonly users: number;
+  readonly synthMs: number;
+  readonly applyMs: number;
+  readonly floorMs: number;
+  readonly requests: number;
+  readonly minimum: number;
+  readonly tokenGrants: number;
+  readonly planMs: number;
+  readonly peakRssMiB: number;
+}
+
+async function rollout(root: string, customers: number, users: number): Promise<RolloutFigures> {
+  const dir = fs.mkdtempSync(path.join(root, `rollout-${customers * users}-`));
+  const rssFile = path.join(dir, "rss.txt");
+  const env = { [PBX_KEY_ENV]: "bench-key", NODE_OPTIONS: `--require ${path.join(__dirname, "..", "..", "bench", "rss-preload.js")}`, DIMENSIONS_BENCH_RSS_FILE: rssFile };
+  // The floor on an emulator of its own, so both start from the same empty state.
+  const floorSandbox = await Sandbox.start({ dir: path.join(dir, "floor") });
+  const floorMs = await floor(floorSandbox, customers, users).finally(() => floorSandbox.close());
+
+  const sandbox = await Sandbox.start({ dir, env });
+  try {
+    const { stackDir, ms: synthMs } = synthRollout(dir, customers, users);
+    assertTerraformOk(await sandbox.terraform(["init", "-input=false"], stackDir));
+    const before = await sandbox.control<Stats>("GET", "/stats");
+    const { ms: applyMs } = await timed(async () => assertTerraformOk(await sandbox.terraform(["apply", "-auto-approve", "-input=false"], stackDir, { timeoutMs: 1_800_000 })));
+    const after = await sandbox.control<Stats>("GET", "/stats");
+    const { ms: planMs, value: plan } = await timed(() => sandbox.terraform(["plan", "-detailed-exitcode", "-input=false"], stackDir));
+    if (plan.code !== 0) throw new Error(`the plan after the rollout is not empty (exit ${plan.code})`);
+    return {
+      users: customers * users,
+      synthMs,
+      applyMs,
+      floorMs,
+      requests: after.apiRequests - before.apiRequests,
+      minimum: 3 * customers + customers * users,
+      tokenGrants: grants(after) - grants(before),
+      planMs,
+      peakRssMiB: peakRss(rssFile) / 1024,
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+/** One user's roles changed in a customer of `users` users, against a no-op apply. */
+async function oneUserChange(root: string, users: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(root, `change-${users}-`));
+  const sandbox = await Sandbox.start({ dir, env: { [PBX_KEY_ENV]: "bench-key" } });
+  try {
+    const { stackDir } = synthRollout(dir, 1, users);
+    assertTerraformOk(await sandbox.terraform(["init", "-input=false"], stackDir));
+    assertTerraformOk(await sandbox.terraform(["apply", "-auto-approve", "-input=false"], stackDir, { timeoutMs: 1_800_000 }));
+    const noop = await timed(async () => assertTerraformOk(await sandbox.terraform(["apply", "-auto-approve", "-input=false"], stackDir)));
+    synthRollout(dir, 1, users, { customer: 0, user: Math.floor(users / 2) });
+    const before = await sandbox.control<Stats>("GET", "/stats");
+    const change = await timed(async () => assertTerraformOk(await sandbox.terraform(["apply", "-auto-approve", "-input=false"], stackDir)));
+    const after = await sandbox.control<Stats>("GET", "/stats");
+    const requests = after.apiRequests - before.apiRequests;
+    console.log(
+      `one user's roles changed in a ${users}-user customer: ${requests} API requests (target ≤ 10); apply ${seconds(change.ms)} vs a no-op apply ${seconds(noop.ms)} → ${(change.ms / noop.ms).toFixed(2)}× (target ≤ 2×)`,
+    );
+  } finally {
+    await sandbox.close();
+  }
+}
+
+function report(f: RolloutFigures, customers: number): void {
+  console.log(`rollout of ${customers} customers × ${f.users / customers} users (${f.users} users):`);
+  console.log(`  terraform apply ${seconds(f.applyMs)} vs the direct-API floor ${seconds(f.floorMs)} → ${(f.applyMs / f.floorMs).toFixed(2)}× (target ≤ 1.5×)`);
+  console.log(`  API requests ${f.requests} vs the minimum ${f.minimum} → ${(f.requests / f.minimum).toFixed(3)}× (target ≤ 1.1×); token grants ${f.tokenGrants} (target 1)`);
+  console.log(`  synth ${seconds(f.synthMs)} (target ≤ 10 s at 10,000 users); no-op terraform plan ${seconds(f.planMs)} (target ≤ 3 s at 10,000 users)`);
+  console.log(`  peak memory of the largest handler process: ${f.peakRssMiB.toFixed(0)} MiB`);
+}
+
+export async function rolloutBench(root: string): Promise<void> {
+  const scale = Number(process.env.BENCH_ROLLOUT_SCALE ?? 1);
+  const small = await rollout(root, Math.max(1, Math.round(20 * scale)), 50);
+  report(small, Math.max(1, Math.round(20 * scale)));
+  const large = await rollout(root, Math.max(1, Math.round(200 * scale)), 50);
+  report(large, Math.max(1, Math.round(200 * scale)));
+  const growth = (key: keyof RolloutFigures) => (large[key] / small[key]).toFixed(1);
+  console.log(
+    `growth from ${small.users} to ${large.users} users (${(large.users / small.users).toFixed(0)}× the users): apply ${growth("applyMs")}×, floor ${growth("floorMs")}×, requests ${growth("requests")}×, synth ${growth("synthMs")}×, plan ${growth("planMs")}×, peak handler memory ${growth("peakRssMiB")}×`,
+  );
+  await oneUserChange(root, Math.max(2, Math.round(5000 * scale)));
+}
