@@ -134,7 +134,7 @@ export const pbxDetails = z.object({
   monitorSubAccounts: z.boolean().optional(),
 });
 
-/** The customer fields apply converges on an existing customer (all patchable, api-contract §3). */
+/** The customer fields apply converges on an existing customer (all of them patchable paths of the API). */
 export const PATCHABLE_CUSTOMER_FIELDS = [
   "name",
   "description",
