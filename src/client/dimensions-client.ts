@@ -179,7 +179,7 @@ export class DimensionsClient implements DimensionsApi {
         return this.findUserByEmail(customerId, body.email);
       });
       return { created };
-    }, lookup);
+    }, lookup, { resendWhenAbsent: true });
   }
 
   async patchUser(customerId: string, userId: string, patch: JsonPatchOperation[], options?: RequestOptions): Promise<void> {
@@ -303,9 +303,16 @@ export class DimensionsClient implements DimensionsApi {
    * - refused before the server processed it (connection refused, 429 on the POST itself): waits
    *   (honouring `Retry-After`) and sends it again, at most `createAttempts` times in all;
    * - any other failure whose outcome is unknown (timeout, dropped connection, 500/502/503/504, or
-   *   a failure after the POST was answered): never sent again; see `awaitOutcome`.
+   *   a failure after the POST was answered): never sent again (see `awaitOutcome`) — except, with
+   *   `resendWhenAbsent` (users: the API refuses a duplicate e-mail), after a lookup proves it absent.
    */
-  private async createOnce<T>(request: HttpRequest, naturalKey: string, post: () => Promise<T>, lookup: () => Promise<T | undefined>): Promise<T> {
+  private async createOnce<T>(
+    request: HttpRequest,
+    naturalKey: string,
+    post: () => Promise<T>,
+    lookup: () => Promise<T | undefined>,
+    options: { readonly resendWhenAbsent?: boolean } = {},
+  ): Promise<T> {
     const label = `${request.method} /api/v1.0/${request.path}`;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -322,6 +329,25 @@ export class DimensionsClient implements DimensionsApi {
           continue;
         }
         if (!isAmbiguous(err)) throw err;
+        // A user create may go again once a lookup proves it absent: the API refuses a second
+        // user with the same e-mail (UserAlreadyExists, adopted), so a late first one costs nothing.
+        if (options.resendWhenAbsent && attempt < this.createAttempts) {
+          let found: T | undefined;
+          try {
+            found = await lookup();
+          } catch (lookupErr) {
+            if (!isAmbiguous(lookupErr)) throw lookupErr;
+            return this.awaitOutcome(request, naturalKey, err, lookup);
+          }
+          if (found !== undefined) {
+            this.log(`${label}: ${describe(err)}, but ${naturalKey} exists: it landed once, not sending it again`);
+            return found;
+          }
+          const delay = Math.min(this.createRetryDelayMs * 2 ** (attempt - 1), this.createMaxStepMs);
+          this.log(`${label}: ${describe(err)} and ${naturalKey} is absent; sending it again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.createAttempts}; a duplicate is refused by the API)`);
+          await sleep(delay);
+          continue;
+        }
         return this.awaitOutcome(request, naturalKey, err, lookup);
       }
     }

@@ -41,7 +41,8 @@ export interface DimensionsApi {
   getUser(customerId: string, userId: string): Promise<CustomerUser>;
   /**
    * POST; a 409 `UserAlreadyExists` is answered as `{ existing: id }` (adopt, U2). On a dropped
-   * connection, timeout or 5xx it is looked up by e-mail until it appears, never re-sent (as createCustomer).
+   * connection, timeout or 5xx it is looked up by e-mail and, when absent, sent again (bounded): the
+   * API refuses a second user with the same e-mail, so a late first one is adopted, never doubled.
    */
   createUser(
     customerId: string,
