@@ -5,19 +5,22 @@
  * against what the API holds now (credentials from the environment, as for the handler), so a
  * reviewer sees what applying the change will cost.
  *
- * What "after" means (the handler's semantics, src/handler/user.ts): a user the code declares or
- * adopts ends with exactly its declared roles plus the server-managed ones it holds (U13: never
- * removed); a user only named by a RoleAssignment keeps what it holds and gains the assigned roles;
- * every other live user is untouched. Not predicted: roles the server adds by itself afterwards
- * (U11's Real-Time Add-On, U12's ACD agents), and users that left the code since the last apply
- * (the customer's inventory releases them; the report only knows the current code).
+ * What "after" means: the reconcile layer's plan for the customer — the one the handler runs —
+ * from the stack's manifest and the live users: a user the code declares or adopts ends with
+ * exactly its declared roles plus the server-managed ones it holds (U13: never removed); a user
+ * only named by a RoleAssignment keeps what it holds and gains the assigned roles; with
+ * authoritative users (H8) every other live user loses what the app can remove, otherwise it is
+ * untouched. Not predicted: roles the server adds by itself afterwards (U11's Real-Time Add-On,
+ * U12's ACD agents), and users that left the code since the last apply (only the state knows them).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
-import { findRole, isServerManaged } from "../catalogue/roles";
+import { findRole } from "../catalogue/roles";
 import { createClientFromEnv, type DimensionsApi } from "../client";
+import { customerKey, MANIFEST_FILE, manifest as manifestSchema, type TenantDesired } from "../contracts/handler";
 import { LICENSES_FILE, licenseReport, type CustomerLicenses, type LicenseReport } from "../contracts/licenses";
+import { desiredUsers, emailKey, planUsers, rolesAfter } from "../reconcile";
 import { execute, withAction } from "./command-line";
 import { table } from "./table";
 
@@ -34,6 +37,7 @@ export interface LicensesCliDeps {
 
 /** What a live user holds now. */
 export interface LiveUser {
+  readonly id?: string;
   readonly email: string;
   readonly roles: readonly string[];
 }
@@ -67,31 +71,21 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The licence delta of one customer: pure, so it is tested without an API. Counts licensed roles
- * over every live user; see the module comment for what "after" predicts.
+ * over every live user, before and after the reconcile layer's plan for `desired`.
  */
-export function customerDelta(customer: CustomerLicenses, live: LiveCustomer): CustomerDelta {
+export function customerDelta(customer: CustomerLicenses, live: LiveCustomer, desired: TenantDesired): CustomerDelta {
   const licensed = (roles: readonly string[]) => roles.filter((r) => findRole(r)?.licensed);
-  const before = new Map<string, Set<string>>();
-  const after = new Map<string, Set<string>>();
-  const hold = (map: Map<string, Set<string>>, email: string, roles: readonly string[]) => {
-    for (const role of licensed(roles)) {
-      const set = map.get(role) ?? new Set<string>();
-      set.add(email);
-      map.set(role, set);
+  const liveUsers = new Map(live.users.map((u) => [emailKey(u.email), { id: u.id ?? u.email, email: u.email, roles: u.roles }]));
+  const plan = planUsers({ desired: desiredUsers(desired.users), authoritative: desired.authoritative === true }, liveUsers);
+  const count = (users: Iterable<{ email: string; roles: readonly string[] }>) => {
+    const map = new Map<string, Set<string>>();
+    for (const user of users) {
+      for (const role of licensed(user.roles)) map.set(role, (map.get(role) ?? new Set<string>()).add(emailKey(user.email)));
     }
+    return map;
   };
-  const managed = new Map(customer.users.map((u) => [u.email.toLowerCase(), u]));
-  const seen = new Set<string>();
-  for (const user of live.users) {
-    const email = user.email.toLowerCase();
-    seen.add(email);
-    hold(before, email, user.roles);
-    const wanted = managed.get(email);
-    if (!wanted) hold(after, email, user.roles);
-    else if (wanted.management === "additive") hold(after, email, [...user.roles, ...wanted.licensed]);
-    else hold(after, email, [...wanted.licensed, ...user.roles.filter(isServerManaged)]);
-  }
-  for (const wanted of customer.users) if (!seen.has(wanted.email.toLowerCase())) hold(after, wanted.email.toLowerCase(), wanted.licensed);
+  const before = count(liveUsers.values());
+  const after = count(rolesAfter(liveUsers, plan).values());
 
   const order = new Map(customer.roles.map((r, i) => [r.key, i]));
   const keys = [...new Set([...before.keys(), ...after.keys()])].sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || byString(a, b));
@@ -125,9 +119,21 @@ export async function readLiveCustomer(api: DimensionsApi, reference: string): P
   // A few at a time: enough to be quick on thousands of users, polite to the API's rate limits.
   for (let i = 0; i < listed.length; i += 8) {
     const batch = await Promise.all(listed.slice(i, i + 8).map((u) => api.getUser(customer.id, u.id)));
-    users.push(...batch.map((u) => ({ email: u.email, roles: u.roles ?? [] })));
+    users.push(...batch.map((u) => ({ id: u.id, email: u.email, roles: u.roles ?? [] })));
   }
   return { exists: true, users };
+}
+
+/** Each customer's desired state, from the stack's manifest (what the handler applies). */
+export function readDesired(dir: string, stack: string): Map<string, TenantDesired> {
+  const file = path.join(dir, "stacks", stack, MANIFEST_FILE);
+  const parsed = manifestSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "")));
+  if (!parsed.success) throw new Error(`${file} is not a manifest of this version: ${parsed.error.message}`);
+  const out = new Map<string, TenantDesired>();
+  for (const [key, payload] of Object.entries(parsed.data.objects)) {
+    if (payload.i.kind === "tenant" && key === customerKey((payload.t as TenantDesired).customer.reference)) out.set((payload.t as TenantDesired).customer.reference, payload.t as TenantDesired);
+  }
+  return out;
 }
 
 /** Every report under `<dir>/stacks/*`, or the one of `stack`; sorted by stack name. */
@@ -228,8 +234,16 @@ async function licenses(values: LicensesOptions, deps: LicensesCliDeps): Promise
   if (values.live) {
     for (const report of reports) {
       const api = (deps.client ?? ((r: LicenseReport) => createClientFromEnv(deps.env, { region: r.settings.region, apiUrl: r.settings.apiUrl })))(report);
+      const desired = readDesired(dir, report.stack);
       const list: CustomerDelta[] = [];
-      for (const customer of report.customers) list.push(customerDelta(customer, await readLiveCustomer(api, customer.reference)));
+      for (const customer of report.customers) {
+        const tenant = desired.get(customer.reference);
+        if (!tenant) {
+          deps.out(`dimensions licenses: the manifest of stack ${report.stack} has no customer ${customer.reference}; run cdktf synth again`);
+          return 1;
+        }
+        list.push(customerDelta(customer, await readLiveCustomer(api, customer.reference), tenant));
+      }
       deltas.set(report, list);
     }
   }

@@ -2,3 +2,4 @@
 export * from "./users";
 export * from "./plan";
 export * from "./customer";
+export * from "./predict";

@@ -113,9 +113,11 @@ describe("the delta's semantics (pure)", () => {
     roles: [{ key: L1, name: "Reports Supervisor", assignment: "manual", count: 1, users: ["a@x.test"] }],
     users: [{ email: "a@x.test", management: "exact" as const, licensed: [L1] }],
   };
+  // What the manifest declares for that customer: a@x.test with customer.user + the Reports Supervisor.
+  const desired = { customer: { reference: "X" }, users: { "a@x.test": { displayName: "A", roles: [CU, L1] } } };
 
   test("U13: GIVEN an exact user holding a server-managed licensed role THEN the delta keeps it", () => {
-    const delta = customerDelta(customer, { exists: true, users: [{ email: "A@x.test", roles: [CU, Role.ESSENTIAL_USER, L2] }] });
+    const delta = customerDelta(customer, { exists: true, users: [{ email: "A@x.test", roles: [CU, Role.ESSENTIAL_USER, L2] }] }, desired);
     expect(delta.roles.map((r) => [r.key, r.before, r.after])).toEqual([
       [L1, 0, 1],
       [Role.ESSENTIAL_USER, 1, 1],
@@ -123,8 +125,13 @@ describe("the delta's semantics (pure)", () => {
     ]);
   });
 
+  test("H8: GIVEN authoritative users THEN a live user the code does not declare loses its licensed roles in the delta", () => {
+    const delta = customerDelta(customer, { exists: true, users: [{ email: "other@x.test", roles: [CU, L2] }] }, { ...desired, authoritative: true });
+    expect(delta.roles.find((r) => r.key === L2)).toMatchObject({ before: 1, after: 0, removed: ["other@x.test"] });
+  });
+
   test("U9: GIVEN live users the code does not manage THEN they count before and after, unchanged", () => {
-    const delta = customerDelta(customer, { exists: true, users: [{ email: "other@x.test", roles: [L2] }] });
+    const delta = customerDelta(customer, { exists: true, users: [{ email: "other@x.test", roles: [L2] }] }, desired);
     expect(delta).toMatchObject({ before: 1, after: 2 });
     expect(delta.roles.find((r) => r.key === L2)).toMatchObject({ before: 1, after: 1, added: [], removed: [] });
   });
