@@ -1,6 +1,6 @@
 import type { Construct, IConstruct } from "constructs";
 import { createHash } from "node:crypto";
-import { SYNTH_FAILED_DIGEST, type AnyPayload, type Settings } from "../contracts/handler";
+import { SYNTH_FAILED_DIGEST, type RenderedPayload, type Settings } from "../contracts/handler";
 import {
   addCustomSynthesis,
   Aspects,
@@ -157,12 +157,12 @@ export class DimensionsStack extends TerraformStack {
    * Creates one handler resource (the handler contract's payload) in this stack.
    * @internal
    */
-  public createHandlerResource(scope: Construct, id: string, payload: () => AnyPayload): TerraformResource {
+  public createHandlerResource(scope: Construct, id: string, payload: () => RenderedPayload): TerraformResource {
     // Rendering asks for the payload once per key of t and i and once per rendering pass; an
     // inventory's payload holds every user of its customer, so compute it once per synth. Before
     // the first synth (the tree may still grow) nothing is cached.
-    let memo: { epoch: number; value: AnyPayload } | undefined;
-    const produce = (): AnyPayload => {
+    let memo: { epoch: number; value: RenderedPayload } | undefined;
+    const produce = (): RenderedPayload => {
       const epoch = this.state.synthEpoch;
       if (epoch === 0) return resolveTokens(this, payload());
       if (memo?.epoch !== epoch) memo = { epoch, value: resolveTokens(this, payload()) };

@@ -85,14 +85,28 @@ export function parseRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeSettings {
 export function payloadFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const chunks: string[] = [];
   for (let i = 0; i < PAYLOAD_CHUNKS; i++) chunks.push(env[payloadChunkVar(i)] ?? "");
-  // Every chunk full: the payload may go on past the last one.
-  if (chunks.every((c) => c.length >= PAYLOAD_CHUNK_CHARS)) {
-    throw new HandlerError("PayloadTooLarge", `the payload fills all ${PAYLOAD_CHUNKS} environment values of ${PAYLOAD_CHUNK_CHARS} characters; it may be cut`, {
-      hint: "split the customer's users over several customers or stacks (dimensions handles about 20,000 users per customer)",
+  const joined = chunks.join("");
+  if (joined === "") return undefined;
+  // The last chunk used is full: the payload may go on past it (a state much larger than the
+  // configuration that renders these expressions, or past all of them).
+  const used = chunks.reduce((n, c, i) => (c !== "" ? i : n), 0);
+  if (chunks[used].length >= PAYLOAD_CHUNK_CHARS && !gunzips(joined)) {
+    throw new HandlerError("PayloadTooLarge", `the payload fills the ${used + 1} environment value${used === 0 ? "" : "s"} of ${PAYLOAD_CHUNK_CHARS} characters this configuration passes; it is cut`, {
+      hint: used + 1 < PAYLOAD_CHUNKS
+        ? "a customer shrank to less than an eighth of its users in one change: apply the removal in two steps (half, then the rest)"
+        : "split the customer's users over several stacks (a customer holds about 20,000 users at most)",
     });
   }
-  const joined = chunks.join("");
-  return joined === "" ? undefined : joined;
+  return joined;
+}
+
+function gunzips(encoded: string): boolean {
+  try {
+    gunzipSync(Buffer.from(encoded, "base64"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Decodes the payload (base64 of gzip of JSON `{t, i}`) and parses it by its `i.kind`. */

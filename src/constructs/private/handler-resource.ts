@@ -3,8 +3,9 @@
  * `triggers_replace = { t, i }`, or `null_resource` with `triggers = { t, i }` as JSON strings;
  * plus the create-time `apply` and destroy-time `release` local-exec provisioners.
  */
+import { gzipSync } from "node:zlib";
 import type { Construct } from "constructs";
-import { ENV, MANIFEST_FILE, PAYLOAD_CHUNK_CHARS, PAYLOAD_CHUNKS, payloadChunkVar, type AnyPayload } from "../../contracts/handler";
+import { ENV, MANIFEST_FILE, PAYLOAD_CHUNK_CHARS, PAYLOAD_CHUNKS, payloadChunkVar, type RenderedPayload } from "../../contracts/handler";
 import {
   anyToHclTerraform,
   anyToTerraform,
@@ -43,18 +44,21 @@ export interface HandlerResourceOptions {
   /** Path of the handler asset relative to the stack directory (TerraformAsset.path). */
   readonly handlerAssetPath: string;
   /** Produces the payload at synth (resolved: no unresolved tokens inside). */
-  readonly payload: () => AnyPayload;
+  readonly payload: () => RenderedPayload;
   /** The sha256 of the stack's manifest as this synth writes it (or SYNTH_FAILED_DIGEST). */
   readonly manifestDigest: string;
 }
 
 /**
  * The provisioners' environment. One environment value is limited to 128 KiB on Linux, and a
- * customer of thousands of users is larger than that even compressed: the payload is split over
- * PAYLOAD_CHUNKS values (an empty string past its end). The digest ties every run to the manifest
- * this synth wrote (a destroy provisioner may reference only self and path.*, but literals are fine).
+ * customer of thousands of users is larger than that even compressed: the payload is split over up
+ * to PAYLOAD_CHUNKS values. Each `substr(base64gzip(…))` is evaluated by every plan, so only as many
+ * as this payload needs (with room for a state 8 times larger: the destroy provisioner decodes the
+ * OLD state with the CURRENT configuration's expressions) are expressions; the rest are "". The
+ * digest ties every run to the manifest this synth wrote (a destroy provisioner may reference only
+ * self and path.*, but literals are fine).
  */
-export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: string, manifestDigest: string): LocalExecProvisioner[] {
+export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: string, manifestDigest: string, chunksNeeded: () => number = () => PAYLOAD_CHUNKS): LocalExecProvisioner[] {
   const encoded =
     resourceType === "terraform_data"
       ? "base64gzip(jsonencode({ t = self.triggers_replace, i = self.input }))"
@@ -63,7 +67,10 @@ export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: 
     [ENV.manifest]: `${MODULE_DIR}/${MANIFEST_FILE}`,
     [ENV.manifestDigest]: manifestDigest,
   };
-  for (let i = 0; i < PAYLOAD_CHUNKS; i++) environment[payloadChunkVar(i)] = `\${substr(${encoded}, ${i * PAYLOAD_CHUNK_CHARS}, ${PAYLOAD_CHUNK_CHARS})}`;
+  for (let i = 0; i < PAYLOAD_CHUNKS; i++) {
+    const expression = `\${substr(${encoded}, ${i * PAYLOAD_CHUNK_CHARS}, ${PAYLOAD_CHUNK_CHARS})}`;
+    environment[payloadChunkVar(i)] = i === 0 ? expression : Lazy.stringValue({ produce: (context) => (!context.preparing && i < chunksNeeded() ? expression : "") });
+  }
   // The command names the CURRENT asset (a path kept in state breaks once a re-synth deletes the
   // old asset folder); the data comes from self.
   const handler = `${MODULE_DIR}/${handlerAssetPath}`;
@@ -101,9 +108,15 @@ class Produced implements IResolvable {
   }
 }
 
+/** Chunks of PAYLOAD_CHUNK_CHARS for a state 8 times the size of this payload (at least 2). */
+function chunksFor(payload: RenderedPayload): number {
+  const size = Math.ceil(gzipSync(JSON.stringify(payload)).length / 3) * 4;
+  return Math.min(PAYLOAD_CHUNKS, Math.max(2, Math.ceil((8 * size) / PAYLOAD_CHUNK_CHARS)));
+}
+
 export function createHandlerResource(scope: Construct, id: string, options: HandlerResourceOptions): TerraformResource {
   const { payload, resourceType } = options;
-  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest);
+  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest, () => chunksFor(payload()));
   if (resourceType === "null_resource") {
     return new NullResource(scope, id, {
       triggers: {

@@ -5,11 +5,12 @@
  */
 import {
   customerKey,
-  type InventoryPayload,
-  type ObjectPayload,
-  type ReleaseRecord,
+  decodeUserEntry,
+  encodeUserEntry,
+  type RenderedInventoryPayload,
+  type RenderedObjectPayload,
+  type RenderedTenantPayload,
   type StackPayload,
-  type TenantPayload,
   type UserEntry,
 } from "../../contracts/handler";
 import { accessRequestEntries } from "./access-state";
@@ -45,10 +46,10 @@ function sortedRecord<T>(entries: Array<[string, T]>): Record<string, T> {
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-const tenantMemo = new WeakMap<CustomerState, { epoch: number; payload: TenantPayload }>();
+const tenantMemo = new WeakMap<CustomerState, { epoch: number; payload: RenderedTenantPayload }>();
 
 /** The tenant resource's payload: the customer and every user the code declares for it. */
-export function tenantPayload(customer: CustomerState): TenantPayload {
+export function tenantPayload(customer: CustomerState): RenderedTenantPayload {
   // Once per synth: the resource, the manifest and the digest all need it.
   const epoch = customer.stack.synthEpoch;
   const memo = tenantMemo.get(customer);
@@ -58,8 +59,8 @@ export function tenantPayload(customer: CustomerState): TenantPayload {
   return payload;
 }
 
-function buildTenantPayload(customer: CustomerState): TenantPayload {
-  const users = sortedRecord(usersOf(customer).map((u): [string, UserEntry] => [u.email, userEntryOf(u)]));
+function buildTenantPayload(customer: CustomerState): RenderedTenantPayload {
+  const users = sortedRecord(usersOf(customer).map((u): [string, string] => [u.email, encodeUserEntry(userEntryOf(u))]));
   return {
     t: {
       customer: customer.owned && customer.desired ? customer.desired : { reference: customer.reference },
@@ -92,8 +93,8 @@ export function stackUsers(stack: StackState): UserState[] {
 }
 
 /** The manifest's objects: every customer and access request of the stack, by key. */
-export function manifestObjects(stack: StackState): Record<string, ObjectPayload> {
-  const entries: Array<[string, ObjectPayload]> = customersOf(stack).map((c) => [customerKey(c.reference), tenantPayload(c)]);
+export function manifestObjects(stack: StackState): Record<string, RenderedObjectPayload> {
+  const entries: Array<[string, RenderedObjectPayload]> = customersOf(stack).map((c) => [customerKey(c.reference), tenantPayload(c)]);
   entries.push(...accessRequestEntries(stack));
   return sortedRecord(entries);
 }
@@ -108,20 +109,21 @@ export function stackPayload(stack: StackState): StackPayload {
  * policy is kept; a referenced customer's users keep their flags, and additive ones the roles the
  * app granted (nothing else says what to take back).
  */
-export function releaseRecordOf(payload: ObjectPayload): ReleaseRecord {
+export function releaseRecordOf(payload: RenderedObjectPayload): RenderedInventoryPayload["t"]["objects"][string] {
   if (payload.i.kind === "access-request") return { kind: "access-request", name: (payload.t as { name: string }).name };
-  const tenant = payload as TenantPayload;
+  const tenant = payload as RenderedTenantPayload;
   if (tenant.i.owned) return { kind: "customer", reference: tenant.t.customer.reference, removalPolicy: tenant.i.removalPolicy ?? "retain" };
   const users = Object.fromEntries(
-    Object.entries(tenant.t.users).map(([email, entry]): [string, UserEntry] => {
+    Object.entries(tenant.t.users).map(([email, rendered]): [string, string] => {
+      const entry = typeof rendered === "string" ? decodeUserEntry(rendered)! : rendered;
       const { displayName: _name, roles, ...flags } = entry;
-      return [email, { ...flags, roles: (entry.management ?? "exact") === "additive" ? roles : [] }];
+      return [email, encodeUserEntry({ ...flags, roles: (entry.management ?? "exact") === "additive" ? roles : [] })];
     }),
   );
   return { kind: "referenced-customer", reference: tenant.t.customer.reference, users };
 }
 
-export function inventoryPayload(stack: StackState): InventoryPayload {
+export function inventoryPayload(stack: StackState): RenderedInventoryPayload {
   const objects = manifestObjects(stack);
   return {
     t: { objects: Object.fromEntries(Object.entries(objects).map(([k, p]) => [k, releaseRecordOf(p)])) },

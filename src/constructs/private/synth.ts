@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { IConstruct } from "constructs";
-import { MANIFEST_FILE, MANIFEST_VERSION, type Manifest } from "../../contracts/handler";
+import { MANIFEST_FILE, MANIFEST_VERSION, type RenderedManifest } from "../../contracts/handler";
 import {
   AnnotationMetadataEntryType,
   Annotations,
@@ -199,7 +199,7 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(sort(value), null, 2) + "\n";
 }
 
-export function buildManifest(stack: StackState, tfStack: TerraformStack): Manifest {
+export function buildManifest(stack: StackState, tfStack: TerraformStack): RenderedManifest {
   return { version: MANIFEST_VERSION, stack: tfStack.node.id, objects: resolveTokens(tfStack, manifestObjects(stack)) };
 }
 
