@@ -1,10 +1,14 @@
 /**
- * `--data FILE` (api-contract §6): state survives a restart; writes are atomic.
+ * `--data FILE` (api-contract §6): state survives a restart; writes are atomic; the file format
+ * stays the one earlier versions wrote.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { call, demoClient, start } from "./support";
+
+/** A data file as the emulator wrote it before it indexed customers and users. */
+const LEGACY_STATE = path.join(__dirname, "fixtures", "state-before-indexes.json");
 
 let dir: string;
 
@@ -70,4 +74,41 @@ test("GIVEN a data file that is not JSON WHEN the emulator starts THEN it refuse
   fs.writeFileSync(dataFile, "{oops");
 
   await expect(start({ dataFile })).rejects.toThrow(/broken\.json/);
+});
+
+test("GIVEN a data file written before the indexes existed WHEN the emulator starts THEN customers are found by reference, users by e-mail, and the admin rules see its admin", async () => {
+  const dataFile = path.join(dir, "state.json");
+  fs.copyFileSync(LEGACY_STATE, dataFile);
+  const emulator = await start({ dataFile });
+  try {
+    const api = await demoClient(emulator);
+    const customers = await api.call<{ data: Array<{ id: string; name: string }> }>("GET", "/customers");
+    const legacy = customers.body.data[0].id;
+    const users = await api.call<{ data: Array<{ id: string; email: string }> }>("GET", `/customers/${legacy}/users`);
+    const admin = users.body.data.find((u) => u.email === "Admin@Legacy.test")?.id;
+
+    const sameReference = await api.call("POST", "/customers", { name: "Copy", description: "d", reference: "LEGACY-1" }, { charges: true });
+    const deletedReference = await api.call("POST", "/customers", { name: "Reuse", description: "d", reference: "LEGACY-GONE" }, { charges: true });
+    const sameEmail = await api.call("POST", `/customers/${legacy}/users`, { email: "admin@LEGACY.TEST", displayName: "Dup", roles: [] });
+    const lastAdmin = await api.call("DELETE", `/customers/${legacy}/users/${admin}`);
+
+    expect(customers.body.data.map((c) => c.name)).toEqual(["Legacy Ltd"]);
+    expect(users.body.data.map((u) => u.email)).toEqual(["Desk@Legacy.test", "Admin@Legacy.test", "ana@legacy.test"]);
+    expect(sameReference.body).toMatchObject({ errorCode: "ValidationFailed", data: { id: legacy } });
+    expect(deletedReference.status).toBe(201);
+    expect(sameEmail.body).toMatchObject({ errorCode: "UserAlreadyExists", data: { id: admin } });
+    expect(lastAdmin.body.errorCode).toBe("LastUserAdministrator");
+  } finally {
+    await emulator.close();
+  }
+});
+
+test("GIVEN a data file written before the indexes existed WHEN it is loaded and written again THEN its content is unchanged", async () => {
+  const dataFile = path.join(dir, "state.json");
+  fs.copyFileSync(LEGACY_STATE, dataFile);
+
+  const emulator = await start({ dataFile });
+  await emulator.close();
+
+  expect(JSON.parse(fs.readFileSync(dataFile, "utf8"))).toEqual(JSON.parse(fs.readFileSync(LEGACY_STATE, "utf8")));
 });
