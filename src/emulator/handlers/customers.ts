@@ -18,7 +18,7 @@ export function customerRoutes(table: RouteTable, core: EmulatorCore): void {
     const matching = core.store
       .activeCustomersOf(resellerId)
       .filter((c) => !filter || c.name.toLowerCase().includes(filter) || (c.reference ?? "").toLowerCase().includes(filter));
-    return collection(ctx, matching.map(toApiCustomer), page);
+    return collection(ctx, matching, page, toApiCustomer);
   });
 
   table.add("GET", "/customers/{C}", (ctx) => ok(ctx, toApiCustomer(customerFor(ctx, core, ctx.params.C))));

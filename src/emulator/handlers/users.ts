@@ -33,8 +33,8 @@ export function userRoutes(table: RouteTable, core: EmulatorCore): void {
   table.add("GET", "/customers/{C}/users", (ctx) => {
     const customer = customerFor(ctx, core, ctx.params.C);
     const page = readPage(ctx.query);
-    // §4: collection items come without roles.
-    return collection(ctx, core.store.usersOf(customer.id).map((u) => toApiUser(u, false)), page);
+    // §4: collection items come without roles; only the requested page is rendered.
+    return collection(ctx, core.store.usersOf(customer.id), page, (u) => toApiUser(u, false));
   });
 
   table.add("GET", "/customers/{C}/users/{U}", (ctx) => ok(ctx, toApiUser(userFor(ctx, core), true)));
