@@ -1,10 +1,10 @@
 /**
  * The emulator's in-memory model: resellers and their partner users, customers, customer users,
  * the PBX directory, access requests and OAuth tokens. Plain JSON-serialisable records so that
- * `--data FILE` can persist the whole model atomically (temp file + rename) after each mutation.
- * Lookups the handlers need per request (customers by reference, users by e-mail, admins per
- * customer) come from indexes derived from the model, never persisted: the file format is the
- * model itself, unchanged.
+ * `--data FILE` can persist the whole model atomically (temp file + rename); writes are coalesced
+ * (see `Store.flushSoon`). Lookups the handlers need per request (customers by reference, users by
+ * e-mail, admins per customer) come from indexes derived from the model, never persisted: the
+ * file format is the model itself, unchanged.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
@@ -247,11 +247,20 @@ interface ResellerCustomers {
   readonly byReference: Map<string, CustomerRecord[]>;
 }
 
+/** Persistence: a burst of mutations is written at most once per interval (see `flushSoon`). */
+const MIN_WRITE_INTERVAL_MS = 100;
+const MAX_WRITE_INTERVAL_MS = 5000;
+/** Spend at most 1/WRITE_COST_SHARE of the time writing the data file, however large it grows. */
+const WRITE_COST_SHARE = 20;
+
 export class Store {
   private current: State;
   private readonly users = new Map<string, CustomerUsers>();
   private readonly customers = new Map<string, ResellerCustomers>();
   private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private lastWriteMs = 0;
 
   constructor(
     private readonly dataFile: string | undefined,
@@ -272,18 +281,71 @@ export class Store {
     return this.current;
   }
 
-  /** Marks the model changed; `flush` writes it (once per request). */
+  /** Marks the model changed; `flush` or `flushSoon` writes it. */
   touch(): void {
     this.dirty = true;
   }
 
+  /** Writes the model now if it changed (atomically: temp file + rename). */
   flush(): void {
+    this.cancelTimer();
     if (!this.dirty || !this.dataFile) {
       this.dirty = false;
       return;
     }
-    this.dirty = false;
-    writeAtomically(this.dataFile, JSON.stringify(this.current));
+    const started = performance.now();
+    try {
+      writeAtomically(this.dataFile, JSON.stringify(this.current));
+      this.dirty = false;
+    } finally {
+      // A failed attempt counts too: a broken disk is retried once per interval, not in a loop.
+      this.lastWriteAt = performance.now();
+      this.lastWriteMs = this.lastWriteAt - started;
+    }
+  }
+
+  private tryFlush(): boolean {
+    try {
+      this.flush();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Coalesced `flush`, after each API call: writes at once when the last write is more than an
+   * interval ago, else once when the interval ends, carrying every change made meanwhile. The
+   * interval grows with the cost of a write (20× it, 0.1–5 s), so a model of 10,000 users is not
+   * rewritten whole on every call (quadratic) and writing never takes more than ~1/20 of the time.
+   * Never throws: a failed write stays pending and is retried. `close` writes what is left.
+   */
+  flushSoon(): void {
+    if (!this.dirty || !this.dataFile) {
+      this.dirty = false;
+      return;
+    }
+    if (this.timer) return;
+    const interval = Math.min(MAX_WRITE_INTERVAL_MS, Math.max(MIN_WRITE_INTERVAL_MS, WRITE_COST_SHARE * this.lastWriteMs));
+    const wait = this.lastWriteAt + interval - performance.now();
+    if (wait <= 0 && this.tryFlush()) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        if (!this.tryFlush()) this.flushSoon();
+      },
+      Math.max(wait, MIN_WRITE_INTERVAL_MS / 10),
+    );
+  }
+
+  /** Writes whatever is pending; after this nothing is scheduled. Throws if the write fails. */
+  close(): void {
+    this.flush();
   }
 
   /** Back to the initial state, keeping the demo reseller's credentials and the demo user's live tokens. */
