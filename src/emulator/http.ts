@@ -157,11 +157,13 @@ function readInt(query: URLSearchParams, name: string, fallback: number, min: nu
   return value;
 }
 
-export function collection<T>(ctx: RequestContext, items: readonly T[], page: Page): Reply {
+/** One page of `items`; `view` (the API's shape of an item) runs on that page's items only. */
+export function collection<T>(ctx: RequestContext, items: readonly T[], page: Page, view: (item: T) => unknown = (item) => item): Reply {
   const start = page.pageIndex * page.pageSize;
+  const data = items.slice(start, start + page.pageSize).map((item) => view(item));
   return {
     status: 200,
-    body: { page_size: page.pageSize, page_index: page.pageIndex, data: items.slice(start, start + page.pageSize), status: "success", timestamp: ctx.timestamp },
+    body: { page_size: page.pageSize, page_index: page.pageIndex, data, status: "success", timestamp: ctx.timestamp },
   };
 }
 

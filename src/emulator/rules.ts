@@ -6,7 +6,6 @@
 import {
   ACD_ROLE,
   isAdminRoles,
-  isHighSupervisor,
   isLicensed,
   isReadOnly,
   PBX_ROLE,
@@ -67,14 +66,16 @@ export function requireChargesForAddedRoles(after: readonly string[], before: re
  * after the change (null = deleted); a new user is a new id.
  */
 export function checkAdministratorRules(core: EmulatorCore, customerId: string, change: ReadonlyMap<string, readonly string[] | null>): void {
-  const users = core.store.usersOf(customerId);
-  const hadAdmin = users.some((u) => isAdminRoles(u.roles));
-  const rolesAfter = new Map<string, readonly string[]>(users.map((u) => [u.id, u.roles]));
+  // Counted from the store's admin index: O(size of the change), not of the customer.
+  const admins = core.store.adminsOf(customerId);
+  const hadAdmin = admins.size > 0;
+  let adminsAfter = admins.size;
   for (const [id, roles] of change) {
-    if (roles === null) rolesAfter.delete(id);
-    else rolesAfter.set(id, roles);
+    const wasAdmin = admins.has(id);
+    const isAdmin = roles !== null && isAdminRoles(roles);
+    adminsAfter += Number(isAdmin) - Number(wasAdmin);
   }
-  const hasAdmin = [...rolesAfter.values()].some((roles) => isAdminRoles(roles));
+  const hasAdmin = adminsAfter > 0;
   // U5: with no admin yet, only a change that produces the first admin is allowed.
   if (!hadAdmin && !hasAdmin) throw errors.administratorRequired();
   // U4: never from some admins to none.
@@ -83,11 +84,7 @@ export function checkAdministratorRules(core: EmulatorCore, customerId: string, 
 
 /** U5 for changes that do not touch roles (devices): the customer needs an admin first. */
 export function requireAdministrator(core: EmulatorCore, customerId: string): void {
-  if (!core.store.usersOf(customerId).some((u) => isAdminRoles(u.roles))) throw errors.administratorRequired();
-}
-
-export function holdsHighSupervisor(core: EmulatorCore, customerId: string): boolean {
-  return core.store.usersOf(customerId).some((u) => u.roles.some(isHighSupervisor));
+  if (core.store.adminsOf(customerId).size === 0) throw errors.administratorRequired();
 }
 
 /**
@@ -96,9 +93,10 @@ export function holdsHighSupervisor(core: EmulatorCore, customerId: string): boo
  * level 3+ existed before it.
  */
 export function applyRealtimeAddOn(core: EmulatorCore, customerId: string, hadHighSupervisorBefore: boolean): void {
-  if (hadHighSupervisorBefore || !holdsHighSupervisor(core, customerId)) return;
+  // Only on the transition to a first level 3+: the walk over the customer's users is the change itself.
+  if (hadHighSupervisorBefore || !core.store.holdsHighSupervisor(customerId)) return;
   for (const user of core.store.usersOf(customerId)) {
-    if (user.roles.includes(PBX_ROLE) && !user.roles.includes(REALTIME_ROLE)) user.roles.push(REALTIME_ROLE);
+    if (user.roles.includes(PBX_ROLE) && !user.roles.includes(REALTIME_ROLE)) core.store.setRoles(user, [...user.roles, REALTIME_ROLE]);
   }
   core.store.touch();
 }
@@ -130,7 +128,7 @@ export function importPbxUsers(core: EmulatorCore, customer: CustomerRecord): vo
       fromPbx: true,
       activationEmailsSent: 0,
     };
-    core.store.state.users[user.id] = user;
+    core.store.addUser(user);
   }
   applyAcdSync(core, customer);
   core.store.touch();
@@ -147,8 +145,7 @@ export function applyAcdSync(core: EmulatorCore, customer: CustomerRecord): void
   const agents = new Set((core.store.state.pbxDirectory[accountId] ?? []).filter((e) => e.acdAgent).map((e) => e.email.toLowerCase()));
   for (const user of core.store.usersOf(customer.id)) {
     if (agents.has(user.email.toLowerCase()) && user.roles.includes(PBX_ROLE) && !user.roles.includes(ACD_ROLE)) {
-      user.roles.push(ACD_ROLE);
-      core.store.touch();
+      core.store.setRoles(user, [...user.roles, ACD_ROLE]);
     }
   }
 }

@@ -6,6 +6,11 @@
  * configured (API and identity routes only) → authenticate (401, empty body) → check path GUIDs →
  * run the handler → persist the store if it changed → answer. Any unexpected error becomes a 500
  * envelope: the server never crashes on input.
+ *
+ * Persistence (`dataFile`): a control call (`/_emulator/*`) is written before it is answered; API
+ * and identity calls are written coalesced (`Store.flushSoon`: within an interval that grows with
+ * the file, 0.1–5 s), so a burst of thousands of calls does not rewrite the whole file each time.
+ * `close()` writes whatever is still pending.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -30,7 +35,10 @@ export interface EmulatorOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
-  /** Keep the state in this JSON file across restarts (loaded on start, written after each change). */
+  /**
+   * Keep the state in this JSON file across restarts: loaded on start, written atomically after
+   * changes (control calls at once, API calls coalesced) and on `close()`.
+   */
   dataFile?: string;
   /** Base clock in epoch milliseconds; `POST /_emulator/clock` adds an offset to it. @default Date.now */
   clock?: () => number;
@@ -144,13 +152,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (area === "api") ctx.principal = core.authenticate(req.headers.authorization);
       checkGuidParams(match.params);
       const reply = await match.route.handler(ctx);
-      store.flush();
+      persist(area);
       status = reply.status;
       send(res, reply);
     } catch (err) {
       // Whatever happened, a mutation that did go through is persisted.
       try {
-        store.flush();
+        persist(area);
       } catch {
         // The answer below reports the failure; the next write retries.
       }
@@ -160,6 +168,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     } finally {
       if (area === "api" || area === "connect") core.stats.record(method, template, status, area === "api");
     }
+  }
+
+  /** Tests read the data file right after a control call (reset); API bursts are coalesced. */
+  function persist(area: Area | undefined): void {
+    if (area === "control") store.flush();
+    else store.flushSoon();
   }
 
   async function injectFault(fault: FaultRule, req: http.IncomingMessage): Promise<ApiError | "dropped" | undefined> {
@@ -203,8 +217,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     now: () => clock.now(),
     store,
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+      closed ??= new Promise<void>((resolve, reject) => {
+        server.close(() => {
+          // Coalesced writes still pending go to the data file now; a failure rejects close().
+          try {
+            store.close();
+            resolve();
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
         server.closeAllConnections();
       });
       return closed;

@@ -1,12 +1,16 @@
 /**
  * The emulator's in-memory model: resellers and their partner users, customers, customer users,
  * the PBX directory, access requests and OAuth tokens. Plain JSON-serialisable records so that
- * `--data FILE` can persist the whole model atomically (temp file + rename) after each mutation.
+ * `--data FILE` can persist the whole model atomically (temp file + rename); writes are coalesced
+ * (see `Store.flushSoon`). Lookups the handlers need per request (customers by reference, users by
+ * e-mail, admins per customer) come from indexes derived from the model, never persisted: the
+ * file format is the model itself, unchanged.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AccessMode, AccessStatus, KazooPbxConnectionProfile } from "../contracts/api";
+import { isAdminRoles, isHighSupervisor } from "./catalogue";
 
 export type Region = "au" | "eu" | "na" | "uk";
 
@@ -216,37 +220,137 @@ export function ensureDemoRefreshToken(state: State): void {
   };
 }
 
+/**
+ * Lookups over one customer's users, derived from `state.users` (never persisted): rebuilt on load
+ * and reset, kept current by the Store's mutators. They make every per-user check O(1) in the size
+ * of the customer (U1 e-mail uniqueness, U4/U5 admin counts, U11's "any supervisor level 3+").
+ */
+interface CustomerUsers {
+  /** In the order of `state.users`, which is the order collections list users in. */
+  readonly byId: Map<string, UserRecord>;
+  /** U1: lower-cased e-mail → its users, in order (one, unless a data file was edited by hand). */
+  readonly byEmail: Map<string, UserRecord[]>;
+  /** U3: ids of the users holding `user.admin` and `customer.user`. */
+  readonly admins: Set<string>;
+  /** U11: ids of the users holding a supervisor level 3 or higher. */
+  readonly highSupervisors: Set<string>;
+}
+
+/** A reseller's active (not deleted) customers, derived from `state.customers` like CustomerUsers. */
+interface ResellerCustomers {
+  /** In the order of `state.customers`, which is the order `GET /customers` lists them in. */
+  readonly active: Map<string, CustomerRecord>;
+  /**
+   * C2: reference → the active customers holding it. One each through the API (C2 is checked
+   * before every create and reference change), so the order within a list is `state` order.
+   */
+  readonly byReference: Map<string, CustomerRecord[]>;
+}
+
+/** Persistence: a burst of mutations is written at most once per interval (see `flushSoon`). */
+const MIN_WRITE_INTERVAL_MS = 100;
+const MAX_WRITE_INTERVAL_MS = 5000;
+/** Spend at most 1/WRITE_COST_SHARE of the time writing the data file, however large it grows. */
+const WRITE_COST_SHARE = 20;
+
 export class Store {
-  state: State;
+  private current: State;
+  private readonly users = new Map<string, CustomerUsers>();
+  private readonly customers = new Map<string, ResellerCustomers>();
   private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private lastWriteMs = 0;
 
   constructor(
     private readonly dataFile: string | undefined,
     nowIso: string,
   ) {
-    this.state = (dataFile && loadState(dataFile)) || initialState(nowIso);
-    ensureDemoRefreshToken(this.state);
+    this.current = (dataFile && loadState(dataFile)) || initialState(nowIso);
+    ensureDemoRefreshToken(this.current);
+    this.reindex();
     this.dirty = true;
     this.flush();
   }
 
-  /** Marks the model changed; `flush` writes it (once per request). */
+  /**
+   * The model. Read it freely and change plain fields in place; customers, users and user roles
+   * change only through the mutators below, which keep the indexes current.
+   */
+  get state(): State {
+    return this.current;
+  }
+
+  /** Marks the model changed; `flush` or `flushSoon` writes it. */
   touch(): void {
     this.dirty = true;
   }
 
+  /** Writes the model now if it changed (atomically: temp file + rename). */
   flush(): void {
+    this.cancelTimer();
     if (!this.dirty || !this.dataFile) {
       this.dirty = false;
       return;
     }
-    this.dirty = false;
-    writeAtomically(this.dataFile, JSON.stringify(this.state));
+    const started = performance.now();
+    try {
+      writeAtomically(this.dataFile, JSON.stringify(this.current));
+      this.dirty = false;
+    } finally {
+      // A failed attempt counts too: a broken disk is retried once per interval, not in a loop.
+      this.lastWriteAt = performance.now();
+      this.lastWriteMs = this.lastWriteAt - started;
+    }
+  }
+
+  private tryFlush(): boolean {
+    try {
+      this.flush();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Coalesced `flush`, after each API call: writes at once when the last write is more than an
+   * interval ago, else once when the interval ends, carrying every change made meanwhile. The
+   * interval grows with the cost of a write (20× it, 0.1–5 s), so a model of 10,000 users is not
+   * rewritten whole on every call (quadratic) and writing never takes more than ~1/20 of the time.
+   * Never throws: a failed write stays pending and is retried. `close` writes what is left.
+   */
+  flushSoon(): void {
+    if (!this.dirty || !this.dataFile) {
+      this.dirty = false;
+      return;
+    }
+    if (this.timer) return;
+    const interval = Math.min(MAX_WRITE_INTERVAL_MS, Math.max(MIN_WRITE_INTERVAL_MS, WRITE_COST_SHARE * this.lastWriteMs));
+    const wait = this.lastWriteAt + interval - performance.now();
+    if (wait <= 0 && this.tryFlush()) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        if (!this.tryFlush()) this.flushSoon();
+      },
+      Math.max(wait, MIN_WRITE_INTERVAL_MS / 10),
+    );
+  }
+
+  /** Writes whatever is pending; after this nothing is scheduled. Throws if the write fails. */
+  close(): void {
+    this.flush();
   }
 
   /** Back to the initial state, keeping the demo reseller's credentials and the demo user's live tokens. */
   reset(nowIso: string): void {
-    const previous = this.state;
+    const previous = this.current;
     const next = initialState(nowIso, previous.demo);
     const demoUser = previous.demo.partnerUserId;
     for (const [token, record] of Object.entries(previous.refreshTokens)) {
@@ -255,42 +359,181 @@ export class Store {
     for (const [token, record] of Object.entries(previous.accessTokens)) {
       if (record.principal.kind === "partner" && record.principal.partnerUserId === demoUser) next.accessTokens[token] = record;
     }
-    this.state = next;
+    this.current = next;
+    this.reindex();
+    this.touch();
+  }
+
+  // --- mutators --------------------------------------------------------------------------------
+
+  addCustomer(customer: CustomerRecord): void {
+    this.current.customers[customer.id] = customer;
+    this.indexCustomer(customer);
+    this.touch();
+  }
+
+  /** Applies a patched copy of a customer (its reference may change). */
+  updateCustomer(customer: CustomerRecord, next: CustomerRecord): void {
+    this.unindexCustomer(customer);
+    Object.assign(customer, next);
+    this.indexCustomer(customer);
+    this.touch();
+  }
+
+  /** C5: a soft delete — disabled, flagged, no longer listed; the record stays in the model. */
+  deleteCustomer(customer: CustomerRecord): void {
+    this.unindexCustomer(customer);
+    customer.enabled = false;
+    customer.deleted = true;
+    this.touch();
+  }
+
+  addUser(user: UserRecord): void {
+    this.current.users[user.id] = user;
+    this.indexUser(user);
+    this.touch();
+  }
+
+  removeUser(user: UserRecord): void {
+    const index = this.userIndex(user.customerId);
+    unindexRoles(index, user);
+    index.byId.delete(user.id);
+    detach(index.byEmail, user.email.toLowerCase(), user);
+    delete this.current.users[user.id];
+    this.touch();
+  }
+
+  /** The one way a user's roles change (the admin and supervisor indexes follow them). */
+  setRoles(user: UserRecord, roles: string[]): void {
+    const index = this.userIndex(user.customerId);
+    unindexRoles(index, user);
+    user.roles = roles;
+    indexRoles(index, user);
     this.touch();
   }
 
   // --- queries -------------------------------------------------------------------------------
 
   resellerByName(name: string): ResellerRecord | undefined {
-    return Object.values(this.state.resellers).find((r) => r.name === name);
+    return Object.values(this.current.resellers).find((r) => r.name === name);
   }
 
   resellerByClientId(clientId: string): ResellerRecord | undefined {
-    return Object.values(this.state.resellers).find((r) => r.clientId === clientId);
+    return Object.values(this.current.resellers).find((r) => r.clientId === clientId);
   }
 
   partnerUsersOf(resellerId: string): PartnerUserRecord[] {
-    return Object.values(this.state.partnerUsers).filter((p) => p.resellerId === resellerId);
+    return Object.values(this.current.partnerUsers).filter((p) => p.resellerId === resellerId);
   }
 
   /** A reseller's customer that is not deleted (isolation: another reseller's customer is "not found"). */
   activeCustomer(resellerId: string, id: string): CustomerRecord | undefined {
-    const found = this.state.customers[id.toLowerCase()];
+    const found = this.current.customers[id.toLowerCase()];
     return found && found.resellerId === resellerId && !found.deleted ? found : undefined;
   }
 
   activeCustomersOf(resellerId: string): CustomerRecord[] {
-    return Object.values(this.state.customers).filter((c) => c.resellerId === resellerId && !c.deleted);
+    return [...(this.customers.get(resellerId)?.active.values() ?? [])];
   }
 
+  /** C2: the reseller's active customer with exactly this reference, other than `exceptId`. */
+  activeCustomerByReference(resellerId: string, reference: string, exceptId?: string): CustomerRecord | undefined {
+    return this.customers.get(resellerId)?.byReference.get(reference)?.find((c) => c.id !== exceptId);
+  }
+
+  /** A customer's users, in the order they were created. */
   usersOf(customerId: string): UserRecord[] {
-    return Object.values(this.state.users).filter((u) => u.customerId === customerId);
+    return [...(this.users.get(customerId)?.byId.values() ?? [])];
   }
 
   user(customerId: string, id: string): UserRecord | undefined {
-    const found = this.state.users[id.toLowerCase()];
+    const found = this.current.users[id.toLowerCase()];
     return found && found.customerId === customerId ? found : undefined;
   }
+
+  /** U1: the customer's (first) user with this e-mail, compared case-insensitively. */
+  userByEmail(customerId: string, email: string): UserRecord | undefined {
+    return this.users.get(customerId)?.byEmail.get(email.toLowerCase())?.[0];
+  }
+
+  /** U4/U5: ids of the customer's admins. */
+  adminsOf(customerId: string): ReadonlySet<string> {
+    return this.users.get(customerId)?.admins ?? EMPTY;
+  }
+
+  /** U11: whether any user of the customer holds a supervisor level 3 or higher. */
+  holdsHighSupervisor(customerId: string): boolean {
+    return (this.users.get(customerId)?.highSupervisors.size ?? 0) > 0;
+  }
+
+  // --- indexes -------------------------------------------------------------------------------
+
+  private reindex(): void {
+    this.users.clear();
+    this.customers.clear();
+    for (const customer of Object.values(this.current.customers)) this.indexCustomer(customer);
+    for (const user of Object.values(this.current.users)) this.indexUser(user);
+  }
+
+  private indexCustomer(customer: CustomerRecord): void {
+    if (customer.deleted) return;
+    let index = this.customers.get(customer.resellerId);
+    if (!index) {
+      index = { active: new Map(), byReference: new Map() };
+      this.customers.set(customer.resellerId, index);
+    }
+    index.active.set(customer.id, customer);
+    if (customer.reference !== null) append(index.byReference, customer.reference, customer);
+  }
+
+  private unindexCustomer(customer: CustomerRecord): void {
+    const index = this.customers.get(customer.resellerId);
+    if (!index) return;
+    index.active.delete(customer.id);
+    if (customer.reference !== null) detach(index.byReference, customer.reference, customer);
+  }
+
+  private userIndex(customerId: string): CustomerUsers {
+    let index = this.users.get(customerId);
+    if (!index) {
+      index = { byId: new Map(), byEmail: new Map(), admins: new Set(), highSupervisors: new Set() };
+      this.users.set(customerId, index);
+    }
+    return index;
+  }
+
+  private indexUser(user: UserRecord): void {
+    const index = this.userIndex(user.customerId);
+    index.byId.set(user.id, user);
+    append(index.byEmail, user.email.toLowerCase(), user);
+    indexRoles(index, user);
+  }
+}
+
+function indexRoles(index: CustomerUsers, user: UserRecord): void {
+  if (isAdminRoles(user.roles)) index.admins.add(user.id);
+  if (user.roles.some(isHighSupervisor)) index.highSupervisors.add(user.id);
+}
+
+function unindexRoles(index: CustomerUsers, user: UserRecord): void {
+  index.admins.delete(user.id);
+  index.highSupervisors.delete(user.id);
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function append<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function detach<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (!list) return;
+  const rest = list.filter((v) => v !== value);
+  if (rest.length > 0) map.set(key, rest);
+  else map.delete(key);
 }
 
 function loadState(file: string): State | undefined {

@@ -258,6 +258,25 @@ describe("customer JSON Patch", () => {
 
     expect(answer.body.errorCode).toBe("ValidationFailed");
   });
+
+  test("C2: GIVEN a customer whose reference was patched WHEN a new customer takes the old reference THEN 201, and the new reference stays taken", async () => {
+    const moved = await api.createCustomer({ reference: "OLD-REF" });
+    await api.call("PATCH", `/customers/${moved}`, [{ op: "replace", path: "/reference", value: "NEW-REF" }]);
+
+    const old = await api.call("POST", "/customers", { name: "Old", description: "d", reference: "OLD-REF" }, { charges: true });
+    const taken = await api.call("POST", "/customers", { name: "New", description: "d", reference: "NEW-REF" }, { charges: true });
+
+    expect(old.status).toBe(201);
+    expect(taken.body).toMatchObject({ errorCode: "ValidationFailed", data: { id: moved } });
+  });
+
+  test("C2: GIVEN a customer WHEN it is patched to its own reference THEN 200", async () => {
+    const id = await api.createCustomer({ reference: "SAME" });
+
+    const answer = await api.call("PATCH", `/customers/${id}`, [{ op: "replace", path: "/reference", value: "SAME" }]);
+
+    expect(answer.status).toBe(200);
+  });
 });
 
 describe("paging and filter (§1.2)", () => {
@@ -291,6 +310,19 @@ describe("paging and filter (§1.2)", () => {
     const answer = await api.call<{ data: Array<{ name: string }> }>("GET", "/customers?filter=HARBOUR");
 
     expect(answer.body.data.map((c) => c.name).sort()).toEqual(["Blue Harbour", "Red"]);
+  });
+
+  test("GIVEN a customer's reference was patched and another was deleted WHEN filtered THEN only active customers match, by their current reference", async () => {
+    const moved = await api.createCustomer({ name: "Moved", reference: "FLT-OLD" });
+    await api.call("PATCH", `/customers/${moved}`, [{ op: "replace", path: "/reference", value: "FLT-NEW" }]);
+    const deleted = await api.createCustomer({ name: "Deleted", reference: "FLT-NEW-2" });
+    await api.call("DELETE", `/customers/${deleted}`);
+
+    const byOld = await api.call<{ data: unknown[] }>("GET", "/customers?filter=flt-old");
+    const byNew = await api.call<{ data: Array<{ id: string }> }>("GET", "/customers?filter=flt-new");
+
+    expect(byOld.body.data).toEqual([]);
+    expect(byNew.body.data.map((c) => c.id)).toEqual([moved]);
   });
 });
 

@@ -43,6 +43,19 @@ describe("create and read", () => {
     expect(answer.body.data[0].roles).toBeUndefined();
   });
 
+  test("GIVEN 25 users of which one was deleted WHEN listed 10 at a time THEN each remaining user appears exactly once, in creation order", async () => {
+    const { customerId, adminId } = await api.customerWithAdmin();
+    const created = [adminId];
+    for (let i = 1; i < 25; i++) created.push(await api.createUser(customerId, `user${i}@acme.test`));
+    await api.call("DELETE", `/customers/${customerId}/users/${created[7]}`);
+    const remaining = created.filter((id) => id !== created[7]);
+
+    const pages = await Promise.all([0, 1, 2].map((i) => api.call<{ data: Array<{ id: string }> }>("GET", `/customers/${customerId}/users?pageSize=10&pageIndex=${i}`)));
+
+    expect(pages.map((p) => p.body.data.length)).toEqual([10, 10, 4]);
+    expect(pages.flatMap((p) => p.body.data.map((u) => u.id))).toEqual(remaining);
+  });
+
   test("GIVEN a user WHEN read one by one THEN it comes with roles and its primary tenant", async () => {
     const { customerId, adminId } = await api.customerWithAdmin();
 
@@ -103,6 +116,27 @@ describe("U1: user fields", () => {
 
     expect(answer.status).toBe(409);
     expect(answer.body).toMatchObject({ errorCode: "UserAlreadyExists", message: "A user with the email 'ADMIN@acme.test' already exists.", data: { id: adminId } });
+  });
+
+  test("U1: GIVEN a PBX-imported user WHEN a user is created with its e-mail in another case THEN 409 UserAlreadyExists with the imported user's id", async () => {
+    const { customerId, pbxUserId } = await pbxCustomer("Desk@Acme.test");
+    await api.createUser(customerId, "admin@acme.test", ADMIN_ROLES);
+
+    const answer = await api.call("POST", `/customers/${customerId}/users`, { email: "desk@ACME.TEST", displayName: "Desk", roles: [] });
+
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatchObject({ errorCode: "UserAlreadyExists", data: { id: pbxUserId } });
+  });
+
+  test("U1: GIVEN a user was deleted WHEN a user is created with its e-mail in another case THEN 201 with a new id", async () => {
+    const { customerId } = await api.customerWithAdmin();
+    const gone = await api.createUser(customerId, "ana@acme.test");
+    await api.call("DELETE", `/customers/${customerId}/users/${gone}`);
+
+    const answer = await api.call<{ data: { id: string } }>("POST", `/customers/${customerId}/users`, { email: "ANA@acme.test", displayName: "Ana", roles: [] });
+
+    expect(answer.status).toBe(201);
+    expect(answer.body.data.id).not.toBe(gone);
   });
 
   test("U1: GIVEN a user in one customer WHEN the same e-mail is created in another customer THEN 201", async () => {
@@ -184,6 +218,35 @@ describe("U4: the last admin", () => {
     const get = await api.call("GET", `/customers/${customerId}/users/${second}`);
 
     expect([answer.status, get.status]).toEqual([200, 404]);
+  });
+
+  test("U4: GIVEN two admins of which one was demoted WHEN the other is demoted THEN 400 LastUserAdministrator", async () => {
+    const { customerId, adminId } = await api.customerWithAdmin();
+    const second = await api.createUser(customerId, "second@acme.test", ADMIN_ROLES);
+    await api.patchUser(customerId, second, [{ op: "replace", path: "/roles", value: ["customer.user"] }]);
+
+    const answer = await api.patchUser(customerId, adminId, [{ op: "replace", path: "/roles", value: ["customer.user"] }]);
+
+    expect(answer.body.errorCode).toBe("LastUserAdministrator");
+  });
+
+  test("U4: GIVEN a user promoted to admin by the platform seam WHEN the first admin is deleted THEN 200", async () => {
+    const { customerId, adminId } = await api.customerWithAdmin();
+    const other = await api.createUser(customerId, "other@acme.test");
+    await call(emulator, "PATCH", `/_emulator/customers/${customerId}/users/${other}`, { roles: ADMIN_ROLES });
+
+    const answer = await api.call("DELETE", `/customers/${customerId}/users/${adminId}`);
+
+    expect(answer.status).toBe(200);
+  });
+
+  test("U5: GIVEN the only admin lost user.admin through the platform seam WHEN a user is created THEN 400 AdministratorRequired", async () => {
+    const { customerId, adminId } = await api.customerWithAdmin();
+    await call(emulator, "PATCH", `/_emulator/customers/${customerId}/users/${adminId}`, { roles: ["customer.user"] });
+
+    const answer = await api.call("POST", `/customers/${customerId}/users`, { email: "late@acme.test", displayName: "Late", roles: [] });
+
+    expect(answer.body.errorCode).toBe("AdministratorRequired");
   });
 });
 
@@ -366,6 +429,17 @@ describe("U11: real-time add-on", () => {
     await api.patchUser(customerId, sup, [{ op: "add", path: "/roles/-", value: "customer.user.supervisorl2" }]);
 
     expect(await api.roles(customerId, pbxUserId)).toEqual(["customer.user.pbx"]);
+  });
+
+  test("U11: GIVEN the only level 3+ supervisor was deleted and the add-on removed WHEN a level 5 is granted THEN the PBX users get the add-on again", async () => {
+    const { customerId, pbxUserId, sup } = await setup();
+    const l3 = await api.createUser(customerId, "l3@acme.test", ["customer.user.supervisorl3"]);
+    await api.patchUser(customerId, pbxUserId, [{ op: "replace", path: "/roles", value: [] }]);
+    await api.call("DELETE", `/customers/${customerId}/users/${l3}`);
+
+    await api.patchUser(customerId, sup, [{ op: "add", path: "/roles/-", value: "customer.user.supervisorl5" }]);
+
+    expect(await api.roles(customerId, pbxUserId)).toEqual(["customer.user.pbx", "customer.user.pbx.realtime"]);
   });
 
   test("U11: GIVEN PBX users WHEN a user is created with supervisor level 3 THEN the PBX users get the real-time add-on", async () => {

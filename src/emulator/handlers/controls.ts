@@ -124,7 +124,7 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
     const body = parseOrThrow(userSeam, ctx.json());
     if (body.primaryTenant !== undefined) user.primaryTenant = body.primaryTenant.toLowerCase();
     if (body.isParent !== undefined) user.isParent = body.isParent;
-    if (body.roles !== undefined) user.roles = [...new Set(body.roles)];
+    if (body.roles !== undefined) store.setRoles(user, [...new Set(body.roles)]);
     store.touch();
     return json({ ...user });
   });

@@ -18,7 +18,7 @@ export function customerRoutes(table: RouteTable, core: EmulatorCore): void {
     const matching = core.store
       .activeCustomersOf(resellerId)
       .filter((c) => !filter || c.name.toLowerCase().includes(filter) || (c.reference ?? "").toLowerCase().includes(filter));
-    return collection(ctx, matching.map(toApiCustomer), page);
+    return collection(ctx, matching, page, toApiCustomer);
   });
 
   table.add("GET", "/customers/{C}", (ctx) => ok(ctx, toApiCustomer(customerFor(ctx, core, ctx.params.C))));
@@ -30,9 +30,7 @@ export function customerRoutes(table: RouteTable, core: EmulatorCore): void {
   table.add("DELETE", "/customers/{C}", (ctx) => {
     const customer = customerFor(ctx, core, ctx.params.C);
     // C5: a soft delete — disabled, flagged, no longer listed; the record stays in /_emulator/state.
-    customer.enabled = false;
-    customer.deleted = true;
-    core.store.touch();
+    core.store.deleteCustomer(customer);
     return done(ctx);
   });
 }
@@ -89,7 +87,7 @@ function createCustomer(ctx: RequestContext, core: EmulatorCore) {
     deleted: false,
     accessGrantedOnce: false,
   };
-  core.store.state.customers[id] = customer;
+  core.store.addCustomer(customer);
   // C3: the PBX users arrive with the customer.
   importPbxUsers(core, customer);
   core.store.touch();
@@ -106,7 +104,7 @@ function patchCustomer(ctx: RequestContext, core: EmulatorCore) {
   for (const op of ops) applyCustomerOp(next, op);
   if (next.reference !== customer.reference && next.reference !== null) checkReferenceFree(core, customer.resellerId, next.reference, customer.id);
   const turnedSyncOn = next.syncAcdAgentWithPbx && !customer.syncAcdAgentWithPbx;
-  Object.assign(customer, next);
+  core.store.updateCustomer(customer, next);
   // U12: switching the sync on brings the ACD add-on to the PBX's agents.
   if (turnedSyncOn) applyAcdSync(core, customer);
   core.store.touch();
@@ -176,7 +174,7 @@ function checkCountryCode(value: string): string {
 
 /** C2: a reference identifies one active customer of the reseller. */
 function checkReferenceFree(core: EmulatorCore, resellerId: string, reference: string, exceptId: string | undefined): void {
-  const clash = core.store.activeCustomersOf(resellerId).find((c) => c.reference === reference && c.id !== exceptId);
+  const clash = core.store.activeCustomerByReference(resellerId, reference, exceptId);
   if (clash) {
     throw errors.validation(`The field 'reference' must be unique: a customer with the reference '${reference}' already exists.`, { id: clash.id });
   }

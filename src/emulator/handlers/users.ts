@@ -15,7 +15,6 @@ import { acceptsCharges, collection, created, done, noContent, ok, readPage, typ
 import {
   applyRealtimeAddOn,
   checkAdministratorRules,
-  holdsHighSupervisor,
   isReadOnly,
   isSynchronised,
   requireAdministrator,
@@ -34,8 +33,8 @@ export function userRoutes(table: RouteTable, core: EmulatorCore): void {
   table.add("GET", "/customers/{C}/users", (ctx) => {
     const customer = customerFor(ctx, core, ctx.params.C);
     const page = readPage(ctx.query);
-    // §4: collection items come without roles.
-    return collection(ctx, core.store.usersOf(customer.id).map((u) => toApiUser(u, false)), page);
+    // §4: collection items come without roles; only the requested page is rendered.
+    return collection(ctx, core.store.usersOf(customer.id), page, (u) => toApiUser(u, false));
   });
 
   table.add("GET", "/customers/{C}/users/{U}", (ctx) => ok(ctx, toApiUser(userFor(ctx, core), true)));
@@ -46,8 +45,7 @@ export function userRoutes(table: RouteTable, core: EmulatorCore): void {
     const user = userFor(ctx, core);
     // U4 (last admin) and U5 (admin first).
     checkAdministratorRules(core, user.customerId, new Map([[user.id, null]]));
-    delete core.store.state.users[user.id];
-    core.store.touch();
+    core.store.removeUser(user);
     return done(ctx);
   });
 
@@ -83,7 +81,7 @@ function createUser(ctx: RequestContext, core: EmulatorCore) {
   const body = parseOrThrow(createUserRequest, ctx.json());
   if (!isEmail(body.email)) throw errors.validation(`The field 'email' must be a valid e-mail address; got '${body.email}'.`);
   // U1: e-mail unique within the customer, case-insensitively; U2 relies on data.id to adopt.
-  const existing = core.store.usersOf(customer.id).find((u) => u.email.toLowerCase() === body.email.toLowerCase());
+  const existing = core.store.userByEmail(customer.id, body.email);
   if (existing) throw errors.userAlreadyExists(body.email, existing.id);
   // §4 [vendor]: customer.user is always added.
   const roles = unique([...body.roles, WEBSITE_ACCESS]);
@@ -91,7 +89,7 @@ function createUser(ctx: RequestContext, core: EmulatorCore) {
   const id = newId();
   checkAdministratorRules(core, customer.id, new Map([[id, roles]]));
   requireChargesForAddedRoles(roles, [], acceptsCharges(ctx));
-  const hadHigh = holdsHighSupervisor(core, customer.id);
+  const hadHigh = core.store.holdsHighSupervisor(customer.id);
   const user: UserRecord = {
     id,
     customerId: customer.id,
@@ -104,9 +102,8 @@ function createUser(ctx: RequestContext, core: EmulatorCore) {
     fromPbx: false,
     activationEmailsSent: 0,
   };
-  core.store.state.users[id] = user;
+  core.store.addUser(user);
   applyRealtimeAddOn(core, customer.id, hadHigh);
-  core.store.touch();
   return created(ctx, toApiUser(user, true), `${API_PREFIX}/customers/${customer.id}/users/${id}`);
 }
 
@@ -119,11 +116,10 @@ function patchUser(ctx: RequestContext, core: EmulatorCore) {
   validateRoles(draft.roles, user.roles);
   checkAdministratorRules(core, user.customerId, new Map([[user.id, draft.roles]]));
   requireChargesForAddedRoles(draft.roles, user.roles, acceptsCharges(ctx));
-  const hadHigh = holdsHighSupervisor(core, user.customerId);
+  const hadHigh = core.store.holdsHighSupervisor(user.customerId);
   user.displayName = draft.displayName;
-  user.roles = draft.roles;
+  core.store.setRoles(user, draft.roles);
   applyRealtimeAddOn(core, user.customerId, hadHigh);
-  core.store.touch();
   return done(ctx);
 }
 
