@@ -7,7 +7,7 @@ import { ADMIN_ROLES } from "../catalogue/roles";
 import type { UserPlan } from "./plan";
 import { emailKey, sorted, type LiveUser, type UserMap } from "./users";
 
-/** The server adds customer.user to every user it creates (api-contract §4). */
+/** The server adds customer.user to every user it creates (the API always does). */
 const ADDED_ON_CREATE = ADMIN_ROLES.filter((r) => r === "customer.user");
 
 /** Every user after the plan, by lower-cased e-mail (deleted users are absent). */

@@ -115,6 +115,8 @@ export function warnings(construct: { node: { metadata: Array<{ type: string; da
   return construct.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
 }
 
+import { decodeUserEntry } from "../../src/contracts/handler";
+
 /**
  * The entry of the user with this e-mail (compared case-insensitively) in its customer's tenant
  * resource (layout 2: users have no resource of their own), and that resource's address.
@@ -123,8 +125,9 @@ export function userEntryIn(json: TfJson, email: string): { address: string; ent
   for (const [type, byName] of Object.entries(json.resource)) {
     for (const [name, body] of Object.entries(byName)) {
       const payload = (body.triggers ? { t: JSON.parse(body.triggers.t) } : body.triggers_replace) as { t?: { users?: Record<string, never> } } | undefined;
-      for (const [key, entry] of Object.entries(payload?.t?.users ?? {})) {
-        if (key.toLowerCase() === email.toLowerCase()) return { address: `${type}.${name}`, entry };
+      for (const [key, rendered] of Object.entries(payload?.t?.users ?? {})) {
+        // Rendered as one line of text (contracts/handler encodeUserEntry).
+        if (key.toLowerCase() === email.toLowerCase()) return { address: `${type}.${name}`, entry: decodeUserEntry(rendered as string)! };
       }
     }
   }

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Customer, CustomerUser, RoleAssignment, Role, RoleBundle } from "../../src";
+import { decodeUserEntry } from "../../src/contracts/handler";
 import { acmeWithAdmin, ADMIN, newApp, newStack, stackDir, userEntryIn, synthFailure, synthJson, thrown, useFakeHandlerBundle, warnings } from "./helpers";
 
 beforeAll(() => {
@@ -176,8 +177,8 @@ describe("H2: a user's roles copied from a template user (rolesFrom)", () => {
       [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR, Role.RECORDING_PLAYBACK, Role.SILENT_MONITOR, Role.DEVICE_ACCESS].sort(),
     );
     // The manifest the handler reads holds the same roles.
-    const manifest = JSON.parse(fs.readFileSync(path.join(stackDir(app, stack), "dimensions.manifest.json"), "utf8")) as { objects: Record<string, { t: { users: Record<string, { roles: string[] }> } }> };
-    expect(manifest.objects["customer:ACME-001"].t.users["copy@acme.test"].roles).toEqual(rolesOf(json, "copy@acme.test"));
+    const manifest = JSON.parse(fs.readFileSync(path.join(stackDir(app, stack), "dimensions.manifest.json"), "utf8")) as { objects: Record<string, { t: { users: Record<string, string> } }> };
+    expect(decodeUserEntry(manifest.objects["customer:ACME-001"].t.users["copy@acme.test"])?.roles).toEqual(rolesOf(json, "copy@acme.test"));
   });
 
   test("H2: templates chain (c copies b copies a) and never copy primaryAdmin", () => {

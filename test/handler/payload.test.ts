@@ -96,7 +96,7 @@ describe("payload decoding", () => {
     const t = { ...PAYLOAD.t, users: { "ana@acme.test": { roles: "user.admin-secretish" } } };
     const e = caught(() => decodePayload(encodePayload({ t, i: PAYLOAD.i })));
     expect(e.code).toBe("PayloadInvalid");
-    expect(e.message).toMatch(/^tenant payload does not match the contract: t\.users\.ana@acme\.test\.roles: /);
+    expect(e.message).toMatch(/^tenant payload does not match the contract: t\.users\.ana@acme\.test: /);
     expect(e.message).not.toContain("user.admin-secretish");
     expect(e.hint).toBeDefined();
   });
