@@ -31,6 +31,7 @@ export const APPLY_CODES = {
   AccessNotGranted: { rule: "A4", kind: "failure", summary: "With requireGrant, a tenant rejected, let expire or did not answer the request in time.", fix: "Ask the customer's admin to grant it, then apply again (the same request is adopted)." },
   // Guard rails of the Terraform integration.
   SynthFailed: { rule: "runtime", kind: "failure", summary: "The configuration was synthesized with errors (forced past them); nothing is sent.", fix: "Fix the errors cdktf synth reports and synthesize again." },
+  StateLost: { rule: "runtime", kind: "failure", summary: "The Terraform state forgot a stack this directory applied (an emptied local state file after a kill -9); nothing is sent.", fix: "Restore the previous state (cp <state>.backup <state>) and apply again." },
   ManifestMismatch: { rule: "runtime", kind: "failure", summary: "The manifest beside cdk.tf.json belongs to another synth than the configuration applied; nothing is sent.", fix: "Run cdktf synth (or cdktf deploy) and apply what it writes." },
   ManifestMissing: { rule: "runtime", kind: "failure", summary: "The stack's dimensions.manifest.json cannot be read.", fix: "Run cdktf synth (or cdktf deploy) before terraform." },
   ManifestInvalid: { rule: "runtime", kind: "failure", summary: "The manifest is not JSON, or not of this version of the library.", fix: "Synthesize and apply with the same version of cdktf-dimensions." },

@@ -368,13 +368,21 @@ export type RenderedManifest = z.input<typeof manifest>;
 export const marker = z.object({
   version: z.literal(MANIFEST_VERSION),
   key: z.string(),
-  state: z.enum(["identical", "reconciled"]),
+  /** "applied": the stack resource's own, written when it is created (see STACK_MARKER_KEY). */
+  state: z.enum(["identical", "reconciled", "applied"]),
   digest: z.string(),
   payload: objectPayload.optional(),
   /** When it was written (ms since the epoch): an old marker is no evidence about this run. */
   writtenAt: z.number(),
 });
 export type Marker = z.infer<typeof marker>;
+
+/**
+ * The stack resource's marker: it exists while this working directory holds an applied stack. A
+ * create of the stack resource that finds it means the state forgot the stack (a local state
+ * file emptied by a kill -9 of terraform, which truncates it before writing).
+ */
+export const STACK_MARKER_KEY = "stack";
 
 export function customerKey(reference: string): string {
   return `customer:${reference}`;

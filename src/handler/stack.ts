@@ -7,7 +7,7 @@
  * in `-replace` of this resource none did. Only the first releases anything. An object destroyed
  * after an unapplied change of its code (a "reconciled" marker) makes it refuse, rather than guess.
  */
-import { customerKey, type AccessRequestPayload, type StackPayload, type TenantPayload } from "../contracts/handler";
+import { customerKey, STACK_MARKER_KEY, type AccessRequestPayload, type StackPayload, type TenantPayload } from "../contracts/handler";
 import { withdrawAccessRequest } from "./access-request";
 import type { HandlerDeps } from "./context";
 import { pool } from "./executor";
@@ -19,13 +19,37 @@ export const STACK_SUBJECT = "stack";
 /** Customers released at once on destroy (each with its own bounded pool of requests). */
 export const RELEASE_CUSTOMERS_AT_ONCE = 4;
 
-export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "report">): Promise<void> {
-  deps.report.debug(`stack ${payload.t.stack}: nothing to do at apply`);
+/**
+ * Every other resource depends on this one, so its create runs first. Finding the marker of an
+ * earlier create of it means the state no longer holds what this directory applied: the objects'
+ * old states are gone, so nothing would release what the interrupted apply was removing. It then
+ * refuses before any API call — unless every customer has authoritative users (H8), whose next
+ * apply revokes whoever the code does not declare.
+ */
+export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "report" | "markers" | "manifest" | "clock">): Promise<void> {
+  const subject = `${STACK_SUBJECT} ${payload.t.stack}`;
+  if (deps.markers.read(STACK_MARKER_KEY)?.state === "applied") {
+    const tenants = Object.values(deps.manifest.objects).filter((o) => o.i.kind === "tenant") as TenantPayload[];
+    const healing = tenants.length > 0 && tenants.every((t) => t.t.authoritative === true);
+    if (!healing) {
+      return Promise.reject(
+        new HandlerError("StateLost", "this directory applied the stack before, but the Terraform state no longer holds it (a state file emptied by an interrupted terraform, or removed): applying now could not release what the code no longer declares; nothing is sent", {
+          subject,
+          hint: "with the local backend, restore the previous state (cp <state>.backup <state>) and apply again; if the state was removed on purpose, delete .dimensions-markers/ beside cdk.tf.json and apply",
+        }),
+      );
+    }
+    deps.report.warn(subject, "the state no longer holds this stack; every customer has authoritative users (H8), so this apply revokes whoever the code does not declare");
+  }
+  deps.markers.write({ version: 2, key: STACK_MARKER_KEY, state: "applied", digest: "", writtenAt: deps.clock.now() });
+  deps.report.debug(`${subject}: created`);
   return Promise.resolve();
 }
 
 export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promise<void> {
   const subject = `${STACK_SUBJECT} ${old.t.stack}`;
+  // Destroyed or replaced: its create (if any) writes the marker again.
+  deps.markers.remove(STACK_MARKER_KEY);
   // Keys the code no longer lists are the inventory's to release.
   const kept = Object.keys(deps.manifest.objects).sort();
   // A marker older than this run could be left by an apply that failed long ago: no evidence.
