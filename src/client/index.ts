@@ -68,8 +68,22 @@ export function createClientFromEnv(
   }
 
   const tokens = tokenProviderFromEnv(get, options.log);
-  return new DimensionsClient({ baseUrl, tokens, log: options.log });
+  return new DimensionsClient({ baseUrl, tokens, log: options.log, timeoutMs: requestTimeoutMs(get) });
 }
+
+/** `DIMENSIONS_REQUEST_TIMEOUT_SECONDS` (1–600): how long one request may wait for its answer. */
+function requestTimeoutMs(get: (name: string) => string | undefined): number {
+  const raw = get(ENV.requestTimeoutSeconds);
+  if (raw === undefined) return DEFAULT_REQUEST_TIMEOUT_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) {
+    throw new ClientConfigError("InvalidConfiguration", `${ENV.requestTimeoutSeconds} is ${JSON.stringify(raw)}; expected whole seconds from 1 to 600`);
+  }
+  return seconds * 1000;
+}
+
+/** Per request; a hung API costs at most this per attempt (GETs retry a few times). */
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 20;
 
 function tokenProviderFromEnv(get: (name: string) => string | undefined, log?: (line: string) => void): TokenProvider {
   const accessToken = get(ENV.accessToken);
@@ -99,5 +113,5 @@ function tokenProviderFromEnv(get: (name: string) => string | undefined, log?: (
         `credentials file ${credentialsFile}, shared by all processes).`,
     );
   }
-  return new SharedTokenCache({ tokenUrl, clientId, clientSecret, refreshToken, credentialsFile, log });
+  return new SharedTokenCache({ tokenUrl, clientId, clientSecret, refreshToken, credentialsFile, log, timeoutMs: requestTimeoutMs(get) });
 }

@@ -318,8 +318,8 @@ export class SharedTokenCache implements TokenProvider {
         throwHttpErrors: false,
         timeout: { request: this.options.timeoutMs ?? 30_000 },
         // A refresh is not idempotent under rotation: retry only when the server certainly did not
-        // process it (refused connection, explicit 429).
-        retry: { limit: 2, methods: ["POST"], statusCodes: [429], errorCodes: ["ECONNREFUSED"], maxRetryAfter: 10_000, backoffLimit: 2_000 },
+        // process it (refused connection; 429 and 503, which refuse the request before handling it).
+        retry: { limit: 3, methods: ["POST"], statusCodes: [429, 503], errorCodes: ["ECONNREFUSED"], maxRetryAfter: 10_000, backoffLimit: 2_000 },
         followRedirect: false,
       });
     } catch (err) {

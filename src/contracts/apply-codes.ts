@@ -46,6 +46,7 @@ export const APPLY_CODES = {
   DestroyAfterUnappliedChange: { rule: "runtime", kind: "failure", summary: "terraform destroy ran after a change of the code that was never applied; nothing is released.", fix: "Run terraform apply (it sends nothing new), then terraform destroy." },
   ReleaseUndecided: { rule: "runtime", kind: "failure", summary: "Only some objects were destroyed before the stack resource: neither a whole destroy nor its replacement alone; nothing is released.", fix: "Run terraform apply, then terraform destroy if that is what you meant." },
   Unauthorized: { rule: "runtime", kind: "failure", summary: "The API refused the credentials.", fix: "Check DIMENSIONS_* credentials where terraform runs." },
+  HandlerTimeout: { rule: "runtime", kind: "failure", summary: "A handler run took longer than DIMENSIONS_HANDLER_TIMEOUT_SECONDS (default 1800).", fix: "Check that the API answers, or raise the bound for a very large customer; apply again." },
   HandlerFailed: { rule: "runtime", kind: "failure", summary: "An unexpected failure (a bug): the message says what was being done.", fix: "Report it with the log line; applying again is safe." },
 } as const satisfies Record<string, ApplyCodeDefinition>;
 

@@ -55,6 +55,10 @@ export const ENV = {
   manifestDigest: "DIMENSIONS_MANIFEST_DIGEST",
   /** Seconds the last-admin guard waits for another admin's grant to show (H1). */
   adminWaitSeconds: "DIMENSIONS_ADMIN_WAIT_SECONDS",
+  /** Seconds one API request may wait for its answer (1–600). */
+  requestTimeoutSeconds: "DIMENSIONS_REQUEST_TIMEOUT_SECONDS",
+  /** Seconds one handler run may take in all (10–86400): a hung API fails it, saying so. */
+  handlerTimeoutSeconds: "DIMENSIONS_HANDLER_TIMEOUT_SECONDS",
   /** Requests one handler process keeps in flight (1–64). */
   concurrency: "DIMENSIONS_CONCURRENCY",
   /** Log level of the handler: "info" (default) or "debug". */

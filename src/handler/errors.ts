@@ -125,5 +125,6 @@ const CLIENT_HINTS: Record<string, { hint: string }> = {
   CredentialsMissing: { hint: CREDENTIALS_HINT },
   RefreshTokenRejected: { hint: `${CREDENTIALS_HINT}: get a new refresh token and set DIMENSIONS_REFRESH_TOKEN` },
   ClientRejected: { hint: `${CREDENTIALS_HINT}: check DIMENSIONS_CLIENT_ID and DIMENSIONS_CLIENT_SECRET` },
-  NetworkError: { hint: "the request may or may not have landed; applying again is safe (every operation adopts what exists)" },
+  NetworkError: { hint: "the request may or may not have landed; applying again is safe (every operation adopts what exists); each request waits at most DIMENSIONS_REQUEST_TIMEOUT_SECONDS (default 20)" },
+  TokenEndpointError: { hint: "the token endpoint failed after the refresh may have been processed; apply again — if it then says RefreshTokenRejected, the refresh token rotated away: set a new one in DIMENSIONS_REFRESH_TOKEN" },
 };

@@ -14,6 +14,7 @@ import { ENV, type HandlerOperation, type Settings } from "../contracts/handler"
 import { applyAccessRequest, releaseAccessRequest } from "./access-request";
 import { systemClock, type Clock, type HandlerDeps } from "./context";
 import { applyInventory, releaseInventory } from "./inventory";
+import { HandlerError } from "./errors";
 import { FileMarkerStore, type MarkerStore } from "./markers";
 import { decodePayload, parseOperation, parseRuntimeEnv, payloadFromEnv, readManifest, type Payload } from "./payload";
 import { createReporter, type Reporter, type Sink } from "./report";
@@ -63,6 +64,22 @@ function needsApi(op: HandlerOperation, parsed: Payload): boolean {
   return !(op === "apply" && (parsed.kind === "stack" || parsed.kind === "inventory"));
 }
 
+/** Rejects with HandlerTimeout once `seconds` have passed; the timer never holds the process. */
+function withDeadline(work: Promise<void>, seconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new HandlerError("HandlerTimeout", `the run did not end within ${seconds} s (${ENV.handlerTimeoutSeconds}); what it did so far stays done`, {
+          hint: `check that the API answers (each request is bounded by ${ENV.requestTimeoutSeconds}), or raise ${ENV.handlerTimeoutSeconds} for a very large customer, then apply again`,
+        }),
+      );
+    }, seconds * 1000);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, options: MainOptions = {}): Promise<number> {
   const report = createReporter({
     level: env[ENV.logLevel] === "debug" ? "debug" : "info",
@@ -78,7 +95,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     const markers = options.markers ?? new FileMarkerStore(manifestFile!);
     const settings = parsed.kind === "legacy" ? { acceptCharges: false } : parsed.payload.i.settings;
     const api = needsApi(op, parsed) ? await (options.createApi ?? createRealApi)(env, settings, report) : undefined;
-    await runOperation(op, parsed, {
+    const work = runOperation(op, parsed, {
       api: api ?? (undefined as unknown as DimensionsApi),
       manifest,
       report,
@@ -88,6 +105,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       concurrency: runtime.concurrency,
       variant: parsed.variant,
     });
+    await withDeadline(work, runtime.handlerTimeoutSeconds);
     return EXIT_OK;
   } catch (e) {
     report.fail(e);
@@ -98,6 +116,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
 if (require.main === module) {
   void main(process.argv.slice(2), process.env).then((code) => {
     // exitCode, not exit(): lets stdout drain; the client holds no timers once the work is done.
+    // A run that hit its deadline may still have requests in flight: they must not outlive it.
     process.exitCode = code;
+    if (code !== EXIT_OK) setTimeout(() => process.exit(code), 200).unref();
   });
 }

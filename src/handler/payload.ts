@@ -56,27 +56,34 @@ export function parseOperation(argv: readonly string[]): HandlerOperation {
 
 const runtimeEnv = z.object({
   [ENV.concurrency]: z.coerce.number().int().min(1).max(MAX_CONCURRENCY).optional(),
+  [ENV.handlerTimeoutSeconds]: z.coerce.number().int().min(10).max(86_400).optional(),
   [ENV.logLevel]: z.enum(["info", "debug"]).optional(),
 });
 
+/** One handler run, a whole customer's reconcile included: 30 minutes unless set. */
+export const DEFAULT_HANDLER_TIMEOUT_SECONDS = 1800;
+
 export interface RuntimeSettings {
   readonly concurrency: number;
+  readonly handlerTimeoutSeconds: number;
   readonly logLevel: "info" | "debug";
 }
 
 export function parseRuntimeEnv(env: NodeJS.ProcessEnv): RuntimeSettings {
   const raw = {
     [ENV.concurrency]: env[ENV.concurrency] || undefined,
+    [ENV.handlerTimeoutSeconds]: env[ENV.handlerTimeoutSeconds] || undefined,
     [ENV.logLevel]: env[ENV.logLevel] || undefined,
   };
   const parsed = runtimeEnv.safeParse(raw);
   if (!parsed.success) {
     throw new HandlerError("EnvInvalid", describeIssues(parsed.error), {
-      hint: `${ENV.concurrency} is a whole number from 1 to ${MAX_CONCURRENCY}; ${ENV.logLevel} is "info" or "debug"`,
+      hint: `${ENV.concurrency} is a whole number from 1 to ${MAX_CONCURRENCY}; ${ENV.handlerTimeoutSeconds} whole seconds from 10 to 86400; ${ENV.logLevel} is "info" or "debug"`,
     });
   }
   return {
     concurrency: parsed.data[ENV.concurrency] ?? DEFAULT_CONCURRENCY,
+    handlerTimeoutSeconds: parsed.data[ENV.handlerTimeoutSeconds] ?? DEFAULT_HANDLER_TIMEOUT_SECONDS,
     logLevel: parsed.data[ENV.logLevel] ?? "info",
   };
 }

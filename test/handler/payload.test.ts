@@ -224,9 +224,13 @@ describe("argv and runtime environment", () => {
     expect(caught(() => parseOperation(["apply", "extra"])).code).toBe("UsageInvalid");
   });
 
-  test("GIVEN no runtime variables WHEN parsed THEN concurrency 4 and log level info", () => {
-    expect(parseRuntimeEnv({})).toEqual({ concurrency: 4, logLevel: "info" });
-    expect(parseRuntimeEnv({ DIMENSIONS_CONCURRENCY: "16", DIMENSIONS_LOG_LEVEL: "debug" })).toEqual({ concurrency: 16, logLevel: "debug" });
+  test("GIVEN no runtime variables WHEN parsed THEN concurrency 4, a 30-minute run bound and log level info", () => {
+    expect(parseRuntimeEnv({})).toEqual({ concurrency: 4, handlerTimeoutSeconds: 1800, logLevel: "info" });
+    expect(parseRuntimeEnv({ DIMENSIONS_CONCURRENCY: "16", DIMENSIONS_HANDLER_TIMEOUT_SECONDS: "60", DIMENSIONS_LOG_LEVEL: "debug" })).toEqual({ concurrency: 16, handlerTimeoutSeconds: 60, logLevel: "debug" });
+  });
+
+  test("GIVEN a run bound below 10 s WHEN parsed THEN EnvInvalid names the variable", () => {
+    expect(() => parseRuntimeEnv({ DIMENSIONS_HANDLER_TIMEOUT_SECONDS: "3" })).toThrow(/DIMENSIONS_HANDLER_TIMEOUT_SECONDS/);
   });
 
   test.each(["0", "65", "soon", "2.5"])("GIVEN DIMENSIONS_CONCURRENCY=%s WHEN parsed THEN EnvInvalid", (value) => {
