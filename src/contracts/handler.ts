@@ -36,6 +36,7 @@
  * rendered into every provisioner): a synth with errors, or an old manifest, is refused before any
  * API call.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 
 /** Environment variables the handler (and every CLI command that calls the API) reads. §7 */
@@ -357,6 +358,8 @@ export const manifest = z.object({
   version: z.literal(MANIFEST_VERSION),
   stack: z.string(),
   objects: z.record(z.string(), objectPayload),
+  /** desiredDigest of each object's rendered `t`, by key (names the "done" files below). */
+  digests: z.record(z.string(), z.string()).optional(),
 });
 export type Manifest = z.infer<typeof manifest>;
 /** As the synth writes it (user entries as text). */
@@ -387,6 +390,37 @@ export type Marker = z.infer<typeof marker>;
  * file emptied by a kill -9 of terraform, which truncates it before writing).
  */
 export const STACK_MARKER_KEY = "stack";
+
+/** The file name stem of an object's markers in MARKER_DIR. */
+export function markerStem(key: string): string {
+  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 32);
+}
+
+/**
+ * A tenant's release that took the tenant to the desired state with this digest leaves
+ * `<stem>.<digest>.done` beside its marker; the create provisioner that follows in the same run
+ * sees it from the shell and starts no handler process at all (half the processes of a change).
+ */
+export function doneFileName(key: string, digest: string): string {
+  return `${markerStem(key)}.${digest}.done`;
+}
+
+/** A digest of a rendered desired state `t`, the same for the synth and the handler. */
+export function desiredDigest(renderedT: unknown): string {
+  const norm = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(norm);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v as Record<string, unknown>).sort()) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== null && x !== undefined) out[k] = norm(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return createHash("sha256").update(JSON.stringify(norm(renderedT))).digest("hex").slice(0, 32);
+}
 
 export function customerKey(reference: string): string {
   return `customer:${reference}`;

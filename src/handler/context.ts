@@ -27,6 +27,8 @@ export interface HandlerDeps {
   readonly concurrency: number;
   /** @default "terraform_data" */
   readonly variant?: "terraform_data" | "null_resource";
+  /** The stack's synth directory (beside the manifest), where terraform runs. */
+  readonly stackDir?: string;
 }
 
 export const systemClock: Clock = {

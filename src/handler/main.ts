@@ -9,6 +9,7 @@
  * only), runs one operation, exits 0, or prints one coded line (plus a hint) on stderr and exits 1.
  * The client (got) is loaded only when the operation calls the API.
  */
+import * as path from "node:path";
 import type { DimensionsApi } from "../client/types";
 import { ENV, type HandlerOperation, type Settings } from "../contracts/handler";
 import { applyAccessRequest, releaseAccessRequest } from "./access-request";
@@ -46,7 +47,7 @@ export function runOperation(op: HandlerOperation, parsed: Payload, deps: Handle
     case "tenant":
       return op === "apply" ? applyTenant(parsed.payload, deps) : releaseTenant(parsed.payload, deps);
     case "stack":
-      return op === "apply" ? applyStack(parsed.payload, deps) : releaseStack(parsed.payload, deps);
+      return op === "apply" ? applyStack(parsed.payload, deps, deps.stackDir) : releaseStack(parsed.payload, deps);
     case "inventory":
       return op === "apply" ? applyInventory(parsed.payload, deps) : releaseInventory(parsed.payload, deps);
     case "access-request":
@@ -104,6 +105,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       markers,
       concurrency: runtime.concurrency,
       variant: parsed.variant,
+      stackDir: path.dirname(manifestFile!),
     });
     await withDeadline(work, runtime.handlerTimeoutSeconds);
     return EXIT_OK;

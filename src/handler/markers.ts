@@ -5,19 +5,20 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { marker as markerSchema, MARKER_DIR, type Marker } from "../contracts/handler";
-import { canonicalDigest } from "./context";
+import { doneFileName, marker as markerSchema, MARKER_DIR, markerStem, type Marker } from "../contracts/handler";
 import { HandlerError } from "./errors";
 
 export interface MarkerStore {
   read(key: string): Marker | undefined;
   write(marker: Marker): void;
   remove(key: string): void;
+  /** Leaves the "done" file the create provisioner's shell test looks for (contracts doneFileName). */
+  markDone(key: string, digest: string): void;
 }
 
 function fileName(key: string): string {
   // Keys hold references and names of any text: a digest is a safe, fixed-length file name.
-  return `${canonicalDigest(key).slice(0, 32)}.json`;
+  return `${markerStem(key)}.json`;
 }
 
 export class FileMarkerStore implements MarkerStore {
@@ -54,12 +55,34 @@ export class FileMarkerStore implements MarkerStore {
 
   remove(key: string): void {
     fs.rmSync(path.join(this.dir, fileName(key)), { force: true });
+    this.removeDone(key);
+  }
+
+  markDone(key: string, digest: string): void {
+    this.removeDone(key);
+    fs.mkdirSync(this.dir, { recursive: true });
+    fs.writeFileSync(path.join(this.dir, doneFileName(key, digest)), "");
+  }
+
+  private removeDone(key: string): void {
+    const stem = `${markerStem(key)}.`;
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) if (name.startsWith(stem) && name.endsWith(".done")) fs.rmSync(path.join(this.dir, name), { force: true });
   }
 }
 
 /** For tests and the CLI: markers kept in memory. */
 export class MemoryMarkerStore implements MarkerStore {
   readonly markers = new Map<string, Marker>();
+  readonly done = new Map<string, string>();
+  markDone(key: string, digest: string): void {
+    this.done.set(key, digest);
+  }
   read(key: string): Marker | undefined {
     return this.markers.get(key);
   }
@@ -68,6 +91,7 @@ export class MemoryMarkerStore implements MarkerStore {
   }
   remove(key: string): void {
     this.markers.delete(key);
+    this.done.delete(key);
   }
 }
 

@@ -7,6 +7,8 @@
  * in `-replace` of this resource none did. Only the first releases anything. An object destroyed
  * after an unapplied change of its code (a "reconciled" marker) makes it refuse, rather than guess.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { customerKey, STACK_MARKER_KEY, type AccessRequestPayload, type StackPayload, type TenantPayload } from "../contracts/handler";
 import { withdrawAccessRequest } from "./access-request";
 import type { HandlerDeps } from "./context";
@@ -20,15 +22,17 @@ export const STACK_SUBJECT = "stack";
 export const RELEASE_CUSTOMERS_AT_ONCE = 4;
 
 /**
- * Every other resource depends on this one, so its create runs first. Finding the marker of an
- * earlier create of it means the state no longer holds what this directory applied: the objects'
- * old states are gone, so nothing would release what the interrupted apply was removing. It then
- * refuses before any API call — unless every customer has authoritative users (H8), whose next
- * apply revokes whoever the code does not declare.
+ * Every other resource depends on this one, so its create runs first — before terraform writes
+ * the state of this run. Finding the marker of an earlier create of it means either a `taint` or
+ * `-replace` of it (its destroy provisioner did not run), or a state that forgot the stack (a local
+ * state file emptied by a kill -9 of terraform). The local backend's file tells them apart: valid
+ * JSON, it is a taint; empty, torn or gone, the objects' old states are lost and nothing would
+ * release what the interrupted apply was removing — it refuses before any API call, unless every
+ * customer has authoritative users (H8), whose next apply revokes whoever the code does not declare.
  */
-export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "report" | "markers" | "manifest" | "clock">): Promise<void> {
+export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "report" | "markers" | "manifest" | "clock">, stackDir?: string): Promise<void> {
   const subject = `${STACK_SUBJECT} ${payload.t.stack}`;
-  if (deps.markers.read(STACK_MARKER_KEY)?.state === "applied") {
+  if (deps.markers.read(STACK_MARKER_KEY)?.state === "applied" && stackDir !== undefined && localStateForgotStack(stackDir)) {
     const tenants = Object.values(deps.manifest.objects).filter((o) => o.i.kind === "tenant") as TenantPayload[];
     const healing = tenants.length > 0 && tenants.every((t) => t.t.authoritative === true);
     if (!healing) {
@@ -44,6 +48,37 @@ export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "repor
   deps.markers.write({ version: 2, key: STACK_MARKER_KEY, state: "applied", digest: "", writtenAt: deps.clock.now() });
   deps.report.debug(`${subject}: created`);
   return Promise.resolve();
+}
+
+/**
+ * Whether the stack's local state file (the backend of cdk.tf.json; terraform.tfstate by default)
+ * is gone, empty or torn. Other backends write state in a transaction: never "forgotten" by a crash.
+ */
+export function localStateForgotStack(stackDir: string): boolean {
+  let config: { terraform?: { backend?: Record<string, { path?: string }> } };
+  try {
+    config = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+  } catch {
+    return false;
+  }
+  const backend = config.terraform?.backend;
+  if (backend && !backend.local) return false;
+  const file = path.resolve(stackDir, backend?.local?.path ?? "terraform.tfstate");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return true; // removed
+  }
+  // Emptied or torn, as an interrupted write leaves it. A valid state without resources is what
+  // `taint` of every resource leaves at this point (they are destroyed first), not a crash.
+  if (text.trim() === "") return true;
+  try {
+    JSON.parse(text);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promise<void> {

@@ -561,6 +561,20 @@ describe("markers: what a release tells the apply after it", () => {
   const before = users({ "bruno@acme.test": entry([CU], { displayName: "bruno" }) });
   const after = users({ "bruno@acme.test": entry([CU, "recording.viewer"], { displayName: "bruno" }) });
 
+  test("GIVEN the manifest's digest of the new state WHEN a replacement's release reconciled THEN it leaves the done file the create's shell test looks for; an identical release leaves none", async () => {
+    const { api, cid } = seedAcme();
+    api.addUser(cid, "bruno@acme.test", [CU]);
+    const next = tenantPayload(after);
+    const deps = depsFor(api, next);
+    const manifest = { ...deps.manifest, digests: { [KEY]: "0123456789abcdef0123456789abcdef" } };
+    await releaseTenant(tenantPayload(before), { ...deps, manifest });
+    expect(deps.markers.done.get(KEY)).toBe("0123456789abcdef0123456789abcdef");
+
+    const same = depsFor(api, next);
+    await releaseTenant(next, { ...same, manifest: { ...same.manifest, digests: { [KEY]: "0123456789abcdef0123456789abcdef" } } });
+    expect(same.markers.done.has(KEY)).toBe(false);
+  });
+
   test("GIVEN a replacement with a changed desired state WHEN released THEN the whole change is made, and the apply that follows sends no request", async () => {
     const { api, cid } = seedAcme();
     api.addUser(cid, "bruno@acme.test", [CU]);

@@ -5,7 +5,19 @@
  */
 import { gzipSync } from "node:zlib";
 import type { Construct } from "constructs";
-import { ENV, MANIFEST_FILE, PAYLOAD_CHUNK_CHARS, PAYLOAD_CHUNKS, payloadChunkVar, type RenderedPayload } from "../../contracts/handler";
+import {
+  customerKey,
+  desiredDigest,
+  doneFileName,
+  ENV,
+  MANIFEST_FILE,
+  MARKER_DIR,
+  markerStem,
+  PAYLOAD_CHUNK_CHARS,
+  PAYLOAD_CHUNKS,
+  payloadChunkVar,
+  type RenderedPayload,
+} from "../../contracts/handler";
 import {
   anyToHclTerraform,
   anyToTerraform,
@@ -58,7 +70,13 @@ export interface HandlerResourceOptions {
  * digest ties every run to the manifest this synth wrote (a destroy provisioner may reference only
  * self and path.*, but literals are fine).
  */
-export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: string, manifestDigest: string, chunksNeeded: () => number = () => PAYLOAD_CHUNKS): LocalExecProvisioner[] {
+export function provisioners(
+  resourceType: ResourceTypeValue,
+  handlerAssetPath: string,
+  manifestDigest: string,
+  chunksNeeded: () => number = () => PAYLOAD_CHUNKS,
+  applyCommand?: (node: string) => string,
+): LocalExecProvisioner[] {
   const encoded =
     resourceType === "terraform_data"
       ? "base64gzip(jsonencode({ t = self.triggers_replace, i = self.input }))"
@@ -75,7 +93,7 @@ export function provisioners(resourceType: ResourceTypeValue, handlerAssetPath: 
   // old asset folder); the data comes from self.
   const handler = `${MODULE_DIR}/${handlerAssetPath}`;
   return [
-    { type: "local-exec", command: `node "${handler}" apply`, environment },
+    { type: "local-exec", command: applyCommand ? applyCommand(`node "${handler}" apply`) : `node "${handler}" apply`, environment },
     { type: "local-exec", when: "destroy", command: `node "${handler}" release`, environment },
   ];
 }
@@ -108,6 +126,24 @@ class Produced implements IResolvable {
   }
 }
 
+/**
+ * A tenant's create command: when the release just before it in the same run took the tenant to
+ * exactly this desired state, it left a "done" file (contracts doneFileName); the shell finds it,
+ * removes it with the marker, and no handler process starts. Otherwise the handler runs.
+ */
+function skipWhenDone(payload: () => RenderedPayload, node: string): string {
+  return Lazy.stringValue({
+    produce: (context) => {
+      const p = context.preparing ? undefined : payload();
+      if (!p || p.i.kind !== "tenant") return node;
+      const key = customerKey((p.t as { customer: { reference: string } }).customer.reference);
+      const dir = `${MODULE_DIR}/${MARKER_DIR}`;
+      const done = `${dir}/${doneFileName(key, desiredDigest(p.t))}`;
+      return `test -f "${done}" && rm -f "${done}" "${dir}/${markerStem(key)}.json" || ${node}`;
+    },
+  });
+}
+
 /** Chunks of PAYLOAD_CHUNK_CHARS for a state 8 times the size of this payload (at least 2). */
 function chunksFor(payload: RenderedPayload): number {
   const size = Math.ceil(gzipSync(JSON.stringify(payload)).length / 3) * 4;
@@ -116,7 +152,7 @@ function chunksFor(payload: RenderedPayload): number {
 
 export function createHandlerResource(scope: Construct, id: string, options: HandlerResourceOptions): TerraformResource {
   const { payload, resourceType } = options;
-  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest, () => chunksFor(payload()));
+  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest, () => chunksFor(payload()), (node) => skipWhenDone(payload, node));
   if (resourceType === "null_resource") {
     return new NullResource(scope, id, {
       triggers: {

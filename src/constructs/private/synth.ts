@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { IConstruct } from "constructs";
-import { MANIFEST_FILE, MANIFEST_VERSION, type RenderedManifest } from "../../contracts/handler";
+import { desiredDigest, MANIFEST_FILE, MANIFEST_VERSION, type RenderedManifest } from "../../contracts/handler";
 import {
   AnnotationMetadataEntryType,
   Annotations,
@@ -200,7 +200,9 @@ export function stableStringify(value: unknown): string {
 }
 
 export function buildManifest(stack: StackState, tfStack: TerraformStack): RenderedManifest {
-  return { version: MANIFEST_VERSION, stack: tfStack.node.id, objects: resolveTokens(tfStack, manifestObjects(stack)) };
+  const objects = resolveTokens(tfStack, manifestObjects(stack));
+  const digests = Object.fromEntries(Object.entries(objects).map(([key, payload]) => [key, desiredDigest(payload.t)]));
+  return { version: MANIFEST_VERSION, stack: tfStack.node.id, objects, digests };
 }
 
 /**
