@@ -405,8 +405,8 @@ export function doneFileName(key: string, digest: string): string {
   return `${markerStem(key)}.${digest}.done`;
 }
 
-/** A digest of a rendered desired state `t`, the same for the synth and the handler. */
-export function desiredDigest(renderedT: unknown): string {
+/** JSON with object keys sorted at every level and null/absent values dropped: meaning, not spelling. */
+export function canonicalJson(value: unknown): string {
   const norm = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(norm);
     if (v !== null && typeof v === "object") {
@@ -419,7 +419,12 @@ export function desiredDigest(renderedT: unknown): string {
     }
     return v;
   };
-  return createHash("sha256").update(JSON.stringify(norm(renderedT))).digest("hex").slice(0, 32);
+  return JSON.stringify(norm(value));
+}
+
+/** A digest of a rendered desired state `t`, the same for the synth and the handler. */
+export function desiredDigest(renderedT: unknown): string {
+  return createHash("sha256").update(canonicalJson(renderedT)).digest("hex").slice(0, 32);
 }
 
 export function customerKey(reference: string): string {

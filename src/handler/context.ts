@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { DimensionsApi } from "../client/types";
-import type { Manifest } from "../contracts/handler";
+import { canonicalJson, type Manifest } from "../contracts/handler";
 import type { MarkerStore } from "./markers";
 import type { Reporter } from "./report";
 
@@ -73,25 +73,11 @@ export function canonicalEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+export { canonicalJson };
+
 /** A digest of a value's meaning (key order and nulls ignored), for markers. */
 export function canonicalDigest(value: unknown): string {
   return createHash("sha256").update(canonicalJson(value)).digest("hex");
-}
-
-export function canonicalJson(value: unknown): string {
-  const norm = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(norm);
-    if (v !== null && typeof v === "object") {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v as Record<string, unknown>).sort()) {
-        const x = (v as Record<string, unknown>)[k];
-        if (x !== null && x !== undefined) out[k] = norm(x);
-      }
-      return out;
-    }
-    return v;
-  };
-  return JSON.stringify(norm(value));
 }
 
 /** Whether the release's old `t` and the manifest's describe the same desired state. */
