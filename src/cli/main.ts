@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { accessRequestsCommand } from "./access-requests";
 import { consoleIo, execute, type CommandIo } from "./command-line";
 import { demoCommand } from "./demo";
+import { driftCommand } from "./drift";
 import { licensesCommand } from "./licenses";
 import { emulatorCommand } from "../emulator/main";
 
@@ -21,6 +22,7 @@ export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = proc
     .addCommand(demoCommand())
     .addCommand(accessRequestsCommand(env, { ...io, now: () => Date.now() }))
     .addCommand(licensesCommand({ out: io.out, err: io.err, env, cwd }))
+    .addCommand(driftCommand({ out: io.out, err: io.err, env, cwd }))
     .addHelpText("after", '\nRun "dimensions <command> --help" for the options of a command.');
 }
 
