@@ -8,6 +8,7 @@ import { accessRequestsCommand } from "./access-requests";
 import { consoleIo, execute, type CommandIo } from "./command-line";
 import { demoCommand } from "./demo";
 import { driftCommand } from "./drift";
+import { planSummaryCommand } from "./plan-summary";
 import { licensesCommand } from "./licenses";
 import { emulatorCommand } from "../emulator/main";
 
@@ -23,6 +24,7 @@ export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = proc
     .addCommand(accessRequestsCommand(env, { ...io, now: () => Date.now() }))
     .addCommand(licensesCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(driftCommand({ out: io.out, err: io.err, env, cwd }))
+    .addCommand(planSummaryCommand(io))
     .addHelpText("after", '\nRun "dimensions <command> --help" for the options of a command.');
 }
 
