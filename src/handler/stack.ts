@@ -26,7 +26,7 @@ export const RELEASE_CUSTOMERS_AT_ONCE = 4;
  * the state of this run. Finding the marker of an earlier create of it means either a `taint` or
  * `-replace` of it (its destroy provisioner did not run), or a state that forgot the stack (a local
  * state file emptied by a kill -9 of terraform). The local backend's file tells them apart: valid
- * JSON, it is a taint; empty, torn or gone, the objects' old states are lost and nothing would
+ * JSON (or gone: removed on purpose), it is a taint; empty or torn, the objects' old states are lost and nothing would
  * release what the interrupted apply was removing — it refuses before any API call, unless every
  * customer has authoritative users (H8), whose next apply revokes whoever the code does not declare.
  */
@@ -37,9 +37,9 @@ export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "repor
     const healing = tenants.length > 0 && tenants.every((t) => t.t.authoritative === true);
     if (!healing) {
       return Promise.reject(
-        new HandlerError("StateLost", "this directory applied the stack before, but the Terraform state no longer holds it (a state file emptied by an interrupted terraform, or removed): applying now could not release what the code no longer declares; nothing is sent", {
+        new HandlerError("StateLost", "this directory applied the stack before, but its local state file is empty or torn (as an interrupted terraform leaves it: it truncates, then writes): applying now could not release what the code no longer declares; nothing is sent", {
           subject,
-          hint: "with the local backend, restore the previous state (cp <state>.backup <state>) and apply again; if the state was removed on purpose, delete .dimensions-markers/ beside cdk.tf.json and apply",
+          hint: "with the local backend, restore the previous state (cp <state>.backup <state>) and apply again; if you emptied it on purpose, delete .dimensions-markers/ beside cdk.tf.json and apply",
         }),
       );
     }
@@ -52,7 +52,8 @@ export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "repor
 
 /**
  * Whether the stack's local state file (the backend of cdk.tf.json; terraform.tfstate by default)
- * is gone, empty or torn. Other backends write state in a transaction: never "forgotten" by a crash.
+ * is empty or torn, as an interrupted write leaves it (a file removed on purpose is not a crash).
+ * Other backends write state in a transaction: never "forgotten" by a crash.
  */
 export function localStateForgotStack(stackDir: string): boolean {
   let config: { terraform?: { backend?: Record<string, { path?: string }> } };
@@ -68,7 +69,8 @@ export function localStateForgotStack(stackDir: string): boolean {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch {
-    return true; // removed
+    // Gone: removed on purpose (a crash truncates the file, it does not remove it).
+    return false;
   }
   // Emptied or torn, as an interrupted write leaves it. A valid state without resources is what
   // `taint` of every resource leaves at this point (they are destroyed first), not a crash.
