@@ -22,7 +22,7 @@ import { findRole, Role, ROLE_ALIASES, ROLE_CATALOGUE, type Region } from "../ca
 import { FIELD_LIMITS } from "../contracts/api";
 import { validateModel, type DimensionsModel } from "./model";
 import { checkUserFields } from "./props";
-import { DimensionsError, finding, formatFinding, type Finding, type RuleCode } from "./rules";
+import { finding, formatFinding, type Finding, type RuleCode } from "./rules";
 
 /** A column of the users CSV, as its header resolved. */
 export type UsersCsvColumn =
@@ -80,27 +80,20 @@ export interface UsersCsv {
 }
 
 /**
- * Thrown by CustomerUsersFromCsv when rows are wrong: ONE error listing every problem of the file,
- * one per line (`users.csv:12:4 UnknownRole [U7]: …; fix`), with the findings for tools and tests.
+ * The ONE finding CustomerUsersFromCsv reports (at synth) when rows are wrong: its head reads as any
+ * other coded finding, and every problem of the file follows, one line each, in file order:
+ * `  users.csv:12:4 UnknownRole [U7]: …; fix`.
  */
-export class UsersCsvError extends DimensionsError {
-  public readonly findings: readonly Finding[];
-
-  constructor(constructPath: string, file: string, findings: readonly Finding[]) {
-    const errors = findings.filter((f) => f.level === "error");
-    const lines = new Set(errors.map((f) => f.path.split(":").slice(-2, -1)[0]));
-    super(
-      finding(
-        "CsvRowsInvalid",
-        constructPath,
-        `${errors.length} problem(s) on ${lines.size} line(s) of ${file}`,
-        // The list goes last, so the one-line head reads as any other coded error.
-        `correct each cell listed (file:line:column) and synthesize again; no user of the file is declared until every row is valid:\n${errors.map((f) => `  ${f.path} ${formatFinding(f)}`).join("\n")}\n`,
-      ),
-    );
-    this.name = "UsersCsvError";
-    this.findings = findings;
-  }
+export function csvRowsFinding(constructPath: string, file: string, findings: readonly Finding[]): Finding {
+  const errors = findings.filter((f) => f.level === "error");
+  const lines = new Set(errors.map((f) => f.path.split(":").slice(-2, -1)[0]));
+  return finding(
+    "CsvRowsInvalid",
+    constructPath,
+    `${errors.length} problem(s) on ${lines.size} line(s) of ${file}`,
+    // The list goes last, so the head reads as any other coded finding.
+    `correct each cell listed (file:line:column) and synthesize again; no user of the file is declared until every row is valid:\n${errors.map((f) => `  ${f.path} ${formatFinding(f)}`).join("\n")}`,
+  );
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
