@@ -8,6 +8,7 @@ import { findRole, ROLE_ALIASES } from "../catalogue/roles";
 import { FIELD_LIMITS } from "../contracts/api";
 import { Token } from "../framework";
 import { finding, type Finding } from "./rules";
+import { didYouMeanRole, suggestRoles } from "./suggest";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Deliberately loose (the server is the judge, U1): one @, no spaces, a dot in the domain.
@@ -226,10 +227,15 @@ export function checkRoleKeys(path: string, subject: string, roles: readonly Rol
   return out;
 }
 
-/** The fix of an UnknownRole: the documented alias (`admin.user` → `user.admin`), else where the keys are listed. */
+/**
+ * The fix of an UnknownRole: the documented alias (`admin.user` → `user.admin`), else the nearest
+ * keys (by key, `Role` constant or catalogue name, within 2 edits), else where the keys are listed.
+ */
 export function unknownRoleFix(key: string): string {
   const alias = ROLE_ALIASES[key];
   if (alias) return `did you mean "${alias}"? use "${alias}" instead`;
+  const suggestion = didYouMeanRole(key);
+  if (suggestion) return `${suggestion} use ${suggestRoles(key).length === 1 ? "it" : "one of them"} instead`;
   return "use a key of the role catalogue (see ROLE_CATALOGUE or Role.X)";
 }
 

@@ -141,7 +141,7 @@ describe("H2: role bundles", () => {
     const both = thrown(() => RoleBundle.of("Team Lead", [Role.WEBSITE_ACCESS, "customer.user.supervisor1"]));
     expect(both.message.split("\n")).toEqual([
       expect.stringMatching(/^\[RoleBundle\(Team Lead\)\] InvalidRoleBundle \[H2\]: /),
-      expect.stringMatching(/^\[RoleBundle\(Team Lead\)\] UnknownRole \[U7\]: role "customer.user.supervisor1" /),
+      expect.stringMatching(/^\[RoleBundle\(Team Lead\)\] UnknownRole \[U7\]: .*did you mean "customer.user.supervisorl1" \(Role.REPORTS_SUPERVISOR\)\?/),
     ]);
     expect(thrown(() => RoleBundle.of("teams", [Role.MICROSOFT_TEAMS_USER]))).toMatchObject({ code: "ReadOnlyRole", rule: "U13" });
     expect(thrown(() => RoleBundle.of("empty", []))).toMatchObject({ code: "InvalidRoleBundle", rule: "H2" });

@@ -291,12 +291,30 @@ describe("U7: prerequisites", () => {
     expect(e.text).toContain('did you mean "user.admin"?');
   });
 
+  test("U7: a mistyped role key gets the nearest keys, with their Role constants", () => {
+    const stack = newStack();
+    const { customer } = acmeWithAdmin(stack);
+    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS, "customer.user.supervisor1"] });
+    expect(synthFailure(stack.node.root as never)).toContain(
+      '[stack/bo] UnknownRole [U7]: role "customer.user.supervisor1" of user "bo@acme.test" is not in the role catalogue; did you mean "customer.user.supervisorl1" (Role.REPORTS_SUPERVISOR)? use it instead',
+    );
+  });
+
+  test("U7: a role key written as its Role constant or catalogue name gets the key", () => {
+    const stack = newStack();
+    const { customer } = acmeWithAdmin(stack);
+    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS, "SILENT_MONITOR", "Recording Playback"] });
+    const texts = synthErrors(stack).map((e) => e.text);
+    expect(texts).toEqual([expect.stringContaining('did you mean "pbx.silentmonitor" (Role.SILENT_MONITOR)?'), expect.stringContaining('did you mean "recording.viewer" (Role.RECORDING_PLAYBACK)?')]);
+  });
+
   test("U7: a mistyped prerequisite is one error (UnknownRole), not also the prerequisite it fails to give", () => {
     const stack = newStack();
     const customer = new Customer(stack, "acme", customerProps());
     new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: ["customer.usr", Role.MANAGE_USERS, Role.REPORTS_SUPERVISOR], primaryAdmin: true });
     const errors = synthErrors(stack);
     expect(errors.map((e) => `${e.path} ${e.code}`)).toEqual(["stack/ana UnknownRole"]);
+    expect(errors[0].text).toContain('did you mean "customer.user" (Role.WEBSITE_ACCESS)?');
   });
 
   test("U7: one missing prerequisite is one error, naming every role that needs it", () => {

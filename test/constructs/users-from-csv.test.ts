@@ -96,6 +96,21 @@ test("H6: GIVEN bad rows WHEN synthesized THEN ONE coded error, printed once, li
   expect(failure.split(`${file}:3:4 CsvValueInvalid`)).toHaveLength(2);
 });
 
+test("H6: GIVEN a mistyped header WHEN synthesized THEN the fix says which header was meant", () => {
+  const stack = newStack();
+  const customer = new Customer(stack, "acme", customerProps());
+  const file = csvFile("emial,displayName,primaryAdmin,bundle:administrater,Reports Supervisr,customer.usr\nana@acme.test,Ana,TRUE,TRUE,TRUE,TRUE\n");
+  const csv = new CustomerUsersFromCsv(stack, "users", { customer, file });
+  expect(csv.findings.map((f) => `${f.path.slice(file.length)} ${f.code}: ${f.fix.split("?")[0]}?`)).toEqual([
+    ':1:1 CsvFileInvalid: did you mean "email"?',
+    ':1:4 CsvFileInvalid: did you mean "bundle:administrator"?',
+    ':1:5 CsvFileInvalid: did you mean "Reports Supervisor"?',
+    ':1:6 UnknownRole: did you mean "customer.user"?',
+  ]);
+  // The missing email column is the mistyped header's error: not reported once more.
+  expect(synthErrors(stack)).toEqual([expect.objectContaining({ code: "CsvRowsInvalid", text: expect.stringContaining("4 problem(s) on 1 line(s)") })]);
+});
+
 test("H6: GIVEN a file that does not exist THEN the synth fails naming the path and how it was resolved", () => {
   const stack = newStack();
   const customer = new Customer(stack, "acme", customerProps());
