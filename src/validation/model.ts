@@ -8,6 +8,7 @@
  */
 import { findRole, isAdmin, isAvailableIn, regionalEquivalents, Role, type Region } from "../catalogue/roles";
 import { finding, type Finding } from "./rules";
+import { editDistance } from "./suggest";
 
 export interface StackModel {
   readonly path: string;
@@ -201,6 +202,28 @@ export function validateModel(model: DimensionsModel): Finding[] {
           a.path,
           `RoleAssignment is in stack "${a.stackPath}" but its customer "${customer.reference}" is in stack "${customer.stackPath}"`,
           "declare the assignment in the customer's stack, or use Customer.fromReference in this stack",
+        ),
+      );
+    }
+  }
+
+  // U1 (warning): an e-mail named by a RoleAssignment that no user of the app declares must be an
+  // existing user, or the apply fails. One edit away from a user the customer declares, it is most
+  // likely that user, mistyped: said at synth, before any change of the apply went through.
+  const usersByPath = new Map(model.users.map((u) => [u.path, u]));
+  for (const a of model.assignments) {
+    const declaredOfCustomer = model.users.filter((u) => u.customerPath === a.customerPath && u.kind !== "referenced");
+    for (const target of a.userPaths.map((p) => usersByPath.get(p))) {
+      if (target?.kind !== "referenced") continue;
+      const near = declaredOfCustomer.find((u) => editDistance(u.email.toLowerCase(), target.email.toLowerCase()) === 1);
+      if (!near) continue;
+      const reference = customers.get(a.customerPath)?.reference;
+      out.push(
+        finding(
+          "AssignedEmailNearDeclaredUser",
+          a.path,
+          `"${target.email}" is declared by no user of the app and is one edit away from "${near.email}" ("${near.path}") of customer "${reference}"; an e-mail no user declares must name an existing user, or the apply fails`,
+          `name "${near.email}" (or its CustomerUser) if that user is meant, or acknowledge the finding if "${target.email}" is another existing user`,
         ),
       );
     }

@@ -5,7 +5,7 @@
  * a coded DimensionsError where it is written (a construct outside a DimensionsStack).
  */
 import { Lazy, TerraformStack } from "cdktf";
-import { Customer, CustomerUser, DimensionsError, DimensionsStack, HANDLER_BUNDLE_ENV, Role, RoleAssignment, UserRemovalPolicy } from "../../src";
+import { Acknowledgements, Customer, CustomerUser, DimensionsError, DimensionsStack, HANDLER_BUNDLE_ENV, Role, RoleAssignment, UserRemovalPolicy } from "../../src";
 import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, synthErrorCodes, synthErrors, synthFailure, thrown, useFakeHandlerBundle, warnings } from "./helpers";
 
 /** acme with its primary admin, the customer built from these props. */
@@ -166,6 +166,36 @@ describe("U1: users", () => {
     const { customer } = acmeWithAdmin(stack);
     new CustomerUser(stack, "ana2", { customer, email: "ANA@acme.test", displayName: "Ana again", roles: [Role.WEBSITE_ACCESS] });
     expect(synthFailure(app)).toContain("[stack/ana2] DuplicateUserEmail [U1]");
+  });
+});
+
+describe("U1 (warning): a RoleAssignment e-mail one edit away from a declared user", () => {
+  test("U1: an e-mail of a user the app does not declare, and not near one, synthesizes without a warning", () => {
+    const app = newApp();
+    const stack = newStack(app);
+    const { customer } = acmeWithAdmin(stack);
+    const live = new RoleAssignment(stack, "live", { customer, roles: [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR], users: ["team.lead@acme.test"] });
+    expect(synthFailure(app)).toBe("");
+    expect(warnings(live)).toEqual([]);
+  });
+
+  test("U1: an e-mail one letter away from a declared user is a synth warning naming both, which can be acknowledged", () => {
+    const app = newApp();
+    const stack = newStack(app);
+    const { customer } = acmeWithAdmin(stack);
+    const live = new RoleAssignment(stack, "live", { customer, roles: [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR], users: ["ana@acme.tset"] });
+    expect(synthFailure(app)).toBe("");
+    expect(warnings(live)).toEqual([
+      'AssignedEmailNearDeclaredUser [U1]: "ana@acme.tset" is declared by no user of the app and is one edit away from "ana@acme.test" ("stack/ana") of customer "ACME-001"; an e-mail no user declares must name an existing user, or the apply fails; name "ana@acme.test" (or its CustomerUser) if that user is meant, or acknowledge the finding if "ana@acme.tset" is another existing user',
+    ]);
+
+    const app2 = newApp();
+    const stack2 = newStack(app2);
+    const { customer: c2 } = acmeWithAdmin(stack2);
+    const live2 = new RoleAssignment(stack2, "live", { customer: c2, roles: [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR], users: ["anna@acme.test"] });
+    Acknowledgements.of(live2).add({ code: "AssignedEmailNearDeclaredUser", reason: "Anna is Ana's colleague, created in the portal" });
+    expect(synthFailure(app2)).toBe("");
+    expect(warnings(live2)).toEqual([]);
   });
 });
 

@@ -277,6 +277,41 @@ describe("H2: template cycles", () => {
   });
 });
 
+describe("U1 (warning): a RoleAssignment e-mail one edit away from a declared user", () => {
+  const assignTo = (userPaths: string[]) => [{ path: "s/live", stackPath: "s", customerPath: "s/acme", roles: [CU, "pbx.silentmonitor"], userPaths }];
+
+  test("U1: an e-mail that no user declares and is not near one passes (an existing user of the customer)", () => {
+    const m = model({ users: [user("ana", ADMIN, { primaryAdmin: true }), user("team.lead", [], { kind: "referenced" })], assignments: assignTo(["s/team.lead"]) });
+    expect(found(m)).toEqual([]);
+  });
+
+  test.each([
+    ["a letter changed", "anna@acme.test"],
+    ["two letters swapped", "ana@acme.tset"],
+    ["a letter missing", "ana@acme.tst"],
+  ])("U1: %s (%s) is a warning on the assignment naming both e-mails", (_what, email) => {
+    const m = model({ users: [user("ana", ADMIN, { primaryAdmin: true }), user("typo", [], { kind: "referenced", email })], assignments: assignTo(["s/typo"]) });
+    const [f, ...others] = validateModel(m);
+    expect(others).toEqual([]);
+    expect(f).toMatchObject({ code: "AssignedEmailNearDeclaredUser", rule: "U1", level: "warning", path: "s/live" });
+    expect(f.message).toContain(`"${email}" is declared by no user of the app and is one edit away from "ana@acme.test" ("s/ana") of customer "ACME"`);
+  });
+
+  test("U1: two edits away, or near a user of another customer, is not a warning", () => {
+    const m = model({
+      customers: [{ path: "s/acme", stackPath: "s", owned: true, reference: "ACME" }, { path: "s/beta", stackPath: "s", owned: false, reference: "BETA" }],
+      users: [
+        user("ana", ADMIN, { primaryAdmin: true }),
+        user("far", [], { kind: "referenced", email: "anna@acme.tst" }),
+        user("bob", [CU], { customerPath: "s/beta", email: "bob@beta.test" }),
+        user("bobby", [], { kind: "referenced", email: "bob@beta.tset", customerPath: "s/acme" }),
+      ],
+      assignments: assignTo(["s/far", "s/bobby"]),
+    });
+    expect(found(m)).toEqual([]);
+  });
+});
+
 describe("users and assignments live in their customer's stack", () => {
   test("a user in its customer's stack passes", () => {
     expect(found(model())).toEqual([]);
