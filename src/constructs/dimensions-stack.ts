@@ -22,7 +22,7 @@ import { createHandlerResource, type ResourceTypeValue } from "./private/handler
 import { attachState, STACK_BRAND, stackStateOf, type StackState } from "./private/internals";
 import { inventoryPayload, stackPayload } from "./private/payloads";
 import { writeLicenseReport } from "./private/licenses";
-import { buildManifest, DimensionsSynthChecks, hasErrors, stableStringify, writeManifest } from "./private/synth";
+import { buildManifest, DimensionsSynthChecks, endFailedSynthsWithForcingLine, hasErrors, stableStringify, writeManifest } from "./private/synth";
 
 /** Regions of the platform: each has its own API URL and, for a few roles, its own catalogue (U10). */
 export type DimensionsRegion = "au" | "eu" | "na" | "uk";
@@ -158,11 +158,14 @@ export class DimensionsStack extends TerraformStack {
     this.inventory.dependsOn = [dependable(this.stackResource)];
 
     Aspects.of(this).add(new DimensionsSynthChecks(this.state));
+    // A failed synth's output ends with why forcing past its errors is no way out here.
+    const forcingLine = endFailedSynthsWithForcingLine(this);
     // One custom synthesis per construct (cdktf): the manifest, then the licence report (U9).
     addCustomSynthesis(this, {
       onSynthesize: (session) => {
         writeManifest(this.state, this, session);
         writeLicenseReport(this.state, this, session);
+        forcingLine.afterCustomSynthesis();
       },
     });
   }

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { IConstruct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { MANIFEST_FILE, MANIFEST_VERSION, type Manifest } from "../../contracts/handler";
 import { AnnotationMetadataEntryType, dependable, TerraformStack, type IAspect, type ISynthesisSession } from "../../framework";
 import { validateModel } from "../../validation/model";
@@ -194,6 +194,57 @@ export class DimensionsSynthChecks implements IAspect {
     checkLifecycle(this.stack, records);
     stackFindings.set(this.stack, records);
   }
+}
+
+/**
+ * The last line of a failed synth's output. cdktf closes its list of errors by suggesting
+ * CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS; here that only moves the failure to apply.
+ */
+export const FORCED_SYNTH_LINE =
+  "dimensions: do not set CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS to get past these errors: a configuration synthesized with errors carries no manifest digest, every handler run refuses it (SynthFailed) and nothing is sent; fix the errors above";
+
+/** Id of the construct that carries FORCED_SYNTH_LINE when cdktf goes on past errors (its CLI does). */
+export const FORCED_SYNTH_CONSTRUCT_ID = "synth-failed";
+
+/**
+ * Makes FORCED_SYNTH_LINE the last line a user reads when a synth has errors, whichever way it runs:
+ *
+ * - `app.synth()` (a test, `tsx main.ts`): cdktf throws one Error listing the error annotations and
+ *   ending with its advice; the line is appended to it, and its stack (frames inside cdktf and this
+ *   library, which say nothing about the app) is left out;
+ * - `cdktf synth` (which sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS and prints every
+ *   annotation itself, each stack after the other) or a synth forced by the user: the app's last
+ *   DimensionsStack annotates the line as its last error, on a construct added last.
+ */
+export function endFailedSynthsWithForcingLine(stack: TerraformStack): { afterCustomSynthesis: () => void } {
+  const cdktf = stack.synthesizer;
+  const continues =
+    (cdktf as { continueOnErrorAnnotations?: unknown }).continueOnErrorAnnotations === true || process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
+  stack.synthesizer = {
+    synthesize: (session: ISynthesisSession) => {
+      try {
+        cdktf.synthesize(session);
+      } catch (e) {
+        if (e instanceof Error && hasErrors(stack) && !e.message.includes(FORCED_SYNTH_LINE)) {
+          e.message = `${e.message.trimEnd()}\n${FORCED_SYNTH_LINE}`;
+          e.stack = `${e.name}: ${e.message}`;
+        }
+        throw e;
+      }
+    },
+  };
+  return {
+    // Called by the stack's custom synthesis, which cdktf runs after every other one of the stack
+    // (leaves first): every finding of this stack is annotated by then, and cdktf collects the
+    // annotations next, in tree order.
+    afterCustomSynthesis: () => {
+      if (!continues) return;
+      const root = stack.node.root;
+      const last = root.node.findAll().filter((n) => stackStateOf(n) !== undefined).pop();
+      if (last !== stack || !hasErrors(root) || stack.node.tryFindChild(FORCED_SYNTH_CONSTRUCT_ID)) return;
+      new Construct(stack, FORCED_SYNTH_CONSTRUCT_ID).node.addMetadata(AnnotationMetadataEntryType.ERROR, FORCED_SYNTH_LINE, { stackTrace: false });
+    },
+  };
 }
 
 export function hasErrors(stack: IConstruct): boolean {
