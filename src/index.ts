@@ -1,14 +1,14 @@
 export * from "./constructs";
 export { ROLE_CATALOGUE, ROLE_ALIASES, ADMIN_ROLES, Role, findRole, isAdmin, isServerManaged, isAvailableIn, regionalEquivalents } from "./catalogue/roles";
 export type { RoleDefinition, RoleGroup, RoleKey, RoleAssignmentMode, Region } from "./catalogue/roles";
-export { DimensionsError, RULE_CODES, formatFinding } from "./validation/rules";
+export { DimensionsError, RULE_CODES, formatFinding, formatFindingLine } from "./validation/rules";
 export type { Finding, FindingLevel, RuleCode, RuleCodeDefinition } from "./validation/rules";
 export { validateModel } from "./validation/model";
 export { TODAY_CONTEXT_KEY, MIN_REASON_LENGTH } from "./validation/acknowledgements";
 export { BUILT_IN_BUNDLES, expandRoles } from "./catalogue/bundles";
 export type { IRoleBundle, RoleLike, BundleDefinition } from "./catalogue/bundles";
 export { MANIFEST_FILE } from "./contracts/handler";
-export { parseUsersCsv, roleForHeader, UsersCsvError } from "./validation/csv";
+export { parseUsersCsv, roleForHeader } from "./validation/csv";
 export type { UsersCsv, UsersCsvColumn, UsersCsvOptions, UsersCsvRow } from "./validation/csv";
 export { LICENSES_FILE } from "./contracts/licenses";
 export type { LicenseReport } from "./contracts/licenses";

@@ -1,6 +1,7 @@
 import type { IConstruct } from "constructs";
 import { checkAcknowledgement, type AcknowledgementSpec, type PlacedAcknowledgement } from "../validation/acknowledgements";
-import { throwFirstError, type RuleCode } from "../validation/rules";
+import type { RuleCode } from "../validation/rules";
+import { deferFindings } from "./private/deferred";
 
 const ACKNOWLEDGEMENTS = Symbol.for("cdktf-dimensions.Acknowledgements");
 
@@ -41,8 +42,8 @@ export interface Acknowledgement extends AcknowledgementSpec {
  * `cdk.tf.json`, with the reason and where it was acknowledged.
  *
  * Findings that would only move the failure to apply — the API refuses the change (U7, U8, U3, U4,
- * U13, C1, C6…) or a guard rail that protects data or access — can never be acknowledged: `add()`
- * throws AcknowledgementNotAllowed. docs/rules.md says which codes can.
+ * U13, C1, C6…) or a guard rail that protects data or access — can never be acknowledged: such an
+ * `add()` fails the synth with AcknowledgementNotAllowed. docs/rules.md says which codes can.
  *
  * @example
  * Acknowledgements.of(stack).add({
@@ -74,12 +75,14 @@ export class Acknowledgements {
   private constructor(private readonly scope: IConstruct) {}
 
   /**
-   * Acknowledges findings of `code` (or of `rule`) on the scope and everything under it. Throws a
-   * coded error at once when the acknowledgement is malformed (AcknowledgementInvalid) or names a
-   * finding that can never be acknowledged (AcknowledgementNotAllowed).
+   * Acknowledges findings of `code` (or of `rule`) on the scope and everything under it. One that is
+   * malformed (AcknowledgementInvalid) or names a finding that can never be acknowledged
+   * (AcknowledgementNotAllowed) acknowledges nothing and fails the synth, with every other finding
+   * of the app (one added to the App, or to a construct outside any stack, is reported on the
+   * app's first DimensionsStack).
    */
   public add(acknowledgement: Acknowledgement): this {
-    throwFirstError(checkAcknowledgement(this.scope.node.path, acknowledgement));
+    if (deferFindings(this.scope, checkAcknowledgement(this.scope.node.path, acknowledgement))) return this;
     this.entries.push({ ...acknowledgement });
     return this;
   }

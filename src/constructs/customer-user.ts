@@ -1,12 +1,12 @@
 import { Construct } from "constructs";
 import type { TerraformResource } from "../framework";
-import { checkRoleKeys, checkUserFields } from "../validation/props";
-import { DimensionsError, finding, throwFirstError } from "../validation/rules";
+import { checkDisplayName, checkRoleKeys, checkUserEmail } from "../validation/props";
+import { finding } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { DimensionsStack } from "./dimensions-stack";
-import { attachState, customerStateOf, stackStateOf, USER_STATE, userStateOf, type UserKindValue, type UserState } from "./private/internals";
+import { attachState, customerStateOf, isUnusableUser, stackStateOf, UNUSABLE_USER, USER_STATE, userStateOf, type UserKindValue, type UserState } from "./private/internals";
 import { expandRoles, type RoleLike } from "../catalogue/bundles";
-import { deferFinding } from "./private/deferred";
+import { deferFinding, deferFindings } from "./private/deferred";
 
 /** A short, secret-free description of a wrong value for an error message. */
 function describeValue(x: unknown): string {
@@ -106,7 +106,7 @@ export class CustomerUser extends Construct {
   /** Brand check: a CustomerUser (declared or adopted) of this library. */
   public static isCustomerUser(x: unknown): x is CustomerUser {
     const kind = userStateOf(x)?.kind;
-    return kind === "declared" || kind === "adopted";
+    return kind === "declared" || kind === "adopted" || isUnusableUser(x);
   }
 
   public readonly customer: ICustomer;
@@ -124,27 +124,32 @@ export class CustomerUser extends Construct {
     const kind: UserKindValue = internal[ADOPT] ? "adopted" : "declared";
     const path = this.node.path;
     const customer = customerState(props.customer, path);
-    const subject = `user "${props.email}"`;
-    const warnings = throwFirstError([
-      ...checkUserFields(path, { email: props.email, displayName: props.displayName, displayNameRequired: kind === "declared" }),
+    const subject = `user "${String(props.email)}"`;
+    // Every problem of the props is reported at synth (private/deferred), with the app's others.
+    const emailProblems = checkUserEmail(path, props.email);
+    const findings = [
+      ...emailProblems,
+      ...checkDisplayName(path, emailProblems.length === 0 ? subject : "the user", props.displayName, kind === "declared"),
       ...checkRoleKeys(path, subject, props.roles),
-    ]);
-    // Reported by the synth Aspect, where acknowledgements apply (see private/deferred).
-    for (const w of warnings) deferFinding(this, w);
+    ];
 
-    const removalPolicy = props.removalPolicy ?? (kind === "adopted" ? UserRemovalPolicy.REVOKE : UserRemovalPolicy.DELETE);
+    const defaultPolicy = kind === "adopted" ? UserRemovalPolicy.REVOKE : UserRemovalPolicy.DELETE;
+    let removalPolicy = props.removalPolicy ?? defaultPolicy;
     if (!Object.values(UserRemovalPolicy).includes(removalPolicy)) {
-      throw new DimensionsError(finding("UserFieldInvalid", path, `removalPolicy "${String(removalPolicy)}" of ${subject} is not a UserRemovalPolicy`, "use UserRemovalPolicy.DELETE, REVOKE or RETAIN"));
+      findings.push(finding("UserFieldInvalid", path, `removalPolicy "${String(removalPolicy)}" of ${subject} is not a UserRemovalPolicy`, "use UserRemovalPolicy.DELETE, REVOKE or RETAIN"));
+      removalPolicy = defaultPolicy;
     }
     if (kind === "adopted" && removalPolicy === UserRemovalPolicy.DELETE) {
-      throw new DimensionsError(
+      findings.push(
         finding("AdoptedUserDeleteForbidden", path, `adopted ${subject} has removalPolicy DELETE; the app never deletes a user it did not create`, "use UserRemovalPolicy.REVOKE (default) or RETAIN, or declare the user with new CustomerUser"),
       );
+      removalPolicy = UserRemovalPolicy.REVOKE;
     }
+    deferFindings(this, findings);
 
     this.customer = props.customer;
     this.email = props.email;
-    this.isPrimaryAdmin = props.primaryAdmin ?? false;
+    this.isPrimaryAdmin = props.primaryAdmin === true;
     this.adopted = kind === "adopted";
     this.removalPolicy = removalPolicy;
     this.state = {
@@ -154,10 +159,17 @@ export class CustomerUser extends Construct {
       kind,
       email: props.email,
       ...(props.displayName !== undefined ? { displayName: props.displayName } : {}),
-      roles: expandRoles(props.roles),
+      roles: Array.isArray(props.roles) ? expandRoles(props.roles) : [],
       primaryAdmin: this.isPrimaryAdmin,
       removalPolicy,
     };
+    // Without a usable e-mail the user cannot be identified: its error is reported, and it takes no
+    // part in the rules or the rendering; its customer's rules about all its users wait (U4, H1).
+    if (emailProblems.some((f) => f.level === "error")) {
+      attachState(this, UNUSABLE_USER, true);
+      customer.usersIncomplete = true;
+      return;
+    }
     attachState(this, USER_STATE, this.state);
     if (props.rolesFrom !== undefined) this.copyRolesFrom(props.rolesFrom);
 
@@ -185,19 +197,24 @@ export class CustomerUser extends Construct {
 
   /** Adds roles to the user's own roles (raw keys, `Role.X` or bundles); duplicates are held once. */
   public addRoles(...roles: RoleLike[]): void {
-    throwFirstError(checkRoleKeys(this.node.path, `user "${this.email}"`, roles));
+    // Reported at synth with every other finding (an unknown key is held as given, and reported).
+    deferFindings(this, checkRoleKeys(this.node.path, `user "${String(this.email)}"`, roles));
     this.state.roles.push(...expandRoles(roles));
   }
 
   /**
    * H2: copies the roles `template` will hold, resolved at synth (same as the `rolesFrom` prop,
-   * which calls this). Replaces an earlier template. Throws InvalidRoleTemplate for anything but a
-   * CustomerUser of this library or the user itself; longer cycles fail the synth (RoleTemplateCycle).
+   * which calls this). Replaces an earlier template. Anything but a CustomerUser of this library,
+   * or the user itself, fails the synth (InvalidRoleTemplate), and so does a longer cycle
+   * (RoleTemplateCycle).
    */
   public copyRolesFrom(template: CustomerUser): void {
+    // A template whose own e-mail is unusable is already reported: copying nothing adds no error.
+    if (isUnusableUser(template)) return;
     const state = CustomerUser.isCustomerUser(template) ? userStateOf(template) : undefined;
     if (!state || state === this.state) {
-      throw new DimensionsError(
+      deferFinding(
+        this,
         finding(
           "InvalidRoleTemplate",
           this.node.path,
@@ -205,6 +222,7 @@ export class CustomerUser extends Construct {
           "pass another CustomerUser (declared or adopted) as the template",
         ),
       );
+      return;
     }
     this.state.rolesFrom = state;
   }

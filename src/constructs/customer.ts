@@ -2,11 +2,11 @@ import { Construct, type IConstruct } from "constructs";
 import type { CustomerDesired } from "../contracts/handler";
 import type { TerraformResource } from "../framework";
 import { checkCustomerFields, checkReference } from "../validation/props";
-import { DimensionsError, finding, throwFirstError } from "../validation/rules";
+import { DimensionsError, finding } from "../validation/rules";
 import { DimensionsStack } from "./dimensions-stack";
 import { attachState, CUSTOMER_STATE, customerStateOf, stackStateOf, type CustomerState } from "./private/internals";
 import { tenantPayload } from "./private/payloads";
-import { deferFinding } from "./private/deferred";
+import { deferFindings } from "./private/deferred";
 
 /** What happens to the customer when its construct leaves the code, or on `terraform destroy` (C5). */
 export enum CustomerRemovalPolicy {
@@ -116,8 +116,9 @@ class ReferencedCustomer extends Construct implements ICustomer {
     public readonly reference: string,
   ) {
     super(scope, id);
-    throwFirstError(checkReference(this.node.path, reference));
-    const state = newCustomerState(this, false, reference);
+    // Reported at synth with every other finding (private/deferred).
+    deferFindings(this, checkReference(this.node.path, reference));
+    const state = newCustomerState(this, false, typeof reference === "string" ? reference : String(reference ?? ""));
     attachState(this, CUSTOMER_STATE, state);
     this.resource = DimensionsStack.of(this).createHandlerResource(this, "Default", () => tenantPayload(state));
     state.resource = this.resource;
@@ -167,19 +168,23 @@ export class Customer extends Construct implements ICustomer {
   constructor(scope: Construct, id: string, props: CustomerProps) {
     super(scope, id);
     const stack = DimensionsStack.of(this);
-    const warnings = throwFirstError(checkCustomerFields(this.node.path, props ?? {}));
-    // Reported by the synth Aspect, where acknowledgements apply (see private/deferred).
-    for (const w of warnings) deferFinding(this, w);
-    const removalPolicy = props.removalPolicy ?? CustomerRemovalPolicy.RETAIN;
+    // Every problem of the props is reported at synth (private/deferred), with the app's others;
+    // the customer is still built from what it was given, so its users are checked too.
+    const findings = checkCustomerFields(this.node.path, props ?? {});
+    props = props ?? ({} as CustomerProps);
+    let removalPolicy = props.removalPolicy ?? CustomerRemovalPolicy.RETAIN;
     if (!Object.values(CustomerRemovalPolicy).includes(removalPolicy)) {
-      throw new DimensionsError(finding("CustomerFieldInvalid", this.node.path, `removalPolicy "${String(removalPolicy)}" is not a CustomerRemovalPolicy`, "use CustomerRemovalPolicy.RETAIN, DISABLE or DELETE"));
+      findings.push(finding("CustomerFieldInvalid", this.node.path, `removalPolicy "${String(removalPolicy)}" is not a CustomerRemovalPolicy`, "use CustomerRemovalPolicy.RETAIN, DISABLE or DELETE"));
+      removalPolicy = CustomerRemovalPolicy.RETAIN;
     }
-    this.reference = props.reference;
+    deferFindings(this, findings);
+    const reference = typeof props.reference === "string" ? props.reference : String(props.reference ?? "");
+    this.reference = reference;
     this.removalPolicy = removalPolicy;
 
-    const { pbx } = props;
+    const pbx: Partial<PbxConnectionProps> = props.pbx ?? {};
     const desired: CustomerDesired = {
-      reference: props.reference,
+      reference,
       name: props.name,
       description: props.description,
       enabled: props.enabled ?? true,
@@ -189,15 +194,15 @@ export class Customer extends Construct implements ICustomer {
       ...optional("sendNewUserEmail", props.sendNewUserEmail),
       ...optional("sendConnectWelcomeEmail", props.sendConnectWelcomeEmail),
       pbx: {
-        hostRest: pbx.hostRest,
-        hostWebsocket: pbx.hostWebsocket,
-        accountId: pbx.accountId,
-        apiKeyEnv: pbx.apiKeyEnv,
+        hostRest: pbx.hostRest as string,
+        hostWebsocket: pbx.hostWebsocket as string,
+        accountId: pbx.accountId as string,
+        apiKeyEnv: pbx.apiKeyEnv as string,
         ...optional("monitorSubAccounts", pbx.monitorSubAccounts),
       },
     };
     this.authoritativeUsers = props.authoritativeUsers ?? false;
-    const state = newCustomerState(this, true, props.reference, { desired, removalPolicy, authoritative: this.authoritativeUsers });
+    const state = newCustomerState(this, true, reference, { desired, removalPolicy, authoritative: this.authoritativeUsers });
     attachState(this, CUSTOMER_STATE, state);
     this.resource = stack.createHandlerResource(this, "Default", () => tenantPayload(state));
     state.resource = this.resource;

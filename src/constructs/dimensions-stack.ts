@@ -14,17 +14,20 @@ import {
   type TerraformResource,
 } from "../framework";
 import { checkStackFields } from "../validation/props";
-import { DimensionsError, finding, throwFirstError } from "../validation/rules";
+import { DimensionsError, finding } from "../validation/rules";
+import { deferFindings } from "./private/deferred";
 import { handlerBundlePath } from "./private/bundle";
 import { resolveTokens } from "./private/tokens";
 import { createHandlerResource, type ResourceTypeValue } from "./private/handler-resource";
 import { attachState, STACK_BRAND, stackStateOf, type StackState } from "./private/internals";
 import { inventoryPayload, stackPayload } from "./private/payloads";
 import { writeLicenseReport } from "./private/licenses";
-import { buildManifest, DimensionsSynthChecks, hasErrors, stableStringify, writeManifest } from "./private/synth";
+import { buildManifest, DimensionsSynthChecks, endFailedSynthsWithForcingLine, hasErrors, stableStringify, writeManifest } from "./private/synth";
 
 /** Regions of the platform: each has its own API URL and, for a few roles, its own catalogue (U10). */
 export type DimensionsRegion = "au" | "eu" | "na" | "uk";
+const REGIONS: readonly string[] = ["au", "eu", "na", "uk"] satisfies DimensionsRegion[];
+const isRegion = (x: unknown): x is DimensionsRegion => typeof x === "string" && REGIONS.includes(x);
 
 /**
  * The Terraform resource type that carries each managed object.
@@ -120,16 +123,27 @@ export class DimensionsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: DimensionsStackProps) {
     super(scope, id);
-    throwFirstError(checkStackFields(this.node.path, { ...props }));
-    this.acceptCharges = props.acceptCharges;
+    props = props ?? ({} as DimensionsStackProps);
+    // Reported at synth with every other finding (private/deferred). Until they are fixed, the
+    // stack is built with the safe reading of each wrong setting: no charges accepted, the default
+    // region and resource type.
+    deferFindings(this, checkStackFields(this.node.path, { ...props }));
+    this.acceptCharges = props.acceptCharges === true;
     this.apiUrl = props.apiUrl;
-    this.region = props.apiUrl === undefined ? (props.region ?? "eu") : undefined;
-    this.resourceType = props.resourceType ?? "terraform_data";
+    this.region = props.apiUrl === undefined ? (isRegion(props.region) ? props.region : "eu") : undefined;
+    this.resourceType = props.resourceType === "null_resource" ? "null_resource" : "terraform_data";
     this.settings =
       this.apiUrl !== undefined
         ? { apiUrl: this.apiUrl, acceptCharges: this.acceptCharges }
         : { region: this.region, acceptCharges: this.acceptCharges };
-    this.state = { construct: this, settings: this.settings, acceptCharges: this.acceptCharges, handlerResources: [], synthEpoch: 0 };
+    this.state = {
+      construct: this,
+      settings: this.settings,
+      // A setting that is not a boolean is reported (InvalidStackSettings); C6 waits for it.
+      acceptCharges: typeof props.acceptCharges === "boolean" ? props.acceptCharges : undefined,
+      handlerResources: [],
+      synthEpoch: 0,
+    };
     attachState(this, STACK_BRAND, this.state);
 
     if (this.resourceType === "null_resource") new NullProvider(this, "dimensions-null");
@@ -144,11 +158,14 @@ export class DimensionsStack extends TerraformStack {
     this.inventory.dependsOn = [dependable(this.stackResource)];
 
     Aspects.of(this).add(new DimensionsSynthChecks(this.state));
+    // A failed synth's output ends with why forcing past its errors is no way out here.
+    const forcingLine = endFailedSynthsWithForcingLine(this);
     // One custom synthesis per construct (cdktf): the manifest, then the licence report (U9).
     addCustomSynthesis(this, {
       onSynthesize: (session) => {
         writeManifest(this.state, this, session);
         writeLicenseReport(this.state, this, session);
+        forcingLine.afterCustomSynthesis();
       },
     });
   }

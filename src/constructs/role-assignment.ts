@@ -1,13 +1,20 @@
 import { Construct } from "constructs";
-import { checkRoleKeys, checkUserFields } from "../validation/props";
-import { DimensionsError, finding, throwFirstError } from "../validation/rules";
+import { checkRoleKeys, checkUserEmail } from "../validation/props";
+import { finding } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { CustomerUser } from "./customer-user";
 import { DimensionsStack } from "./dimensions-stack";
-import { ASSIGNMENT_STATE, attachState, resolveTarget, stackStateOf, userStateOf, type AssignmentState, type AssignmentTarget } from "./private/internals";
+import { ASSIGNMENT_STATE, attachState, isUnusableUser, resolveTarget, stackStateOf, userStateOf, type AssignmentState, type AssignmentTarget } from "./private/internals";
 import { referencedUser } from "./private/referenced-user";
 import { expandRoles, type RoleLike } from "../catalogue/bundles";
-import { deferFinding } from "./private/deferred";
+import { deferFindings } from "./private/deferred";
+
+/** A short, secret-free description of a wrong value for an error message. */
+function describe(x: unknown): string {
+  if (x === null || typeof x !== "object") return JSON.stringify(x) ?? String(x);
+  const path = (x as { node?: { path?: unknown } }).node?.path;
+  return typeof path === "string" ? `the construct "${path}"` : "an object";
+}
 
 export interface RoleAssignmentProps {
   readonly customer: ICustomer;
@@ -48,36 +55,45 @@ export class RoleAssignment extends Construct {
     const path = this.node.path;
     const stack = DimensionsStack.of(this);
     const customer = customerState(props.customer, path);
-    const warnings = throwFirstError(checkRoleKeys(path, `RoleAssignment "${id}"`, props.roles));
-    // Reported by the synth Aspect, where acknowledgements apply (see private/deferred).
-    for (const w of warnings) deferFinding(this, w);
-    if (props.roles.length === 0 || !Array.isArray(props.users) || props.users.length === 0) {
-      throw new DimensionsError(finding("InvalidRoleAssignment", path, `RoleAssignment "${id}" grants ${props.roles.length} role(s) to ${props.users?.length ?? 0} user(s)`, "name at least one role and one user"));
+    // Every problem is reported at synth (private/deferred); a target that is wrong is left out,
+    // so it adds no consequence of its own.
+    const findings = checkRoleKeys(path, `RoleAssignment "${id}"`, props.roles);
+    const roles = Array.isArray(props.roles) ? props.roles : [];
+    const users: unknown[] = Array.isArray(props.users) ? props.users : [];
+    if (roles.length === 0 || users.length === 0) {
+      findings.push(finding("InvalidRoleAssignment", path, `RoleAssignment "${id}" grants ${roles.length} role(s) to ${users.length} user(s)`, "name at least one role and one user"));
     }
 
     const targets: AssignmentTarget[] = [];
-    for (const user of props.users) {
+    for (const user of users) {
       if (typeof user === "string") {
-        throwFirstError(checkUserFields(path, { email: user, displayNameRequired: false }));
+        const problems = checkUserEmail(path, user);
+        findings.push(...problems);
+        if (problems.some((f) => f.level === "error")) continue;
         // A declared user with that e-mail takes the roles; otherwise the shared referenced user.
         if (!resolveTarget(customer, user)) referencedUser(customer, user);
         targets.push(user);
         continue;
       }
+      // A CustomerUser whose own e-mail is unusable is reported on itself: no second error here.
+      if (isUnusableUser(user)) continue;
       const state = CustomerUser.isCustomerUser(user) ? userStateOf(user) : undefined;
       if (!state) {
-        throw new DimensionsError(finding("InvalidRoleAssignment", path, `user ${String(user)} is neither a CustomerUser nor an e-mail`, "pass CustomerUser constructs or e-mail strings"));
+        findings.push(finding("InvalidRoleAssignment", path, `user ${describe(user)} is neither a CustomerUser nor an e-mail`, "pass CustomerUser constructs or e-mail strings"));
+        continue;
       }
       if (state.customer !== customer) {
-        throw new DimensionsError(
+        findings.push(
           finding("InvalidRoleAssignment", path, `user "${state.email}" belongs to customer "${state.customer.reference}", not "${customer.reference}"`, "assign roles to users of the assignment's customer only"),
         );
+        continue;
       }
       targets.push(state);
     }
+    deferFindings(this, findings);
 
     this.customer = props.customer;
-    this.roles = expandRoles(props.roles);
+    this.roles = expandRoles(roles);
     this.state = { construct: this, stack: stackStateOf(stack)!, customer, roles: this.roles, targets };
     attachState(this, ASSIGNMENT_STATE, this.state);
     customer.assignments.push(this.state);

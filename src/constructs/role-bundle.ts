@@ -1,6 +1,6 @@
 import { BUILT_IN_BUNDLES, expandRoles, ROLE_BUNDLE_BRAND, type IRoleBundle, type RoleLike } from "../catalogue/bundles";
 import { checkBundle } from "../validation/props";
-import { throwFirstError } from "../validation/rules";
+import { throwErrors } from "../validation/rules";
 
 /**
  * A named set of roles (H2), usable wherever a role is: `roles` of CustomerUser, CustomerUser.adopt
@@ -30,7 +30,8 @@ export class RoleBundle implements IRoleBundle {
 
   /**
    * A bundle of your own: role keys and other bundles (expanded, each role once). Throws a coded
-   * error (InvalidRoleBundle, UnknownRole, ReadOnlyRole) when the name or a role is wrong.
+   * DimensionsError (InvalidRoleBundle, UnknownRole, ReadOnlyRole; every problem, one line each)
+   * when the name or a role is wrong: a bundle is a value, with no construct to report on at synth.
    * @param name kebab-case, e.g. "team-lead"
    */
   public static of(name: string, roles: readonly RoleLike[], description = ""): RoleBundle {
@@ -59,7 +60,9 @@ export class RoleBundle implements IRoleBundle {
   public readonly description: string;
 
   private constructor(name: string, roles: readonly RoleLike[], description: string) {
-    throwFirstError(checkBundle(name, roles));
+    // A bundle is a value, not a construct: nothing to report on at synth, so it throws at once
+    // (one DimensionsError listing every problem).
+    throwErrors(checkBundle(name, roles));
     this.bundleName = name;
     this.roles = Object.freeze(expandRoles(roles));
     this.description = description;

@@ -1,12 +1,11 @@
 import { Construct } from "constructs";
 import { Aspects, type TerraformResource } from "../framework";
 import { checkAccessRequestFields, WAIT_LIMITS } from "../validation/access";
-import { throwFirstError } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { DimensionsStack } from "./dimensions-stack";
 import { AccessRequestOrdering } from "./private/access-synth";
 import { ACCESS_REQUEST_STATE, accessRequestPayload, accessRequestStateOf, type AccessRequestState } from "./private/access-state";
-import { deferFinding } from "./private/deferred";
+import { deferFindings } from "./private/deferred";
 import { attachState, stackStateOf } from "./private/internals";
 
 /** How a partner user works inside a customer's tenant once access is granted (A7). */
@@ -124,7 +123,11 @@ export class TenantAccessRequest extends Construct {
     const associations = Array.isArray(props?.associations) ? props.associations : [];
     // Customers first: a foreign ICustomer is a coded error of its own (CrossStackReference).
     const customers = associations.map((a) => (Array.isArray(a?.customers) ? a.customers.map((c) => customerState(c, path)) : []));
-    const warnings = throwFirstError(
+    // Every problem is reported at synth (private/deferred). A request with errors of its own is
+    // rendered from what it was given but takes no part in the app-wide rules (A2 names, A8
+    // modes): those would only repeat its mistakes.
+    const invalid = deferFindings(
+      this,
       checkAccessRequestFields(path, {
         name: props?.name,
         message: props?.message,
@@ -134,17 +137,16 @@ export class TenantAccessRequest extends Construct {
         waitForDecision: props?.waitForDecision,
       }),
     );
-    // Reported at synth with every other finding, so an acknowledgement can cover them.
-    for (const w of warnings) deferFinding(this, w);
 
-    this.name = props.name;
-    const wait = props.waitForDecision;
+    this.name = typeof props?.name === "string" ? props.name : String(props?.name ?? "");
+    const wait = props?.waitForDecision;
+    const strings = (list: unknown): string[] => (Array.isArray(list) ? list.filter((x): x is string => typeof x === "string") : []);
     this.state = {
       construct: this,
       stack: stackState,
-      name: props.name,
-      message: props.message ?? "",
-      associations: associations.map((a, i) => ({ partnerUsers: [...a.partnerUsers], customers: customers[i], mode: a.mode as AccessMode })),
+      name: this.name,
+      message: typeof props?.message === "string" ? props.message : "",
+      associations: associations.map((a, i) => ({ partnerUsers: strings(a?.partnerUsers), customers: customers[i], mode: a?.mode as AccessMode })),
       ...(wait
         ? {
             wait: {
@@ -154,6 +156,7 @@ export class TenantAccessRequest extends Construct {
             },
           }
         : {}),
+      ...(invalid ? { invalid: true } : {}),
     };
     attachState(this, ACCESS_REQUEST_STATE, this.state);
     registerOrdering(stack, stackState);

@@ -2,12 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Construct } from "constructs";
 import type { IRoleBundle } from "../catalogue/bundles";
-import { parseUsersCsv, UsersCsvError, type UsersCsvRow } from "../validation/csv";
-import { DimensionsError, finding, type Finding } from "../validation/rules";
+import { csvRowsFinding, parseUsersCsv, type UsersCsv, type UsersCsvRow } from "../validation/csv";
+import { finding, type Finding } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { CustomerUser, UserRemovalPolicy } from "./customer-user";
 import { DimensionsStack } from "./dimensions-stack";
-import { deferFinding } from "./private/deferred";
+import { deferFindings } from "./private/deferred";
 
 const CSV_BRAND = Symbol.for("cdktf-dimensions.CustomerUsersFromCsv");
 
@@ -46,9 +46,9 @@ export interface CustomerUsersFromCsvProps {
  * TRUE/FALSE column per role or bundle. Header convention: see the README ("Bulk users from CSV")
  * and `parseUsersCsv`.
  *
- * Every row is checked before anything fails: a file with bad rows throws ONE coded error
- * (`CsvRowsInvalid [H6]`, a `UsersCsvError` with `findings`) that lists every problem as
- * `<file>:<line>:<column> <Code> [<rule>]: …; <fix>` — unknown or repeated columns, cells that are
+ * Every row is checked before anything fails: a file with bad rows fails the synth with ONE coded
+ * error (`CsvRowsInvalid [H6]`; the construct's `findings` hold each problem) that lists every
+ * problem as `<file>:<line>:<column> <Code> [<rule>]: …; <fix>` — unknown or repeated columns, cells that are
  * not TRUE/FALSE, missing or invalid e-mails and display names (U1), e-mails repeated in the file
  * (U1), read-only roles (U13), and role sets breaking U3, U7, U8/H3, U10 or H1 on their own.
  * Cross-construct rules (U4, H1 across the customer, RoleAssignments folded in, C6) run at synth as
@@ -75,8 +75,13 @@ export class CustomerUsersFromCsv extends Construct {
   public readonly file: string;
   /** One CustomerUser per row, in file order. */
   public readonly users: readonly CustomerUser[];
-  /** Each row as parsed (line, e-mail, display name, roles, primary flag), in file order. */
+  /** Each row as parsed (line, e-mail, display name, roles, primary flag), in file order; none when a row is wrong. */
   public readonly rows: readonly UsersCsvRow[];
+  /**
+   * Every problem of the file, one per cell (`path`: `<file>:<line>:<column>`), in file order; the
+   * synth reports the errors as ONE CsvRowsInvalid listing them.
+   */
+  public readonly findings: readonly Finding[];
   private readonly byEmail: ReadonlyMap<string, CustomerUser>;
 
   constructor(scope: Construct, id: string, props: CustomerUsersFromCsvProps) {
@@ -84,33 +89,39 @@ export class CustomerUsersFromCsv extends Construct {
     Object.defineProperty(this, CSV_BRAND, { value: true, enumerable: false });
     const constructPath = this.node.path;
     const stack = DimensionsStack.of(this);
-    customerState(props.customer, constructPath);
+    const customer = customerState(props.customer, constructPath);
 
-    let text: string;
+    // Every problem is reported at synth with the app's others (private/deferred): an unreadable
+    // file, or ONE CsvRowsInvalid listing every bad cell. No user of a bad file is declared, and
+    // the customer's rules about all its users (U4, H1) wait until the file is valid.
+    let text: string | undefined;
+    let unreadable: Finding | undefined;
     try {
       text = fs.readFileSync(path.resolve(props.file), "utf8");
     } catch (e) {
-      throw new DimensionsError(
-        finding("CsvFileInvalid", constructPath, `users CSV "${props.file}" cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}; resolved to ${path.resolve(props.file)})`, "pass the path of an existing file; relative paths are resolved against the directory the synth runs in (use path.join(__dirname, ...))"),
-      );
+      unreadable = finding("CsvFileInvalid", constructPath, `users CSV "${props.file}" cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}; resolved to ${path.resolve(props.file)})`, "pass the path of an existing file; relative paths are resolved against the directory the synth runs in (use path.join(__dirname, ...))");
     }
-
-    const parsed = parseUsersCsv(text, {
-      file: props.file,
-      displayNameRequired: !props.adopt,
-      ...(props.bundles ? { bundles: props.bundles } : {}),
-      ...(props.delimiter ? { delimiter: props.delimiter } : {}),
-      ...(stack.region ? { region: stack.region } : {}),
-    });
-    if (parsed.findings.some((f: Finding) => f.level === "error")) throw new UsersCsvError(constructPath, props.file, parsed.findings);
-    // Reported by the synth Aspect with every other finding, so an acknowledgement covers them too.
-    for (const w of parsed.findings) deferFinding(this, w);
+    const parsed: UsersCsv | undefined =
+      text === undefined
+        ? undefined
+        : parseUsersCsv(text, {
+            file: props.file,
+            displayNameRequired: !props.adopt,
+            ...(props.bundles ? { bundles: props.bundles } : {}),
+            ...(props.delimiter ? { delimiter: props.delimiter } : {}),
+            ...(stack.region ? { region: stack.region } : {}),
+          });
+    this.findings = parsed ? parsed.findings : [unreadable!];
+    const failed = this.findings.some((f) => f.level === "error");
+    // Warnings alone are reported by the synth Aspect too, so an acknowledgement covers them.
+    deferFindings(this, parsed && failed ? [csvRowsFinding(constructPath, props.file, this.findings)] : this.findings);
+    if (failed) customer.usersIncomplete = true;
 
     this.customer = props.customer;
     this.file = props.file;
-    this.rows = parsed.rows;
+    this.rows = failed || !parsed ? [] : parsed.rows;
     const users: CustomerUser[] = [];
-    for (const row of parsed.rows) {
+    for (const row of this.rows) {
       const userId = row.email.toLowerCase();
       const common = {
         customer: props.customer,

@@ -2,9 +2,9 @@
  * Synth-time rules of tenant access requests (seed 002; rules A2, A3, A7, A8), pure and
  * deterministic like the rest of this layer:
  *
- * - `checkAccessRequestFields`: one TenantAccessRequest's own props (its constructor throws the
- *   first error, reports the warnings): A2 name and message, A3 association shapes, A7 modes and
- *   wait options.
+ * - `checkAccessRequestFields`: one TenantAccessRequest's own props (its constructor records them;
+ *   the synth reports them with every other finding): A2 name and message, A3 association shapes,
+ *   A7 modes and wait options.
  * - `validateAccessRequests`: rules across constructs (the Aspect reports them): A2 unique names,
  *   A8 one mode per partner user and tenant across every request of the app, and customers that
  *   live in another stack.
@@ -179,14 +179,15 @@ export function validateAccessRequests(requests: readonly AccessRequestModel[]):
   // A2: the API keeps names unique (case-insensitively) among a reseller's active requests.
   const byName = new Map<string, AccessRequestModel[]>();
   for (const r of requests) byName.set(r.name.toLowerCase(), [...(byName.get(r.name.toLowerCase()) ?? []), r]);
+  // One mistake, one error: reported on each request after the first, naming the first.
   for (const r of requests) {
-    const others = (byName.get(r.name.toLowerCase()) ?? []).filter((o) => o !== r);
-    if (others.length > 0) {
+    const first = (byName.get(r.name.toLowerCase()) ?? [])[0];
+    if (first !== undefined && first !== r) {
       out.push(
         finding(
           "DuplicateAccessRequestName",
           r.path,
-          `access request name "${r.name}" is also used by ${others.map((o) => `"${o.path}" ("${o.name}")`).join(", ")}`,
+          `access request name "${r.name}" is already used by "${first.path}" ("${first.name}")`,
           "give each access request its own name (names are compared case-insensitively)",
         ),
       );
@@ -228,19 +229,17 @@ export function validateAccessRequests(requests: readonly AccessRequestModel[]):
     const sources = [...modes.entries()].flatMap(([mode, list]) => list.map((s) => ({ ...s, mode })));
     const first = sources[0];
     const described = sources.map((s) => `"${s.mode}" (association ${s.index + 1} of "${s.request.path}")`).join(" and ");
-    const reported = new Set<string>();
-    for (const s of sources) {
-      if (reported.has(s.request.path)) continue;
-      reported.add(s.request.path);
-      out.push(
-        finding(
-          "PartnerAccessModeConflict",
-          s.request.path,
-          `partner user "${first.email}" would hold ${described} on customer "${first.reference}"; a partner user holds at most one access mode per tenant`,
-          "keep one mode for this partner user on this customer (configure or support) and remove the other association",
-        ),
-      );
-    }
+    // One conflict, one error: on the last request declared of those it names (it brings the
+    // conflict in), whose message names every association involved.
+    const last = requests.filter((r) => sources.some((s) => s.request === r)).pop()!;
+    out.push(
+      finding(
+        "PartnerAccessModeConflict",
+        last.path,
+        `partner user "${first.email}" would hold ${described} on customer "${first.reference}"; a partner user holds at most one access mode per tenant`,
+        "keep one mode for this partner user on this customer (configure or support) and remove the other association",
+      ),
+    );
   }
   return out;
 }

@@ -22,7 +22,8 @@ import { findRole, Role, ROLE_ALIASES, ROLE_CATALOGUE, type Region } from "../ca
 import { FIELD_LIMITS } from "../contracts/api";
 import { validateModel, type DimensionsModel } from "./model";
 import { checkUserFields } from "./props";
-import { DimensionsError, finding, formatFinding, type Finding, type RuleCode } from "./rules";
+import { didYouMean, nearest, suggestRoles } from "./suggest";
+import { finding, formatFinding, type Finding, type RuleCode } from "./rules";
 
 /** A column of the users CSV, as its header resolved. */
 export type UsersCsvColumn =
@@ -80,27 +81,20 @@ export interface UsersCsv {
 }
 
 /**
- * Thrown by CustomerUsersFromCsv when rows are wrong: ONE error listing every problem of the file,
- * one per line (`users.csv:12:4 UnknownRole [U7]: …; fix`), with the findings for tools and tests.
+ * The ONE finding CustomerUsersFromCsv reports (at synth) when rows are wrong: its head reads as any
+ * other coded finding, and every problem of the file follows, one line each, in file order:
+ * `  users.csv:12:4 UnknownRole [U7]: …; fix`.
  */
-export class UsersCsvError extends DimensionsError {
-  public readonly findings: readonly Finding[];
-
-  constructor(constructPath: string, file: string, findings: readonly Finding[]) {
-    const errors = findings.filter((f) => f.level === "error");
-    const lines = new Set(errors.map((f) => f.path.split(":").slice(-2, -1)[0]));
-    super(
-      finding(
-        "CsvRowsInvalid",
-        constructPath,
-        `${errors.length} problem(s) on ${lines.size} line(s) of ${file}`,
-        // The list goes last, so the one-line head reads as any other coded error.
-        `correct each cell listed (file:line:column) and synthesize again; no user of the file is declared until every row is valid:\n${errors.map((f) => `  ${f.path} ${formatFinding(f)}`).join("\n")}\n`,
-      ),
-    );
-    this.name = "UsersCsvError";
-    this.findings = findings;
-  }
+export function csvRowsFinding(constructPath: string, file: string, findings: readonly Finding[]): Finding {
+  const errors = findings.filter((f) => f.level === "error");
+  const lines = new Set(errors.map((f) => f.path.split(":").slice(-2, -1)[0]));
+  return finding(
+    "CsvRowsInvalid",
+    constructPath,
+    `${errors.length} problem(s) on ${lines.size} line(s) of ${file}`,
+    // The list goes last, so the head reads as any other coded finding.
+    `correct each cell listed (file:line:column) and synthesize again; no user of the file is declared until every row is valid:\n${errors.map((f) => `  ${f.path} ${formatFinding(f)}`).join("\n")}`,
+  );
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
@@ -247,14 +241,16 @@ export function parseUsersCsv(text: string, options: UsersCsvOptions): UsersCsv 
     return { columns: [], rows: [], findings };
   }
 
-  const columns = resolveHeader(header.cells, recordLine(header), options, push);
+  const meant = new Set<string>();
+  const columns = resolveHeader(header.cells, recordLine(header), options, push, meant);
   const indexOf = (kind: UsersCsvColumn["kind"]) => columns.findIndex((c) => c?.kind === kind);
   const emailIndex = indexOf("email");
   const nameIndex = indexOf("displayName");
   const primaryIndex = indexOf("primaryAdmin");
   const headerLine = recordLine(header);
-  if (emailIndex < 0) push("CsvFileInvalid", headerLine, undefined, "the header has no email column", "add an email column (the user's natural key)");
-  if (nameIndex < 0 && displayNameRequired) push("CsvFileInvalid", headerLine, undefined, "the header has no displayName column", "add a displayName column (required for users the app creates)");
+  // A missing column that a mistyped header is suggested for is that header's error alone.
+  if (emailIndex < 0 && !meant.has("email")) push("CsvFileInvalid", headerLine, undefined, "the header has no email column", "add an email column (the user's natural key)");
+  if (nameIndex < 0 && displayNameRequired && !meant.has("displayName")) push("CsvFileInvalid", headerLine, undefined, "the header has no displayName column", "add a displayName column (required for users the app creates)");
   // Without the key column (or the display names created users need) no row can be read; an
   // unknown or repeated column is reported and its cells ignored, so every row is still checked.
   const headerBroken = emailIndex < 0 || (nameIndex < 0 && displayNameRequired);
@@ -380,14 +376,46 @@ function columnOfFirstRole(message: string, source: ReadonlyMap<string, number>)
   return undefined;
 }
 
+/** The structural headers as a user writes them, for suggestions. */
+const STRUCTURAL_SPELLINGS: ReadonlyMap<string, "email" | "displayName" | "primaryAdmin"> = new Map([
+  ["email", "email"],
+  ["displayName", "displayName"],
+  ["primaryAdmin", "primaryAdmin"],
+]);
+
+/** Every header a user may write (structural, each role's key, name and constant, each bundle), to what it means. */
+function headerSpellings(bundleNames: readonly string[]): Map<string, string> {
+  return new Map<string, string>([
+    ...[...STRUCTURAL_SPELLINGS.keys()].map((h): [string, string] => [h, h]),
+    ...ROLE_CATALOGUE.flatMap((r): Array<[string, string]> => [[r.name, r.key], [r.key, r.key]]),
+    ...Object.entries(Role).map(([constant, key]): [string, string] => [constant, key]),
+    ...bundleNames.flatMap((b): Array<[string, string]> => [[`bundle:${b}`, `bundle:${b}`], [b, `bundle:${b}`]]),
+  ]);
+}
+
+/** The headers a mistyped one most likely means: one spelling per column it could mean. */
+function suggestHeaders(text: string, bundleNames: readonly string[]): string[] {
+  const spellings = headerSpellings(bundleNames);
+  const seen = new Set<string>();
+  return nearest(text, spellings.keys(), normalizeHeader).filter((h) => {
+    const meaning = spellings.get(h)!;
+    if (seen.has(meaning)) return false;
+    seen.add(meaning);
+    return true;
+  });
+}
+
 function resolveHeader(
   cells: readonly string[],
   line: number,
   options: UsersCsvOptions,
   push: (code: RuleCode, line: number, column: number | undefined, message: string, fix: string) => void,
+  /** Filled with the structural columns ("email", "displayName") a mistyped header is suggested for. */
+  meant: Set<string>,
 ): Array<UsersCsvColumn | undefined> {
   const bundles = new Map<string, IRoleBundle | { bundleName: string; roles: readonly string[] }>();
   for (const b of [...BUILT_IN_BUNDLES, ...(options.bundles ?? [])]) bundles.set(normalizeHeader(b.bundleName), b);
+  const bundleNames = [...bundles.values()].map((b) => b.bundleName);
 
   const seen = new Map<string, number>();
   return cells.map((raw, i) => {
@@ -406,7 +434,10 @@ function resolveHeader(
     if (!resolved && prefixed) {
       const name = normalizeHeader(text.replace(/^bundle\s*:/i, ""));
       const bundle = bundles.get(name);
-      if (!bundle) return fail("CsvFileInvalid", `column "${text}" names no bundle`, `use one of ${quoted([...bundles.values()].map((b) => `bundle:${b.bundleName}`))}, or pass the bundle in the construct's bundles prop`);
+      if (!bundle) {
+        const hint = didYouMean(nearest(text, bundleNames.map((b) => `bundle:${b}`), normalizeHeader));
+        return fail("CsvFileInvalid", `column "${text}" names no bundle`, `${hint ? `${hint} ` : ""}use one of ${quoted(bundleNames.map((b) => `bundle:${b}`))}, or pass the bundle in the construct's bundles prop`);
+      }
       resolved = { kind: "bundle", bundle: bundle.bundleName, roles: [...bundle.roles] };
     }
     if (!resolved) {
@@ -421,12 +452,23 @@ function resolveHeader(
     if (!resolved) {
       const alias = ROLE_ALIASES[text];
       if (alias || /^[a-z]+(\.[a-z0-9]+)+$/i.test(text)) {
-        return fail("UnknownRole", `column "${text}" is not a role of the catalogue`, alias ? `did you mean "${alias}"? use "${alias}" instead` : "use a role key, catalogue name or Role constant (see ROLE_CATALOGUE)");
+        const near = suggestRoles(text);
+        const fix = alias
+          ? `did you mean "${alias}"? use "${alias}" instead`
+          : near.length > 0
+            ? `${didYouMean(near)} use ${near.length === 1 ? "it" : "one of them"} instead`
+            : "use a role key, catalogue name or Role constant (see ROLE_CATALOGUE)";
+        return fail("UnknownRole", `column "${text}" is not a role of the catalogue`, fix);
       }
+      const suggestions = suggestHeaders(text, bundleNames);
+      for (const s of suggestions) if (STRUCTURAL_SPELLINGS.has(s)) meant.add(STRUCTURAL_SPELLINGS.get(s)!);
+      const hint = didYouMean(suggestions);
       return fail(
         "CsvFileInvalid",
         `column "${text}" is neither email, displayName, primaryAdmin, a role nor a bundle`,
-        "use a role key (customer.user.supervisorl1), its catalogue name (Reports Supervisor) or Role constant (REPORTS_SUPERVISOR), bundle:<name>, or start the header with # for a note",
+        hint
+          ? `${hint} otherwise use a role key, catalogue name or Role constant, bundle:<name>, or start the header with # for a note`
+          : "use a role key (customer.user.supervisorl1), its catalogue name (Reports Supervisor) or Role constant (REPORTS_SUPERVISOR), bundle:<name>, or start the header with # for a note",
       );
     }
 

@@ -8,11 +8,15 @@
  */
 import { findRole, isAdmin, isAvailableIn, regionalEquivalents, Role, type Region } from "../catalogue/roles";
 import { finding, type Finding } from "./rules";
+import { editDistance } from "./suggest";
 
 export interface StackModel {
   readonly path: string;
-  /** C6: the stack's explicit opt-in to charges. */
-  readonly acceptCharges: boolean;
+  /**
+   * C6: the stack's explicit opt-in to charges; undefined when the setting itself is wrong (its
+   * own error is reported), so the chargeable changes it would refuse are not reported as well.
+   */
+  readonly acceptCharges: boolean | undefined;
   /**
    * U10: the region whose catalogue applies.
    * @default - unknown (a stack with `apiUrl`): no role is unavailable, either regional equivalent
@@ -27,6 +31,13 @@ export interface CustomerModel {
   /** Declared with `new Customer` (true) or `Customer.fromReference` (false). */
   readonly owned: boolean;
   readonly reference: string;
+  /**
+   * Some users declared for the customer could not be taken into the model (an unusable e-mail, a
+   * users CSV with bad rows), and their errors are reported: the rules about all its users (U4, H1)
+   * wait, rather than report a missing admin who is only missing because of those errors.
+   * @default false
+   */
+  readonly usersIncomplete?: boolean;
 }
 
 /**
@@ -159,33 +170,28 @@ export function validateModel(model: DimensionsModel): Finding[] {
   // C2: one reference, one customer, across the whole app (owned or referenced alike).
   const byReference = new Map<string, CustomerModel[]>();
   for (const c of model.customers) byReference.set(c.reference, [...(byReference.get(c.reference) ?? []), c]);
+  // One mistake, one error: reported on each declaration after the first, naming the first.
   for (const c of model.customers) {
-    const others = (byReference.get(c.reference) ?? []).filter((o) => o !== c);
-    if (others.length > 0) {
+    const all = byReference.get(c.reference) ?? [];
+    if (all[0] !== c) {
       out.push(
         finding(
           "DuplicateCustomerReference",
           c.path,
-          `reference "${c.reference}" is also used by ${others.map((o) => `"${o.path}"`).join(", ")}`,
+          `reference "${c.reference}" is already used by "${all[0].path}"`,
           "declare each customer once (use Customer.fromReference in other stacks) or give each customer its own reference",
         ),
       );
     }
   }
 
-  // C6: creating a customer costs money.
-  for (const c of model.customers) {
-    if (c.owned && stacks.get(c.stackPath)?.acceptCharges !== true) {
-      out.push(
-        finding(
-          "ChargesNotAccepted",
-          c.path,
-          `creating customer "${c.reference}" is chargeable but stack "${c.stackPath}" does not accept charges`,
-          "opt in with `acceptCharges: true` in the DimensionsStack props (a visible decision in code review)",
-        ),
-      );
-    }
-  }
+  // C6/U9: what costs money, per stack that does not accept charges: creating a customer, and
+  // licensed roles. One setting, one error (on the stack), listing what it refuses.
+  const chargeable = new Map<string, string[]>();
+  const charge = (stackPath: string, what: string) => {
+    if (stacks.get(stackPath)?.acceptCharges === false) chargeable.set(stackPath, [...(chargeable.get(stackPath) ?? []), what]);
+  };
+  for (const c of model.customers) if (c.owned) charge(c.stackPath, `creating customer "${c.reference}" ("${c.path}")`);
 
   for (const a of model.assignments) {
     const customer = customers.get(a.customerPath);
@@ -201,12 +207,45 @@ export function validateModel(model: DimensionsModel): Finding[] {
     }
   }
 
+  // U1 (warning): an e-mail named by a RoleAssignment that no user of the app declares must be an
+  // existing user, or the apply fails. One edit away from a user the customer declares, it is most
+  // likely that user, mistyped: said at synth, before any change of the apply went through.
+  const usersByPath = new Map(model.users.map((u) => [u.path, u]));
+  for (const a of model.assignments) {
+    const declaredOfCustomer = model.users.filter((u) => u.customerPath === a.customerPath && u.kind !== "referenced");
+    for (const target of a.userPaths.map((p) => usersByPath.get(p))) {
+      if (target?.kind !== "referenced") continue;
+      const near = declaredOfCustomer.find((u) => editDistance(u.email.toLowerCase(), target.email.toLowerCase()) === 1);
+      if (!near) continue;
+      const reference = customers.get(a.customerPath)?.reference;
+      out.push(
+        finding(
+          "AssignedEmailNearDeclaredUser",
+          a.path,
+          `"${target.email}" is declared by no user of the app and is one edit away from "${near.email}" ("${near.path}") of customer "${reference}"; an e-mail no user declares must name an existing user, or the apply fails`,
+          `name "${near.email}" (or its CustomerUser) if that user is meant, or acknowledge the finding if "${target.email}" is another existing user`,
+        ),
+      );
+    }
+  }
+
   for (const user of model.users) {
     const customer = customers.get(user.customerPath);
     const roles = rolesOf(user);
     const sources = grants.get(user.path) ?? new Map<string, readonly string[]>();
     const held = new Set(roles);
     const who = `user "${user.email}"`;
+    // A role key that is not in the catalogue (reported as UnknownRole where it was written) leaves
+    // the role set unknown: a rule about a role it lacks would only repeat the typo (the unknown
+    // key may be the very role found missing), so those rules wait until it is fixed.
+    const uncertain = roles.some((r) => !findRole(r));
+    // A role only copied from templates (rolesFrom): the template holds every role it gives, so a
+    // finding that depends on such roles alone is the template's, reported on it, not once more
+    // on every user copying it.
+    const copied = (key: string) => {
+      const from = sources.get(key) ?? [];
+      return from.length > 0 && from.every((s) => s.startsWith(TEMPLATE_SOURCE));
+    };
 
     if (customer && customer.stackPath !== user.stackPath) {
       out.push(
@@ -223,7 +262,7 @@ export function validateModel(model: DimensionsModel): Finding[] {
     const region = stacks.get(user.stackPath)?.region;
     for (const key of roles) {
       const role = findRole(key);
-      if (!role || isAvailableIn(role, region)) continue;
+      if (!role || isAvailableIn(role, region) || copied(key)) continue;
       const instead = regionalEquivalents(key).filter((e) => {
         const r = findRole(e);
         return r !== undefined && isAvailableIn(r, region);
@@ -240,20 +279,11 @@ export function validateModel(model: DimensionsModel): Finding[] {
 
     // U9: licensed roles cost money (C6).
     const licensed = roles.filter((r) => findRole(r)?.licensed);
-    if (licensed.length > 0 && stacks.get(user.stackPath)?.acceptCharges !== true) {
-      out.push(
-        finding(
-          "ChargesNotAccepted",
-          user.path,
-          `licensed role(s) ${licensed.map((r) => `"${r}"`).join(", ")} of ${who} are chargeable but stack "${user.stackPath}" does not accept charges`,
-          "opt in with `acceptCharges: true` in the DimensionsStack props, or remove the licensed roles",
-        ),
-      );
-    }
+    if (licensed.length > 0) charge(user.stackPath, `licensed role(s) ${licensed.map((r) => `"${r}"`).join(", ")} of ${who} ("${user.path}")`);
 
     // U3: user.admin without customer.user cannot log in.
-    const adminWithoutLogin = held.has(Role.MANAGE_USERS) && !held.has(Role.WEBSITE_ACCESS);
-    if (adminWithoutLogin) {
+    const adminWithoutLogin = !uncertain && held.has(Role.MANAGE_USERS) && !held.has(Role.WEBSITE_ACCESS);
+    if (adminWithoutLogin && !copied(Role.MANAGE_USERS)) {
       out.push(
         finding(
           "AdminWithoutWebsiteAccess",
@@ -264,23 +294,31 @@ export function validateModel(model: DimensionsModel): Finding[] {
       );
     }
 
-    // U7: prerequisites (after folding every assignment in).
-    for (const key of roles) {
-      const role = findRole(key);
-      if (!role) continue;
-      for (const prerequisite of role.prerequisites) {
+    // U7: prerequisites (after folding every assignment in), one finding per missing role, naming
+    // every role that needs it. U3 already says customer.user is missing when user.admin is held.
+    const needing = new Map<string, string[]>();
+    for (const key of uncertain ? [] : roles) {
+      for (const prerequisite of findRole(key)?.prerequisites ?? []) {
         // U10: the region's equivalent meets the prerequisite (customer.user.uc.essential in the UK).
         if (held.has(prerequisite) || regionalEquivalents(prerequisite).some((e) => held.has(e))) continue;
-        if (adminWithoutLogin && key === Role.MANAGE_USERS && prerequisite === Role.WEBSITE_ACCESS) continue;
-        out.push(
-          finding(
-            "RolePrerequisiteMissing",
-            user.path,
-            `role "${key}" of ${who}${describeSources(sources.get(key))} requires "${prerequisite}"${describeEquivalent(prerequisite, region)}`,
-            `add ${inRegion(prerequisite, region) === prerequisite ? "it" : `"${inRegion(prerequisite, region)}"`} to ${whereToFix(sources.get(key))}`,
-          ),
-        );
+        if (adminWithoutLogin && prerequisite === Role.WEBSITE_ACCESS) continue;
+        needing.set(prerequisite, [...(needing.get(prerequisite) ?? []), key]);
       }
+    }
+    for (const [prerequisite, keys] of needing) {
+      if (keys.every(copied)) continue;
+      const subject =
+        keys.length === 1
+          ? `role "${keys[0]}" of ${who}${describeSources(sources.get(keys[0]))} requires`
+          : `roles ${keys.map((key) => `"${key}"${describeSources(sources.get(key))}`).join(", ")} of ${who} require`;
+      out.push(
+        finding(
+          "RolePrerequisiteMissing",
+          user.path,
+          `${subject} "${prerequisite}"${describeEquivalent(prerequisite, region)}`,
+          `add ${inRegion(prerequisite, region) === prerequisite ? "it" : `"${inRegion(prerequisite, region)}"`} to ${whereToFix(keys.flatMap((key) => sources.get(key) ?? []))}`,
+        ),
+      );
     }
 
     // U8/H3: at most one role per exclusive group.
@@ -290,7 +328,7 @@ export function validateModel(model: DimensionsModel): Finding[] {
       if (group) groups.set(group, [...(groups.get(group) ?? []), key]);
     }
     for (const [group, members] of groups) {
-      if (members.length < 2) continue;
+      if (members.length < 2 || members.every(copied)) continue;
       out.push(
         finding(
           "ExclusiveRoleConflict",
@@ -302,7 +340,7 @@ export function validateModel(model: DimensionsModel): Finding[] {
     }
 
     // U6 (warning): an admin without a supervisor role cannot see workspaces.
-    if (isAdmin(roles) && !roles.some((r) => findRole(r)?.group === "supervisor")) {
+    if (!uncertain && isAdmin(roles) && !roles.some((r) => findRole(r)?.group === "supervisor")) {
       out.push(
         finding(
           "AdminWithoutSupervisor",
@@ -313,8 +351,8 @@ export function validateModel(model: DimensionsModel): Finding[] {
       );
     }
 
-    // H1: the primary admin holds both admin roles.
-    if (user.primaryAdmin && !isAdmin(roles)) {
+    // H1: the primary admin holds both admin roles (U3 already says so when only customer.user lacks).
+    if (user.primaryAdmin && !uncertain && !adminWithoutLogin && !isAdmin(roles)) {
       out.push(
         finding(
           "PrimaryAdminNotAdmin",
@@ -326,16 +364,35 @@ export function validateModel(model: DimensionsModel): Finding[] {
     }
   }
 
-  // H2: templates that copy from each other in a cycle copy nothing; the cycle is an error.
+  for (const [stackPath, what] of chargeable) {
+    const shown = what.slice(0, 5).join("; ") + (what.length > 5 ? `; and ${what.length - 5} more` : "");
+    out.push(
+      finding(
+        "ChargesNotAccepted",
+        stackPath,
+        `stack "${stackPath}" does not accept charges, but declares ${what.length} chargeable change(s): ${shown}`,
+        "opt in with `acceptCharges: true` in the DimensionsStack props (a visible decision in code review), or remove what is chargeable",
+      ),
+    );
+  }
+
+  // H2: templates that copy from each other in a cycle copy nothing; the cycle is an error,
+  // reported once, on its first user (a user that only leads into it copies nothing either).
   const userByPath = new Map(model.users.map((u) => [u.path, u]));
+  const inReportedCycle = new Set<string>();
   for (const user of model.users) {
     const chain = templateChain(user.path, (p) => userByPath.get(p)?.rolesFrom);
     if (!chain.cycle) continue;
+    const back = userByPath.get(chain.templates[chain.templates.length - 1] ?? user.path)?.rolesFrom;
+    const cycle = back === undefined ? [user.path] : [user.path, ...chain.templates].slice([user.path, ...chain.templates].indexOf(back));
+    if (cycle.some((p) => inReportedCycle.has(p))) continue;
+    for (const p of cycle) inReportedCycle.add(p);
+    const first = userByPath.get(cycle[0])!;
     out.push(
       finding(
         "RoleTemplateCycle",
-        user.path,
-        `user "${user.email}" copies its roles through ${[user.path, ...chain.templates].map((p) => `"${p}"`).join(" → ")}, which comes back to a user already in the chain`,
+        first.path,
+        `user "${first.email}" copies its roles through ${[...cycle, cycle[0]].map((p) => `"${p}"`).join(" → ")}, which comes back to a user already in the chain`,
         "give one of these users its own roles instead of rolesFrom",
       ),
     );
@@ -385,23 +442,28 @@ export function validateModel(model: DimensionsModel): Finding[] {
       }
     }
 
-    // H1: exactly one primary admin (owned customers need one; nobody may have two).
+    // H1: exactly one primary admin (owned customers need one; nobody may have two). One mistake,
+    // one error: reported on each primary after the first, naming the first.
     const primaries = users.filter((u) => u.primaryAdmin);
-    if (primaries.length > 1) {
-      for (const p of primaries) {
-        out.push(
-          finding(
-            "MultiplePrimaryAdmins",
-            p.path,
-            `customer "${c.reference}" has ${primaries.length} primary admins: ${primaries.map((x) => `"${x.email}"`).join(", ")}`,
-            "set primaryAdmin: true on exactly one user of the customer",
-          ),
-        );
-      }
+    for (const p of primaries.slice(1)) {
+      out.push(
+        finding(
+          "MultiplePrimaryAdmins",
+          p.path,
+          `user "${p.email}" is a primary admin of customer "${c.reference}", and so is "${primaries[0].email}" ("${primaries[0].path}")`,
+          "set primaryAdmin: true on exactly one user of the customer",
+        ),
+      );
     }
-    if (!c.owned) continue;
-    // U4: an owned customer needs at least one declared admin.
-    if (!declared.some((u) => isAdmin(rolesOf(u)))) {
+    // An owned customer's admins, as a whole; they wait while some of its users could not be
+    // declared (their own errors are reported), and one finding says what is missing:
+    // - U4, no admin at all (its fix names primaryAdmin too, so H1 is not reported besides);
+    //   a primary admin that is no admin, or a user whose roles are unknown (a mistyped role key),
+    //   already has its own error;
+    // - H1/U5, admins but no primary one: nothing would be applied first, nothing protected.
+    if (!c.owned || c.usersIncomplete) continue;
+    const anyAdmin = declared.some((u) => isAdmin(rolesOf(u)) || rolesOf(u).some((r) => !findRole(r)));
+    if (!anyAdmin && primaries.length === 0) {
       out.push(
         finding(
           "AdministratorRequired",
@@ -410,28 +472,15 @@ export function validateModel(model: DimensionsModel): Finding[] {
           "declare a CustomerUser with both admin roles and primaryAdmin: true",
         ),
       );
-    }
-    if (primaries.length === 0) {
+    } else if (primaries.length === 0) {
       out.push(
         finding(
           "PrimaryAdminMissing",
           c.path,
-          `customer "${c.reference}" has no primary admin`,
+          `customer "${c.reference}" has no primary admin: automation could remove its last admin (H1), and no admin's grants are applied before its other users' (U5)`,
           "set primaryAdmin: true on the CustomerUser (an admin) that automation must never remove",
         ),
       );
-      // U5: the customer's apply grants its primary admin before any other user of it changes;
-      // without one, the platform would refuse every other user change (AdministratorRequired).
-      for (const u of users) {
-        out.push(
-          finding(
-            "FirstAdminUnordered",
-            u.path,
-            `user "${u.email}" of customer "${c.reference}" would be changed before any admin exists`,
-            "mark the customer's first admin with primaryAdmin: true: its grants are applied first",
-          ),
-        );
-      }
     }
   }
   return out;

@@ -1,12 +1,14 @@
 /**
  * Checks of one construct's own props (the earliest layer that knows, house style): the
- * constructors throw the first error these return. Pure and deterministic.
+ * constructors record what these return on the construct, and the synth reports it with every
+ * other finding of the app. Pure and deterministic.
  */
 import { isRoleBundle, type RoleLike } from "../catalogue/bundles";
 import { findRole, ROLE_ALIASES } from "../catalogue/roles";
 import { FIELD_LIMITS } from "../contracts/api";
 import { Token } from "../framework";
 import { finding, type Finding } from "./rules";
+import { didYouMeanRole, suggestRoles } from "./suggest";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Deliberately loose (the server is the judge, U1): one @, no spaces, a dot in the domain.
@@ -173,22 +175,26 @@ export interface UserFields {
 export function checkUserFields(path: string, props: UserFields): Finding[] {
   const email = props.email;
   const subject = typeof email === "string" && !isUnresolved(email) && email !== "" ? `user "${email}"` : "the user";
-  const out: Finding[] = [];
+  return [...checkUserEmail(path, email), ...checkDisplayName(path, subject, props.displayName, props.displayNameRequired)];
+}
+
+/** U1: the display name (required for created users, ≤100). */
+export function checkDisplayName(path: string, subject: string, displayName: string | undefined, required: boolean): Finding[] {
+  return checkText(path, "UserFieldInvalid", subject, { label: "displayName", value: displayName, max: FIELD_LIMITS.userDisplayName, required });
+}
+
+/** U1: the e-mail alone (the user's natural key): an error means the user cannot be identified. */
+export function checkUserEmail(path: string, email: unknown): Finding[] {
   if (email === undefined || email === null || (typeof email === "string" && email.trim() === "")) {
-    out.push(finding("UserFieldInvalid", path, "the user has no e-mail", `set email (a valid address, at most ${FIELD_LIMITS.userEmail} characters)`));
-  } else if (typeof email !== "string") {
-    out.push(finding("UserFieldInvalid", path, `e-mail ${JSON.stringify(email)} is not a string`, "set email to a string"));
-  } else if (isUnresolved(email)) {
-    out.push(...checkNaturalKey(path, "email", email, "UserFieldInvalid"));
-  } else if (email.length > FIELD_LIMITS.userEmail) {
-    out.push(finding("UserFieldInvalid", path, `e-mail of ${subject} is ${email.length} characters long (max ${FIELD_LIMITS.userEmail})`, `use an address of at most ${FIELD_LIMITS.userEmail} characters`));
-  } else if (!EMAIL.test(email)) {
-    out.push(finding("UserFieldInvalid", path, `e-mail "${email}" is not a valid address`, "use an address like \"ana@acme.example\""));
-  } else {
-    out.push(...checkNaturalKey(path, "email", email, "UserFieldInvalid"));
+    return [finding("UserFieldInvalid", path, "the user has no e-mail", `set email (a valid address, at most ${FIELD_LIMITS.userEmail} characters)`)];
   }
-  out.push(...checkText(path, "UserFieldInvalid", subject, { label: "displayName", value: props.displayName, max: FIELD_LIMITS.userDisplayName, required: props.displayNameRequired }));
-  return out;
+  if (typeof email !== "string") return [finding("UserFieldInvalid", path, `e-mail ${JSON.stringify(email)} is not a string`, "set email to a string")];
+  if (isUnresolved(email)) return checkNaturalKey(path, "email", email, "UserFieldInvalid");
+  if (email.length > FIELD_LIMITS.userEmail) {
+    return [finding("UserFieldInvalid", path, `e-mail of user "${email}" is ${email.length} characters long (max ${FIELD_LIMITS.userEmail})`, `use an address of at most ${FIELD_LIMITS.userEmail} characters`)];
+  }
+  if (!EMAIL.test(email)) return [finding("UserFieldInvalid", path, `e-mail "${email}" is not a valid address`, "use an address like \"ana@acme.example\"")];
+  return checkNaturalKey(path, "email", email, "UserFieldInvalid");
 }
 
 /**
@@ -213,20 +219,24 @@ export function checkRoleKeys(path: string, subject: string, roles: readonly Rol
     }
     const role = findRole(key);
     if (!role) {
-      const alias = ROLE_ALIASES[key];
-      out.push(
-        finding(
-          "UnknownRole",
-          path,
-          `role "${key}" of ${subject} is not in the role catalogue`,
-          alias ? `did you mean "${alias}"? use "${alias}" instead` : "use a key of the role catalogue (see ROLE_CATALOGUE or Role.X)",
-        ),
-      );
+      out.push(finding("UnknownRole", path, `role "${key}" of ${subject} is not in the role catalogue`, unknownRoleFix(key)));
     } else if (role.assignment === "read-only") {
       out.push(finding("ReadOnlyRole", path, `role "${key}" of ${subject} is read-only: only the server sets it`, `remove "${key}" from the roles`));
     }
   }
   return out;
+}
+
+/**
+ * The fix of an UnknownRole: the documented alias (`admin.user` → `user.admin`), else the nearest
+ * keys (by key, `Role` constant or catalogue name, within 2 edits), else where the keys are listed.
+ */
+export function unknownRoleFix(key: string): string {
+  const alias = ROLE_ALIASES[key];
+  if (alias) return `did you mean "${alias}"? use "${alias}" instead`;
+  const suggestion = didYouMeanRole(key);
+  if (suggestion) return `${suggestion} use ${suggestRoles(key).length === 1 ? "it" : "one of them"} instead`;
+  return "use a key of the role catalogue (see ROLE_CATALOGUE or Role.X)";
 }
 
 export interface StackFields {

@@ -41,16 +41,16 @@ export const RULE_CODES = {
   UserFieldInvalid: { rule: "U1", level: "error", acknowledgeable: false, summary: "A user's display name or e-mail is missing, too long or malformed.", fix: "Give a valid e-mail (≤200) and a display name (1–100) as literal strings." },
   DuplicateUserEmail: { rule: "U1", level: "error", acknowledgeable: false, summary: "Two users of one customer share an e-mail (compared case-insensitively).", fix: "Declare each user once; grant extra roles with addRoles(), a bundle or a RoleAssignment." },
   AdminWithoutWebsiteAccess: { rule: "U3", level: "error", acknowledgeable: false, summary: "user.admin without customer.user: the user cannot log in.", fix: "Add customer.user (Role.WEBSITE_ACCESS) wherever user.admin is granted." },
-  AdministratorRequired: { rule: "U4", level: "error", acknowledgeable: false, summary: "An owned customer needs at least one declared admin.", fix: "Declare a CustomerUser holding user.admin and customer.user, with primaryAdmin: true." },
+  AdministratorRequired: { rule: "U4", level: "error", acknowledgeable: false, summary: "An owned customer needs at least one declared admin (and it is then its primary admin, H1).", fix: "Declare a CustomerUser holding user.admin and customer.user, with primaryAdmin: true." },
   AdminWithoutSupervisor: { rule: "U6", level: "warning", acknowledgeable: true, summary: "An admin without a supervisor role cannot see workspaces.", fix: "Add a supervisor role (e.g. Role.REPORTS_SUPERVISOR) if the admin needs workspaces, or acknowledge the finding." },
   RolePrerequisiteMissing: { rule: "U7", level: "error", acknowledgeable: false, summary: "A role is held without one of its prerequisites.", fix: "Add the prerequisite role to the user (or to the RoleAssignment, bundle or template that grants the role)." },
   ExclusiveRoleConflict: { rule: "U8/H3", level: "error", acknowledgeable: false, summary: "A user holds more than one role of an exclusive group.", fix: "Keep one role of the group (higher supervisor levels include what lower ones give)." },
   ReadOnlyRole: { rule: "U13", level: "error", acknowledgeable: false, summary: "A read-only role was asked for; only the server sets it.", fix: "Remove the role: only the server sets it." },
   UnknownRole: { rule: "U7", level: "error", acknowledgeable: false, summary: "A role key is not in the catalogue.", fix: "Use a key of the role catalogue (Role.X, docs/roles.md)." },
-  PrimaryAdminMissing: { rule: "H1", level: "error", acknowledgeable: false, summary: "An owned customer has no primary admin.", fix: "Set primaryAdmin: true on the admin that automation must never remove." },
-  FirstAdminUnordered: { rule: "U5", level: "error", acknowledgeable: false, summary: "Users of an owned customer cannot be ordered after its first admin: no primary admin is declared.", fix: "Mark the customer's first admin with primaryAdmin: true: its grants are applied first." },
+  PrimaryAdminMissing: { rule: "H1/U5", level: "error", acknowledgeable: false, summary: "An owned customer has admins but no primary admin: automation could remove the last admin (H1), and no admin's grants are applied before the other users' (U5).", fix: "Set primaryAdmin: true on the admin that automation must never remove: its grants are applied first." },
   MultiplePrimaryAdmins: { rule: "H1", level: "error", acknowledgeable: false, summary: "A customer has more than one primary admin.", fix: "Set primaryAdmin: true on exactly one user of the customer." },
   PrimaryAdminNotAdmin: { rule: "H1", level: "error", acknowledgeable: false, summary: "The primary admin does not hold both admin roles.", fix: "Give the primary admin both user.admin and customer.user (RoleBundle.ADMINISTRATOR)." },
+  AssignedEmailNearDeclaredUser: { rule: "U1", level: "warning", acknowledgeable: true, summary: "A RoleAssignment names an e-mail that no user of the app declares, one edit away from the e-mail of a user its customer declares: probably a typo, which would only fail at apply (no such user).", fix: "Name the declared user (its CustomerUser, or its exact e-mail); if the e-mail is another existing user, acknowledge the finding." },
   InvalidRoleAssignment: { rule: "U1", level: "error", acknowledgeable: false, summary: "A RoleAssignment names no role, no user, or a user of another customer.", fix: "Name at least one role and one user of the assignment's own customer." },
   AdoptedUserDeleteForbidden: { rule: "U2", level: "error", acknowledgeable: false, summary: "An adopted user can never be deleted by the app.", fix: "Use UserRemovalPolicy.REVOKE (default) or RETAIN, or declare the user with new CustomerUser." },
   CreateBeforeDestroyForbidden: { rule: "runtime", level: "error", acknowledgeable: false, summary: "create_before_destroy on a handler resource skips its destroy provisioner.", fix: "Remove create_before_destroy from the resource (lifecycle or escape-hatch override)." },
@@ -112,23 +112,42 @@ export function formatFinding(f: Pick<Finding, "code" | "rule" | "message" | "fi
   return `${f.code} [${f.rule}]: ${f.message}; ${f.fix}`;
 }
 
+/** The one line every finding is shown as: `[<construct path>] <Code> [<rule>]: <message>; <fix>`. */
+export function formatFindingLine(f: Pick<Finding, "code" | "rule" | "path" | "message" | "fix">): string {
+  return `[${f.path}] ${formatFinding(f)}`;
+}
+
 /**
- * The error thrown for props that are wrong on their own (constructor checks) and for misuse of the
- * API. Carries the same fields as a finding so callers and tests can match on `code`.
+ * Thrown only where going on is impossible: a construct outside a DimensionsStack, a customer that
+ * is not one of this library's, a handler bundle that does not exist, a RoleBundle (a value, with no
+ * construct to report on). Every other finding is reported at synth, as an annotation.
+ *
+ * The message is the finding's one line (`[path] Code [rule]: message; fix`; one line per finding
+ * when there are several) and the stack is that message alone: the error is about the app's
+ * declarations, not about where in this library it was noticed. `code`, `rule`, `path` and `fix`
+ * (those of the first finding) are there for callers and tests, and are not printed with it.
  */
 export class DimensionsError extends Error {
-  public readonly code: RuleCode;
-  public readonly rule: string;
-  public readonly path: string;
-  public readonly fix: string;
+  public declare readonly code: RuleCode;
+  public declare readonly rule: string;
+  public declare readonly path: string;
+  public declare readonly fix: string;
+  /** Every finding the error reports (one, except for a RoleBundle with several problems). */
+  public declare readonly findings: readonly Finding[];
 
-  constructor(f: Pick<Finding, "code" | "rule" | "path" | "message" | "fix">) {
-    super(`${formatFinding(f)} (at ${f.path})`);
-    this.name = "DimensionsError";
-    this.code = f.code;
-    this.rule = f.rule;
-    this.path = f.path;
-    this.fix = f.fix;
+  constructor(f: Pick<Finding, "code" | "rule" | "path" | "message" | "fix">, ...more: Finding[]) {
+    const first: Finding = { level: "error", ...f };
+    const all = [first, ...more];
+    super(all.map(formatFindingLine).join("\n"));
+    // Not enumerable: Node prints an uncaught error's own enumerable properties after it.
+    const hidden = (key: string, value: unknown) => Object.defineProperty(this, key, { value, enumerable: false, writable: false });
+    hidden("name", "DimensionsError");
+    hidden("code", f.code);
+    hidden("rule", f.rule);
+    hidden("path", f.path);
+    hidden("fix", f.fix);
+    hidden("findings", all);
+    hidden("stack", `${this.name}: ${this.message}`);
   }
 
   static of(f: Finding): DimensionsError {
@@ -136,9 +155,9 @@ export class DimensionsError extends Error {
   }
 }
 
-/** Throws the first error-level finding, if any; returns the warnings for the caller to report. */
-export function throwFirstError(findings: readonly Finding[]): Finding[] {
-  const error = findings.find((f) => f.level === "error");
-  if (error) throw DimensionsError.of(error);
+/** Throws one DimensionsError listing every error-level finding, if any; returns the warnings. */
+export function throwErrors(findings: readonly Finding[]): Finding[] {
+  const errors = findings.filter((f) => f.level === "error");
+  if (errors.length > 0) throw new DimensionsError(errors[0], ...errors.slice(1));
   return findings.filter((f) => f.level === "warning");
 }

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App, Lazy } from "cdktf";
-import { Acknowledgements, Customer, CustomerUser, DimensionsError, FINDINGS_FILE, Role, TODAY_CONTEXT_KEY, type FindingsFile } from "../../src";
-import { ADMIN, customerProps, newStack, synthFailure, thrown, useFakeHandlerBundle } from "./helpers";
+import { Acknowledgements, Customer, CustomerUser, FINDINGS_FILE, Role, TODAY_CONTEXT_KEY, type FindingsFile } from "../../src";
+import { acmeWithAdmin, ADMIN, customerProps, newStack, synthErrors, synthFailure, useFakeHandlerBundle } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -153,30 +153,45 @@ describe("what cannot be acknowledged", () => {
     ["A2 name", { code: "AccessRequestNameInvalid" }],
     ["an expired acknowledgement itself", { code: "AcknowledgementExpired" }],
   ];
-  test.each(cases)("GIVEN %s WHEN acknowledged THEN add() throws AcknowledgementNotAllowed naming the scope", (_name, which) => {
+  test.each(cases)("GIVEN %s WHEN acknowledged THEN the synth fails with AcknowledgementNotAllowed naming the scope, and the acknowledgement covers nothing", (_name, which) => {
     const stack = newStack();
-    const e = thrown(() => Acknowledgements.of(stack).add({ ...(which as { code?: never; rule?: string }), reason: "we know what we are doing" }));
-    expect(e).toBeInstanceOf(DimensionsError);
-    expect(e).toMatchObject({ code: "AcknowledgementNotAllowed", path: "stack" });
+    Acknowledgements.of(stack).add({ ...(which as { code?: never; rule?: string }), reason: "we know what we are doing" });
+    expect(Acknowledgements.of(stack).all).toEqual([]);
+    expect(synthErrors(stack)).toEqual([expect.objectContaining({ code: "AcknowledgementNotAllowed", path: "stack" })]);
   });
 
   test("GIVEN a reason shorter than 10 characters WHEN added THEN AcknowledgementInvalid", () => {
     const stack = newStack();
-    expect(thrown(() => Acknowledgements.of(stack).add({ code: "AdminWithoutSupervisor", reason: "ok" }))).toMatchObject({ code: "AcknowledgementInvalid", path: "stack" });
+    Acknowledgements.of(stack).add({ code: "AdminWithoutSupervisor", reason: "ok" });
+    expect(synthErrors(stack)).toEqual([expect.objectContaining({ code: "AcknowledgementInvalid", path: "stack" })]);
   });
 
   test("GIVEN an expiry that is not an ISO date WHEN added THEN AcknowledgementInvalid", () => {
     const stack = newStack();
-    const e = thrown(() => Acknowledgements.of(stack).add({ code: "AdminWithoutSupervisor", reason: REASON, expires: "2025-02-30" }));
+    Acknowledgements.of(stack).add({ code: "AdminWithoutSupervisor", reason: REASON, expires: "2025-02-30" });
+    const [e, ...others] = synthErrors(stack);
+    expect(others).toEqual([]);
     expect(e).toMatchObject({ code: "AcknowledgementInvalid" });
-    expect(e.message).toContain('"2025-02-30", not an ISO date');
+    expect(e.text).toContain('"2025-02-30", not an ISO date');
   });
 
-  test("GIVEN an unknown code, or both code and rule WHEN added THEN AcknowledgementInvalid", () => {
+  test("GIVEN an unknown code, or both code and rule WHEN added THEN AcknowledgementInvalid, each", () => {
     const stack = newStack();
-    expect(thrown(() => Acknowledgements.of(stack).add({ code: "NoSuchCode" as never, reason: REASON }))).toMatchObject({ code: "AcknowledgementInvalid" });
-    expect(thrown(() => Acknowledgements.of(stack).add({ code: "AdminWithoutSupervisor", rule: "U6", reason: REASON }))).toMatchObject({ code: "AcknowledgementInvalid" });
-    expect(thrown(() => Acknowledgements.of(stack).add({ rule: "Z9", reason: REASON }))).toMatchObject({ code: "AcknowledgementInvalid" });
+    Acknowledgements.of(stack).add({ code: "NoSuchCode" as never, reason: REASON });
+    Acknowledgements.of(stack).add({ code: "AdminWithoutSupervisor", rule: "U6", reason: REASON });
+    Acknowledgements.of(stack).add({ rule: "Z9", reason: REASON });
+    expect(synthErrors(stack).map((e) => e.code)).toEqual(["AcknowledgementInvalid", "AcknowledgementInvalid", "AcknowledgementInvalid"]);
+  });
+
+  test("GIVEN a wrong acknowledgement on the App WHEN synthesized THEN it fails once, on the app's first DimensionsStack", () => {
+    const app = appOn();
+    acmeWithAdmin(newStack(app, {}, "one"));
+    acmeWithAdmin(newStack(app, {}, "two"), { reference: "ACME-002" });
+    Acknowledgements.of(app).add({ code: "RolePrerequisiteMissing", reason: REASON });
+    const [e, ...others] = synthErrors(app);
+    expect(others).toEqual([]);
+    expect(e).toMatchObject({ path: "one", code: "AcknowledgementNotAllowed" });
+    expect(e.text).toContain("the app");
   });
 
   test("GIVEN a failing rule (U7) WHEN its acknowledgeable neighbours are acknowledged on the stack THEN the error still fails the synth", () => {

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
+import type { IConstruct } from "constructs";
 import {
   Customer,
   CustomerUser,
@@ -108,6 +109,28 @@ export function synthFailure(app: App): string {
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** One error line of a failed synth: `[<path>] <Code> [<rule>]: <text>` (text: message; fix). */
+export interface SynthError {
+  readonly path: string;
+  readonly code: string;
+  readonly rule: string;
+  readonly text: string;
+}
+
+/**
+ * The errors app.synth() fails with, one per finding, in order ([] when it succeeds). `scope` is
+ * the App or any construct of it (e.g. a stack made by newStack()).
+ */
+export function synthErrors(scope: IConstruct): SynthError[] {
+  const message = synthFailure(scope.node.root as App);
+  return [...message.matchAll(/^\[([^\]]*)\] (\w+) \[([^\]]+)\]: (.*)$/gm)].map((m) => ({ path: m[1], code: m[2], rule: m[3], text: m[4] }));
+}
+
+/** `<path> <Code>` of each error of the failed synth: short to compare as a whole. */
+export function synthErrorCodes(scope: IConstruct): string[] {
+  return synthErrors(scope).map((e) => `${e.path} ${e.code}`);
 }
 
 /** The warning annotations of a construct. */

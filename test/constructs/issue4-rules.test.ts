@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Customer, CustomerUser, RoleAssignment, Role, RoleBundle } from "../../src";
 import { decodeUserEntry } from "../../src/contracts/handler";
-import { acmeWithAdmin, ADMIN, newApp, newStack, stackDir, userEntryIn, synthFailure, synthJson, thrown, useFakeHandlerBundle, warnings } from "./helpers";
+import { acmeWithAdmin, ADMIN, newApp, newStack, stackDir, userEntryIn, synthErrorCodes, synthErrors, synthFailure, synthJson, thrown, useFakeHandlerBundle, warnings } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -137,8 +137,13 @@ describe("H2: role bundles", () => {
     expect(synthFailure(app)).toContain("[stack/bo] ExclusiveRoleConflict [U8/H3]");
   });
 
-  test("H2: a bundle with an unknown role, a read-only role (U13), no role or a bad name throws a coded error", () => {
+  test("H2: a bundle with an unknown role, a read-only role (U13), no role or a bad name throws a coded error (a value: no construct to report on)", () => {
     expect(thrown(() => RoleBundle.of("typo", [Role.WEBSITE_ACCESS, "admin.user"]))).toMatchObject({ code: "UnknownRole", path: "RoleBundle(typo)" });
+    const both = thrown(() => RoleBundle.of("Team Lead", [Role.WEBSITE_ACCESS, "customer.user.supervisor1"]));
+    expect(both.message.split("\n")).toEqual([
+      expect.stringMatching(/^\[RoleBundle\(Team Lead\)\] InvalidRoleBundle \[H2\]: /),
+      expect.stringMatching(/^\[RoleBundle\(Team Lead\)\] UnknownRole \[U7\]: .*did you mean "customer.user.supervisorl1" \(Role.REPORTS_SUPERVISOR\)\?/),
+    ]);
     expect(thrown(() => RoleBundle.of("teams", [Role.MICROSOFT_TEAMS_USER]))).toMatchObject({ code: "ReadOnlyRole", rule: "U13" });
     expect(thrown(() => RoleBundle.of("empty", []))).toMatchObject({ code: "InvalidRoleBundle", rule: "H2" });
     expect(thrown(() => RoleBundle.of("Team Lead", [Role.WEBSITE_ACCESS]))).toMatchObject({ code: "InvalidRoleBundle" });
@@ -149,7 +154,7 @@ describe("H2: role bundles", () => {
     const stack = newStack(app, { acceptCharges: false });
     const customer = Customer.fromReference(stack, "acme", "ACME-001");
     new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [RoleBundle.UC_SOFTPHONE] });
-    expect(synthFailure(app)).toContain("[stack/bo] ChargesNotAccepted [C6/U9]");
+    expect(synthFailure(app)).toMatch(/\[stack\] ChargesNotAccepted \[C6\/U9\]: .* of user "bo@acme.test" \("stack\/bo"\)/);
   });
 
   test("C6/U9: an unlicensed bundle in a stack without the opt-in passes", () => {
@@ -192,15 +197,26 @@ describe("H2: a user's roles copied from a template user (rolesFrom)", () => {
     expect(c.isPrimaryAdmin).toBe(false);
   });
 
-  test("H2: a role missing a prerequisite through a template names the template in the fix", () => {
+  test("H2: a role missing a prerequisite through a template is reported on the template, whose roles to fix", () => {
     const app = newApp();
     const stack = newStack(app);
     const { customer } = acmeWithAdmin(stack);
     const t = CustomerUser.adopt(stack, "t", { customer, email: "t@acme.test", roles: [Role.WEBSITE_ACCESS, Role.WORKSPACE_ADMINISTRATOR] });
     new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [], rolesFrom: t });
     expect(synthFailure(app)).toContain(
-      `[stack/bo] RolePrerequisiteMissing [U7]: role "customer.workspace.admin" of user "bo@acme.test" (copied from "stack/t" (rolesFrom)) requires "customer.settings"; add it to the roles of template "stack/t" or of the user`,
+      `[stack/t] RolePrerequisiteMissing [U7]: role "customer.workspace.admin" of user "t@acme.test" requires "customer.settings"; add it to the user's roles`,
     );
+    expect(synthErrorCodes(app)).toEqual(["stack/t RolePrerequisiteMissing"]);
+  });
+
+  test("H2: a template's own mistake is one error, on the template, not one more per user copying it", () => {
+    const app = newApp();
+    const stack = newStack(app);
+    const { customer } = acmeWithAdmin(stack);
+    const t = CustomerUser.adopt(stack, "t", { customer, email: "t@acme.test", roles: [Role.WEBSITE_ACCESS, Role.WORKSPACE_ADMINISTRATOR, Role.REPORTS_SUPERVISOR, Role.INSIGHTS_SUPERVISOR] });
+    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [], rolesFrom: t });
+    new CustomerUser(stack, "cy", { customer, email: "cy@acme.test", displayName: "Cy", roles: [], rolesFrom: t });
+    expect(synthErrorCodes(app)).toEqual(["stack/t RolePrerequisiteMissing", "stack/t ExclusiveRoleConflict"]);
   });
 
   test("H2: templates that copy from each other in a cycle fail the synth with RoleTemplateCycle", () => {
@@ -211,15 +227,19 @@ describe("H2: a user's roles copied from a template user (rolesFrom)", () => {
     const b = new CustomerUser(stack, "b", { customer, email: "b@acme.test", displayName: "B", roles: [], rolesFrom: a });
     a.copyRolesFrom(b);
     const failure = synthFailure(app);
-    expect(failure).toContain(`[stack/a] RoleTemplateCycle [H2]: user "a@acme.test" copies its roles through "stack/a" → "stack/b"`);
-    expect(failure).toContain("[stack/b] RoleTemplateCycle [H2]");
+    expect(failure).toContain(`[stack/a] RoleTemplateCycle [H2]: user "a@acme.test" copies its roles through "stack/a" → "stack/b" → "stack/a"`);
+    expect(synthErrorCodes(app)).toEqual(["stack/a RoleTemplateCycle"]);
   });
 
-  test("H2: a template that is the user itself, or not a CustomerUser, is a coded error", () => {
+  test("H2: a template that is the user itself, or not a CustomerUser, fails the synth", () => {
     const stack = newStack();
     const { customer, ana } = acmeWithAdmin(stack);
-    expect(thrown(() => ana.copyRolesFrom(ana))).toMatchObject({ code: "InvalidRoleTemplate", path: "stack/ana" });
-    expect(thrown(() => new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [], rolesFrom: customer as never }))).toMatchObject({ code: "InvalidRoleTemplate", path: "stack/bo" });
+    ana.copyRolesFrom(ana);
+    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [], rolesFrom: customer as never });
+    expect(synthErrors(stack)).toEqual([
+      expect.objectContaining({ code: "InvalidRoleTemplate", path: "stack/ana", text: expect.stringContaining("names itself") }),
+      expect.objectContaining({ code: "InvalidRoleTemplate", path: "stack/bo", text: expect.stringContaining('the construct "stack/acme", not a CustomerUser') }),
+    ]);
   });
 
   test("C6/U9: licensed roles copied from a template in a stack without the opt-in fail", () => {
@@ -229,8 +249,10 @@ describe("H2: a user's roles copied from a template user (rolesFrom)", () => {
     const t = new CustomerUser(stack, "t", { customer, email: "t@acme.test", displayName: "T", roles: [Role.WEBSITE_ACCESS] });
     new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [], rolesFrom: t });
     t.addRoles(Role.REPORTS_SUPERVISOR);
-    const failure = synthFailure(app);
-    expect(failure).toContain("[stack/bo] ChargesNotAccepted [C6/U9]");
-    expect(failure).toContain("[stack/t] ChargesNotAccepted [C6/U9]");
+    const [e, ...others] = synthErrors(app);
+    expect(others).toEqual([]);
+    expect(e).toMatchObject({ path: "stack", code: "ChargesNotAccepted" });
+    expect(e.text).toContain('of user "t@acme.test" ("stack/t")');
+    expect(e.text).toContain('of user "bo@acme.test" ("stack/bo")');
   });
 });

@@ -1,12 +1,14 @@
 /**
  * The synthesized JSON against the real tools: terraform 1.11 accepts it (init + validate, offline,
- * terraform_data needs no provider), and the real `cdktf synth` CLI fails on a broken rule.
+ * terraform_data needs no provider), and the real `cdktf synth` CLI fails on broken rules, printing
+ * each finding once, one line each, without a stack trace, and our closing line last.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CustomerUser, Role, RoleAssignment } from "../../src";
+import { FORCED_SYNTH_CONSTRUCT_ID, FORCED_SYNTH_LINE } from "../../src/constructs/private/synth";
 import { acmeWithAdmin, newApp, newStack, stackDir, useFakeHandlerBundle } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -43,19 +45,19 @@ function terraformEnv(): NodeJS.ProcessEnv {
   expect(validate.status).toBe(0);
 }, 60_000);
 
-test("the real `cdktf synth` CLI exits non-zero and prints the rule code when a rule is broken", () => {
+/** Runs the real `cdktf synth` on a tiny app of these statements (after `stack` and `customer` exist). */
+function cdktfSynth(name: string, statements: string[]): { status: number | null; output: string; dir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-cli-"));
   // The tiny app lives outside the package: import the library and cdktf by absolute path.
   fs.writeFileSync(
     path.join(dir, "main.ts"),
     [
       `import { App } from ${JSON.stringify(path.join(ROOT, "node_modules", "cdktf"))};`,
-      `import { Customer, CustomerUser, DimensionsStack, Role } from ${JSON.stringify(path.join(ROOT, "src"))};`,
+      `import { Customer, CustomerUser, CustomerUsersFromCsv, DimensionsStack, Role, RoleAssignment } from ${JSON.stringify(path.join(ROOT, "src"))};`,
       `const app = new App();`,
-      `const stack = new DimensionsStack(app, "broken", { acceptCharges: true });`,
+      `const stack = new DimensionsStack(app, ${JSON.stringify(name)}, { acceptCharges: true });`,
       `const customer = new Customer(stack, "acme", { name: "Acme", description: "d", reference: "ACME-001", pbx: { hostRest: "https://pbx", hostWebsocket: "wss://pbx", accountId: "a", apiKeyEnv: "KEY" } });`,
-      `new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [Role.WEBSITE_ACCESS, Role.MANAGE_USERS, Role.REPORTS_SUPERVISOR], primaryAdmin: true });`,
-      `new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.REPORTS_SUPERVISOR] });`,
+      ...statements,
       `app.synth();`,
     ].join("\n"),
   );
@@ -65,12 +67,62 @@ test("the real `cdktf synth` CLI exits non-zero and prints the rule code when a 
   );
   const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth"], {
     cwd: dir,
-    env: { ...process.env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "1", CI: "1", DIMENSIONS_HANDLER_BUNDLE: bundle },
+    env: { ...terraformEnv(), DISABLE_VERSION_CHECK: "1", CI: "1", DIMENSIONS_HANDLER_BUNDLE: bundle },
     encoding: "utf8",
     timeout: 110_000,
   });
-  const output = `${run.stdout}\n${run.stderr}`;
-  expect(run.status).not.toBe(0);
-  expect(output).toContain("[broken/bo]: RolePrerequisiteMissing [U7]");
+  return { status: run.status, output: `${run.stdout}\n${run.stderr}`, dir };
+}
+
+test("the real `cdktf synth` CLI exits non-zero and prints every finding once, one line each, without a stack trace, our line last", () => {
+  const { status, output, dir } = cdktfSynth("broken", [
+    `new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [Role.WEBSITE_ACCESS, Role.MANAGE_USERS, Role.REPORTS_SUPERVISOR] });`,
+    `new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.REPORTS_SUPERVISOR, "customer.user.supervisor1"] });`,
+    `new CustomerUser(stack, "cy", { customer, email: "cy@acme.test", displayName: "", roles: [Role.REPORTS_SUPERVISOR] });`,
+    `new RoleAssignment(stack, "live", { customer, roles: [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR], users: ["ana@acme.tset"] });`,
+  ]);
+  expect(status).not.toBe(0);
+  const lines = output.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const findings = lines.filter((l) => /^(ERROR|WARN) \[/.test(l));
+  expect(findings).toEqual([
+    expect.stringMatching(/^ERROR \[broken\/acme\]: PrimaryAdminMissing \[H1\/U5\]: /),
+    expect.stringMatching(/^ERROR \[broken\/bo\]: UnknownRole \[U7\]: role "customer.user.supervisor1" .*did you mean "customer.user.supervisorl1" \(Role.REPORTS_SUPERVISOR\)\?/),
+    expect.stringMatching(/^ERROR \[broken\/cy\]: UserFieldInvalid \[U1\]: user "cy@acme.test" has no displayName/),
+    expect.stringMatching(/^ERROR \[broken\/cy\]: RolePrerequisiteMissing \[U7\]: /),
+    expect.stringMatching(/^WARN \[broken\/live\]: AssignedEmailNearDeclaredUser \[U1\]: "ana@acme.tset" is declared by no user of the app and is one edit away from "ana@acme.test"/),
+    `ERROR [broken/${FORCED_SYNTH_CONSTRUCT_ID}]: ${FORCED_SYNTH_LINE}`,
+  ]);
+  // No stack trace: neither cdktf's annotation traces nor a Node error's frames.
+  expect(output).not.toMatch(/^\s+at |Annotations\.addMessage|\.ts:\d+:\d+/m);
+  // Ours is the last line but cdktf's own closing one, after which the CLI prints nothing else.
+  const ours = lines.indexOf(`ERROR [broken/${FORCED_SYNTH_CONSTRUCT_ID}]: ${FORCED_SYNTH_LINE}`);
+  expect(lines.slice(ours + 1).filter((l) => !/^\W*Synthesizing$/.test(l))).toEqual(["Error: While synthesizing one or more error annotations have been encountered. Please check the log output above."]);
   expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "broken", "dimensions.manifest.json"))).toBe(false);
+}, 120_000);
+
+test("the real `cdktf synth` CLI prints a users CSV's problems once: one head line, one line per problem", () => {
+  const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-cli-csv-")), "users.csv");
+  fs.writeFileSync(csv, "email,displayName,primaryAdmin,Website Access,Manage Users,Reports Supervisr\nana@acme.test,Ana,TRUE,TRUE,TRUE,\nbo@acme.test,,,TRUE,,\nana@acme.test,Ana,,oui,,\n");
+  const { status, output } = cdktfSynth("csv", [
+    `new CustomerUsersFromCsv(stack, "users", { customer, file: ${JSON.stringify(csv)} });`,
+  ]);
+  expect(status).not.toBe(0);
+  const lines = output.split("\n").filter((l) => l.includes(csv) || /^(ERROR|WARN) \[/.test(l));
+  expect(lines).toEqual([
+    `ERROR [csv/users]: CsvRowsInvalid [H6]: 4 problem(s) on 3 line(s) of ${csv}; correct each cell listed (file:line:column) and synthesize again; no user of the file is declared until every row is valid:`,
+    expect.stringMatching(new RegExp(`^  ${csv}:1:6 CsvFileInvalid \\[H6\\]: column "Reports Supervisr" .*; did you mean "Reports Supervisor"\\?`)),
+    expect.stringMatching(new RegExp(`^  ${csv}:3:2 UserFieldInvalid \\[U1\\]: `)),
+    expect.stringMatching(new RegExp(`^  ${csv}:4:1 DuplicateUserEmail \\[U1\\]: `)),
+    expect.stringMatching(new RegExp(`^  ${csv}:4:4 CsvValueInvalid \\[H6\\]: `)),
+    `ERROR [csv/${FORCED_SYNTH_CONSTRUCT_ID}]: ${FORCED_SYNTH_LINE}`,
+  ]);
+}, 120_000);
+
+test("the real `cdktf synth` CLI synthesizes a compliant app without our closing line", () => {
+  const { status, output, dir } = cdktfSynth("fine", [
+    `new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [Role.WEBSITE_ACCESS, Role.MANAGE_USERS, Role.REPORTS_SUPERVISOR], primaryAdmin: true });`,
+  ]);
+  expect(output).not.toContain(FORCED_SYNTH_LINE);
+  expect(status).toBe(0);
+  expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "fine", "dimensions.manifest.json"))).toBe(true);
 }, 120_000);

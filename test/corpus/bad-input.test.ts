@@ -1,7 +1,10 @@
 /**
  * The bad-input corpus: one entry per invalid configuration, each expecting its rule code and the
- * construct path it names. A case either throws from a constructor (props wrong on their own) or
- * fails `app.synth()` (cross-construct rules) — the runner accepts either, and asserts both.
+ * construct path it names, and nothing else: each case is one mistake, and one mistake gives one
+ * error. Every finding is reported by `app.synth()`, all at once; only what cannot be built at all
+ * throws from where it is written (a construct outside a DimensionsStack; a RoleBundle, a value
+ * with no construct to report on). A synth forced past the errors
+ * (CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS) must not crash, and writes no manifest for the stack.
  *
  * Add a case when a bug report shows an input the library let through.
  */
@@ -20,6 +23,7 @@ import {
   RoleBundle,
   TODAY_CONTEXT_KEY,
   UserRemovalPolicy,
+  type CustomerProps,
   type DimensionsStackProps,
 } from "../../src";
 import { ADMIN, customerProps, useFakeHandlerBundle } from "../constructs/helpers";
@@ -37,9 +41,9 @@ class Fixture {
     return new DimensionsStack(this.app, id, { acceptCharges: true, ...props });
   }
 
-  /** A compliant owned customer "acme" with its primary admin "ana", in `stack`. */
-  public acme(stack: DimensionsStack = this.stack()): { stack: DimensionsStack; customer: Customer; ana: CustomerUser } {
-    const customer = new Customer(stack, "acme", customerProps());
+  /** An owned customer "acme" (compliant unless `props` break it) with its primary admin "ana", in `stack`. */
+  public acme(stack: DimensionsStack = this.stack(), props: CustomerProps = customerProps()): { stack: DimensionsStack; customer: Customer; ana: CustomerUser } {
+    const customer = new Customer(stack, "acme", props);
     const ana = new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN], primaryAdmin: true });
     return { stack, customer, ana };
   }
@@ -76,37 +80,37 @@ const token = () => Lazy.stringValue({ produce: () => "late" });
 
 const CORPUS: BadInput[] = [
   // C1: customer fields
-  { name: "C1: a name of 101 characters", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ name: "x".repeat(101) })) },
-  { name: "C1: an empty description", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ description: " " })) },
-  { name: "C1: a name that is not a string", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ name: 42 as never })) },
-  { name: "C1: a reference of 201 characters", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ reference: "R".repeat(201) })) },
-  { name: "C1/C2: a reference that is a token", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ reference: token() })) },
-  { name: "C1: a timezone that is not IANA", code: "InvalidTimezone", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ timezone: "Mars/Olympus_Mons" })) },
-  { name: "C1: a country code that is a country name", code: "InvalidCountryCode", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ countryCode: "FRANCE" })) },
-  { name: "C1: no PBX details", code: "PbxDetailsMissing", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", { ...customerProps(), pbx: undefined as never }) },
-  { name: "C1: an empty PBX REST host", code: "PbxDetailsMissing", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ pbx: { ...pbx, hostRest: "" } })) },
+  { name: "C1: a name of 101 characters", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ name: "x".repeat(101) })) },
+  { name: "C1: an empty description", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ description: " " })) },
+  { name: "C1: a name that is not a string", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ name: 42 as never })) },
+  { name: "C1: a reference of 201 characters", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ reference: "R".repeat(201) })) },
+  { name: "C1/C2: a reference that is a token", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ reference: token() })) },
+  { name: "C1: a timezone that is not IANA", code: "InvalidTimezone", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ timezone: "Mars/Olympus_Mons" })) },
+  { name: "C1: a country code that is a country name", code: "InvalidCountryCode", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ countryCode: "FRANCE" })) },
+  { name: "C1: no PBX details", code: "PbxDetailsMissing", path: "stack/acme", build: (f) => f.acme(f.stack(), { ...customerProps(), pbx: undefined as never }) },
+  { name: "C1: an empty PBX REST host", code: "PbxDetailsMissing", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ pbx: { ...pbx, hostRest: "" } })) },
   { name: "C1: a referenced customer with an empty reference", code: "CustomerFieldInvalid", path: "stack/acme", build: (f) => Customer.fromReference(f.stack(), "acme", "") },
   // C2: references
   {
     name: "C2: the same reference declared twice",
     code: "DuplicateCustomerReference",
-    path: "stack/acme",
+    path: "stack/again",
     build: (f) => {
       const { stack } = f.acme();
       Customer.fromReference(stack, "again", "ACME-001");
     },
   },
-  { name: "C2: a reference with a Terraform template sequence", code: "TemplateSequenceInKey", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ reference: "ACME-${var.x}" })) },
+  { name: "C2: a reference with a Terraform template sequence", code: "TemplateSequenceInKey", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ reference: "ACME-${var.x}" })) },
   // C4: secrets
-  { name: "C4: the Kazoo key itself instead of a variable name", code: "SecretInConfiguration", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ pbx: { ...pbx, apiKeyEnv: "sk_live_4eC39HqLyjWDarjtT1zdp7dc" } })) },
-  { name: "C4: an apiKeyEnv with spaces", code: "InvalidApiKeyEnv", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ pbx: { ...pbx, apiKeyEnv: "acme kazoo key" } })) },
-  { name: "C4: an apiKeyEnv that is a token", code: "InvalidApiKeyEnv", path: "stack/acme", build: (f) => new Customer(f.stack(), "acme", customerProps({ pbx: { ...pbx, apiKeyEnv: token() } })) },
+  { name: "C4: the Kazoo key itself instead of a variable name", code: "SecretInConfiguration", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ pbx: { ...pbx, apiKeyEnv: "sk_live_4eC39HqLyjWDarjtT1zdp7dc" } })) },
+  { name: "C4: an apiKeyEnv with spaces", code: "InvalidApiKeyEnv", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ pbx: { ...pbx, apiKeyEnv: "acme kazoo key" } })) },
+  { name: "C4: an apiKeyEnv that is a token", code: "InvalidApiKeyEnv", path: "stack/acme", build: (f) => f.acme(f.stack(), customerProps({ pbx: { ...pbx, apiKeyEnv: token() } })) },
   // C6 and the stack's settings
-  { name: "C6: an owned customer without the charges opt-in", code: "ChargesNotAccepted", path: "stack/acme", build: (f) => f.acme(f.stack({ acceptCharges: false })) },
+  { name: "C6: an owned customer without the charges opt-in", code: "ChargesNotAccepted", path: "stack", build: (f) => f.acme(f.stack({ acceptCharges: false })) },
   {
     name: "U9: a licensed role without the charges opt-in",
     code: "ChargesNotAccepted",
-    path: "stack/bo",
+    path: "stack",
     build: (f) => {
       const stack = f.stack({ acceptCharges: false });
       new CustomerUser(stack, "bo", { customer: Customer.fromReference(stack, "acme", "ACME-001"), email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS, Role.UC_CLIENT] });
@@ -138,13 +142,13 @@ const CORPUS: BadInput[] = [
     build: (f) => {
       const stack = f.stack();
       const customer = new Customer(stack, "acme", customerProps());
-      new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS], primaryAdmin: true });
+      new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS] });
     },
   },
   {
-    name: "U5: users of a customer without a primary admin",
-    code: "FirstAdminUnordered",
-    path: "stack/bo",
+    name: "U5: users of a customer whose admin is not marked primary (no grant is applied first)",
+    code: "PrimaryAdminMissing",
+    path: "stack/acme",
     build: (f) => {
       const stack = f.stack();
       const customer = new Customer(stack, "acme", customerProps());
@@ -212,21 +216,20 @@ const CORPUS: BadInput[] = [
   { name: "H6: a CSV with an unknown role column", code: "CsvRowsInvalid", path: "stack/users", build: (f) => { const { stack, customer } = f.acme(); new CustomerUsersFromCsv(stack, "users", { customer, file: f.csv("email,displayName,customer.superuser\nbo@acme.test,Bo,TRUE\n") }); } },
 ];
 
-/** The error a case produces: from its constructors, else from app.synth(); undefined when none. */
-function failureOf(c: BadInput): { code?: string; path?: string; message: string } | undefined {
-  const f = new Fixture();
+/** One line per error, `[<path>] <Code> [<rule>]: …`: of the DimensionsError a constructor throws, else of app.synth(). */
+function errorsOf(c: BadInput, f = new Fixture()): { thrown: boolean; errors: string[] } {
+  const lines = (message: string) => message.split("\n").filter((l) => /^\[[^\]]*\] \w+ \[[^\]]+\]: /.test(l));
   try {
     c.build(f);
   } catch (e) {
-    const err = e as Error & { code?: string; path?: string };
-    return { code: err.code, path: err.path, message: err.message };
+    return { thrown: true, errors: lines((e as Error).message) };
   }
   try {
     f.app.synth();
   } catch (e) {
-    return { message: (e as Error).message };
+    return { thrown: false, errors: lines((e as Error).message) };
   }
-  return undefined;
+  return { thrown: false, errors: [] };
 }
 
 test("the corpus holds at least 40 invalid configurations, each named once", () => {
@@ -234,14 +237,33 @@ test("the corpus holds at least 40 invalid configurations, each named once", () 
   expect(new Set(CORPUS.map((c) => c.name)).size).toBe(CORPUS.length);
 });
 
-test.each(CORPUS.map((c) => [c.name, c] as const))("%s is refused with its code and construct path", (_name, c) => {
-  const failure = failureOf(c);
-  expect(failure).toBeDefined();
-  if (failure?.code !== undefined) {
-    // Constructor errors are DimensionsErrors carrying code and path.
-    expect({ code: failure.code, path: failure.path }).toEqual({ code: c.code, path: c.path });
-  } else {
-    // Synth errors are annotations: "[<construct path>] <Code> [<rule>]: …".
-    expect(failure?.message).toMatch(new RegExp(`\\[${c.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\] ${c.code} \\[`));
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+test.each(CORPUS.map((c) => [c.name, c] as const))("%s is refused with its code and construct path, and nothing else (one mistake, one error)", (_name, c) => {
+  const { thrown, errors } = errorsOf(c);
+  expect(thrown).toBe(c.code === "NotInDimensionsStack" || c.path.startsWith("RoleBundle("));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toMatch(new RegExp(`^\\[${escape(c.path)}\\] ${c.code} \\[`));
+});
+
+test.each(CORPUS.map((c) => [c.name, c] as const))("%s: a synth forced past its errors does not crash and writes no manifest", (_name, c) => {
+  const saved = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+  process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = "true";
+  try {
+    const f = new Fixture();
+    const { thrown, errors } = errorsOf(c, f);
+    if (thrown) {
+      expect(errors).toHaveLength(1);
+      return;
+    }
+    expect(errors).toEqual([]);
+    // The stack the error is about writes no manifest: its provisioners carry no digest to match.
+    const failing = f.app.node.findAll().find((n) => n.node.path === c.path || n.node.path === c.path.split("/")[0]);
+    const stackId = DimensionsStack.of(failing!).node.id;
+    expect(fs.existsSync(path.join(f.app.outdir, "stacks", stackId, "cdk.tf.json"))).toBe(true);
+    expect(fs.existsSync(path.join(f.app.outdir, "stacks", stackId, "dimensions.manifest.json"))).toBe(false);
+  } finally {
+    if (saved === undefined) delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
+    else process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS = saved;
   }
 });

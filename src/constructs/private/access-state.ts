@@ -24,6 +24,8 @@ export interface AccessRequestState {
   readonly message: string;
   readonly associations: readonly AccessAssociationState[];
   readonly wait?: AccessWait;
+  /** Its own props have errors (reported at synth): left out of the app-wide rules. */
+  readonly invalid?: boolean;
   resource?: TerraformResource;
 }
 

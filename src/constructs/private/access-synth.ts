@@ -17,7 +17,7 @@ export function buildAccessModel(root: IConstruct): { requests: AccessRequestMod
   const requests: AccessRequestModel[] = [];
   for (const node of root.node.findAll()) {
     const state = accessRequestStateOf(node);
-    if (!state || !isAttached(node)) continue;
+    if (!state || state.invalid || !isAttached(node)) continue;
     byPath.set(node.node.path, node);
     requests.push({
       path: node.node.path,

@@ -17,11 +17,17 @@ export const STACK_BRAND = Symbol.for("cdktf-dimensions.DimensionsStack");
 export const CUSTOMER_STATE = Symbol.for("cdktf-dimensions.Customer");
 export const USER_STATE = Symbol.for("cdktf-dimensions.User");
 export const ASSIGNMENT_STATE = Symbol.for("cdktf-dimensions.RoleAssignment");
+/**
+ * Brand of a CustomerUser whose e-mail is not usable (its error is reported at synth): it takes no
+ * part in the model or the rendering, and naming it (RoleAssignment, rolesFrom) is not a second error.
+ */
+export const UNUSABLE_USER = Symbol.for("cdktf-dimensions.UnusableUser");
 
 export interface StackState {
   readonly construct: IConstruct;
   readonly settings: Settings;
-  readonly acceptCharges: boolean;
+  /** C6; undefined when the setting is not a boolean (reported as InvalidStackSettings). */
+  readonly acceptCharges: boolean | undefined;
   /** Every handler resource of the stack (for the create_before_destroy guard). */
   readonly handlerResources: TerraformResource[];
   /** The stack resource every other handler resource depends on (destroyed last). */
@@ -50,6 +56,11 @@ export interface CustomerState {
   /** Users known only by an e-mail in a RoleAssignment, by lower-cased e-mail. */
   readonly referencedUsers: Map<string, UserState>;
   readonly assignments: AssignmentState[];
+  /**
+   * Some users declared for the customer could not be (an unusable e-mail, a users CSV with bad
+   * rows; their errors are reported): rules about the customer's users as a whole (U4, H1) wait.
+   */
+  usersIncomplete?: boolean;
 }
 
 export type UserKindValue = "declared" | "adopted" | "referenced";
@@ -100,8 +111,9 @@ export const customerStateOf = (x: unknown) => stateOf<CustomerState>(x, CUSTOME
 export const userStateOf = (x: unknown) => stateOf<UserState>(x, USER_STATE);
 export const assignmentStateOf = (x: unknown) => stateOf<AssignmentState>(x, ASSIGNMENT_STATE);
 export const stackStateOf = (x: unknown) => stateOf<StackState>(x, STACK_BRAND);
+export const isUnusableUser = (x: unknown): boolean => stateOf<boolean>(x, UNUSABLE_USER) === true;
 
-export function attachState(construct: IConstruct, key: symbol, state: object): void {
+export function attachState(construct: IConstruct, key: symbol, state: object | boolean): void {
   Object.defineProperty(construct, key, { value: state, enumerable: false, writable: false });
 }
 

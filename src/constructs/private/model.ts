@@ -22,7 +22,13 @@ export function buildModel(root: IConstruct): { model: DimensionsModel; byPath: 
     if (stack || customer || user || assignment) byPath.set(node.node.path, node);
     if (stack) stacks.push({ path: node.node.path, acceptCharges: stack.acceptCharges, ...(stack.settings.region !== undefined ? { region: stack.settings.region } : {}) });
     if (customer) {
-      customers.push({ path: node.node.path, stackPath: customer.stack.construct.node.path, owned: customer.owned, reference: customer.reference });
+      customers.push({
+        path: node.node.path,
+        stackPath: customer.stack.construct.node.path,
+        owned: customer.owned,
+        reference: customer.reference,
+        ...(customer.usersIncomplete ? { usersIncomplete: true } : {}),
+      });
     }
     if (user) {
       users.push({

@@ -5,16 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { IConstruct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { desiredDigest, MANIFEST_FILE, MANIFEST_VERSION, type RenderedManifest } from "../../contracts/handler";
-import {
-  AnnotationMetadataEntryType,
-  Annotations,
-  dependable,
-  type IAspect,
-  type ISynthesisSession,
-  type TerraformStack,
-} from "../../framework";
+import { AnnotationMetadataEntryType, dependable, TerraformStack, type IAspect, type ISynthesisSession } from "../../framework";
 import { validateModel } from "../../validation/model";
 import { finding, formatFinding, type Finding } from "../../validation/rules";
 import {
@@ -29,7 +22,7 @@ import {
 import { Acknowledgements } from "../acknowledgements";
 import { deferredFindings } from "./deferred";
 import { accessFindings } from "./access-synth";
-import type { StackState } from "./internals";
+import { stackStateOf, type StackState } from "./internals";
 import { resolveTokens } from "./tokens";
 import { customersOf, manifestObjects } from "./payloads";
 import { buildModel } from "./model";
@@ -48,9 +41,19 @@ export function report(construct: IConstruct, f: Finding, acknowledgement?: Plac
   if (seen.has(`${level}:${text}`)) return;
   seen.add(`${level}:${text}`);
   reported.set(construct, seen);
-  if (level === "error") Annotations.of(construct).addError(text);
-  else if (level === "warning") Annotations.of(construct).addWarning(text);
-  else Annotations.of(construct).addInfo(text);
+  // No stack trace: it would point into this library, not at the declaration; the path does.
+  const type = level === "error" ? AnnotationMetadataEntryType.ERROR : level === "warning" ? AnnotationMetadataEntryType.WARN : AnnotationMetadataEntryType.INFO;
+  construct.node.addMetadata(type, text, { stackTrace: false });
+}
+
+/** The app's first DimensionsStack, where findings about no stack (the App, the context) go. */
+function firstDimensionsStack(root: IConstruct): IConstruct | undefined {
+  return root.node.findAll().find((n) => stackStateOf(n) !== undefined);
+}
+
+/** Whether the construct is in a TerraformStack (its annotations are collected with that stack's). */
+function inStack(construct: IConstruct): boolean {
+  return construct.node.scopes.some((s) => TerraformStack.isStack(s));
 }
 
 /** One line of `dimensions.findings.json`. */
@@ -146,24 +149,34 @@ export class DimensionsSynthChecks implements IAspect {
     const acknowledgements = Acknowledgements.collect(root);
     const { today, problem } = todayOf(node);
     const records: FindingRecord[] = [];
-    if (problem) {
+    // Findings about no stack (a wrong context value, an acknowledgement on the App) go on the
+    // app's first DimensionsStack: once, wherever cdktf collects and prints annotations.
+    const first = firstDimensionsStack(root) === node;
+    if (problem && first) {
       report(node, problem);
       records.push(recordOf(problem, undefined));
     }
 
     // Every finding of the app is annotated (report() de-duplicates across the stacks' runs); the
     // stack's findings file keeps those under this stack.
+    // cdktf prints them construct by construct, in tree order; on one construct, what its own
+    // props say comes first.
     const found = [
-      ...validateModel(model).map((f) => ({ construct: byPath.get(f.path), finding: f })),
       ...deferredFindings(root),
+      ...validateModel(model).map((f) => ({ construct: byPath.get(f.path), finding: f })),
       // Tenant access requests (A2 names, A8 modes, customers of other stacks).
       ...accessFindings(root),
     ];
     for (const { construct, finding: f } of found) {
       if (!construct) continue;
       const ack = findAcknowledgement(f, acknowledgements, today);
-      report(construct, f, ack);
-      if (within(f.path, stackPath)) records.push(recordOf(f, ack));
+      if (inStack(construct)) {
+        report(construct, f, ack);
+        if (within(f.path, stackPath)) records.push(recordOf(f, ack));
+      } else if (first) {
+        report(node, f, ack);
+        records.push(recordOf(f, ack));
+      }
     }
 
     // An expired acknowledgement fails the synth even when nothing matches it any more: someone
@@ -181,6 +194,57 @@ export class DimensionsSynthChecks implements IAspect {
     checkLifecycle(this.stack, records);
     stackFindings.set(this.stack, records);
   }
+}
+
+/**
+ * The last line of a failed synth's output. cdktf closes its list of errors by suggesting
+ * CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS; here that only moves the failure to apply.
+ */
+export const FORCED_SYNTH_LINE =
+  "dimensions: do not set CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS to get past these errors: a configuration synthesized with errors carries no manifest digest, every handler run refuses it (SynthFailed) and nothing is sent; fix the errors above";
+
+/** Id of the construct that carries FORCED_SYNTH_LINE when cdktf goes on past errors (its CLI does). */
+export const FORCED_SYNTH_CONSTRUCT_ID = "synth-failed";
+
+/**
+ * Makes FORCED_SYNTH_LINE the last line a user reads when a synth has errors, whichever way it runs:
+ *
+ * - `app.synth()` (a test, `tsx main.ts`): cdktf throws one Error listing the error annotations and
+ *   ending with its advice; the line is appended to it, and its stack (frames inside cdktf and this
+ *   library, which say nothing about the app) is left out;
+ * - `cdktf synth` (which sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS and prints every
+ *   annotation itself, each stack after the other) or a synth forced by the user: the app's last
+ *   DimensionsStack annotates the line as its last error, on a construct added last.
+ */
+export function endFailedSynthsWithForcingLine(stack: TerraformStack): { afterCustomSynthesis: () => void } {
+  const cdktf = stack.synthesizer;
+  const continues =
+    (cdktf as { continueOnErrorAnnotations?: unknown }).continueOnErrorAnnotations === true || process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
+  stack.synthesizer = {
+    synthesize: (session: ISynthesisSession) => {
+      try {
+        cdktf.synthesize(session);
+      } catch (e) {
+        if (e instanceof Error && hasErrors(stack) && !e.message.includes(FORCED_SYNTH_LINE)) {
+          e.message = `${e.message.trimEnd()}\n${FORCED_SYNTH_LINE}`;
+          e.stack = `${e.name}: ${e.message}`;
+        }
+        throw e;
+      }
+    },
+  };
+  return {
+    // Called by the stack's custom synthesis, which cdktf runs after every other one of the stack
+    // (leaves first): every finding of this stack is annotated by then, and cdktf collects the
+    // annotations next, in tree order.
+    afterCustomSynthesis: () => {
+      if (!continues) return;
+      const root = stack.node.root;
+      const last = root.node.findAll().filter((n) => stackStateOf(n) !== undefined).pop();
+      if (last !== stack || !hasErrors(root) || stack.node.tryFindChild(FORCED_SYNTH_CONSTRUCT_ID)) return;
+      new Construct(stack, FORCED_SYNTH_CONSTRUCT_ID).node.addMetadata(AnnotationMetadataEntryType.ERROR, FORCED_SYNTH_LINE, { stackTrace: false });
+    },
+  };
 }
 
 export function hasErrors(stack: IConstruct): boolean {
