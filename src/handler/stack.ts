@@ -30,24 +30,27 @@ export const RELEASE_CUSTOMERS_AT_ONCE = 4;
  * release what the interrupted apply was removing — it refuses before any API call, unless every
  * customer has authoritative users (H8), whose next apply revokes whoever the code does not declare.
  */
-export function applyStack(payload: StackPayload, deps: Pick<HandlerDeps, "report" | "markers" | "manifest" | "clock">, stackDir?: string): Promise<void> {
+export async function applyStack(
+  payload: StackPayload,
+  deps: Pick<HandlerDeps, "report" | "markers" | "manifest" | "clock">,
+  stackDir?: string,
+): Promise<void> {
   const subject = `${STACK_SUBJECT} ${payload.t.stack}`;
   if (deps.markers.read(STACK_MARKER_KEY)?.state === "applied" && stackDir !== undefined && localStateForgotStack(stackDir)) {
     const tenants = Object.values(deps.manifest.objects).filter((o) => o.i.kind === "tenant") as TenantPayload[];
     const healing = tenants.length > 0 && tenants.every((t) => t.t.authoritative === true);
+    // Refused before any API call, even a read: the recovery is the operator's (restore the state,
+    // or, for a deliberate fresh start, remove the markers).
     if (!healing) {
-      return Promise.reject(
-        new HandlerError("StateLost", "this directory applied the stack before, but its local state file is empty or torn (as an interrupted terraform leaves it: it truncates, then writes): applying now could not release what the code no longer declares; nothing is sent", {
-          subject,
-          hint: "with the local backend, restore the previous state (cp <state>.backup <state>) and apply again; if you emptied it on purpose, delete .dimensions-markers/ beside cdk.tf.json and apply",
-        }),
-      );
+      throw new HandlerError("StateLost", "this directory applied the stack before, but its local state file is empty or torn (as an interrupted terraform leaves it: it truncates, then writes; terraform's lock also leaves an empty file where a state was removed): applying now could not release what the code no longer declares; nothing is sent", {
+        subject,
+        hint: "with the local backend, restore the previous state (cp <state>.backup <state>) and apply again; if you removed or emptied it on purpose (a fresh start), delete .dimensions-markers/ beside cdk.tf.json and apply",
+      });
     }
-    deps.report.warn(subject, "the state no longer holds this stack; every customer has authoritative users (H8), so this apply revokes whoever the code does not declare");
+    if (healing) deps.report.warn(subject, "the state no longer holds this stack; every customer has authoritative users (H8), so this apply revokes whoever the code does not declare");
   }
   deps.markers.write({ version: 2, key: STACK_MARKER_KEY, state: "applied", digest: "", writtenAt: deps.clock.now() });
   deps.report.debug(`${subject}: created`);
-  return Promise.resolve();
 }
 
 /**

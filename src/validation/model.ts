@@ -222,7 +222,7 @@ export function validateModel(model: DimensionsModel): Finding[] {
         finding(
           "AssignedEmailNearDeclaredUser",
           a.path,
-          `"${target.email}" is declared by no user of the app and is one edit away from "${near.email}" ("${near.path}") of customer "${reference}"; an e-mail no user declares must name an existing user, or the apply fails`,
+          `"${target.email}" is declared by no user of the app and is one edit away from the declared "${near.email}" ("${near.path}") of customer "${reference}"; an e-mail no user declares must name an existing user, or the apply fails`,
           `name "${near.email}" (or its CustomerUser) if that user is meant, or acknowledge the finding if "${target.email}" is another existing user`,
         ),
       );

@@ -186,7 +186,7 @@ describe("U1 (warning): a RoleAssignment e-mail one edit away from a declared us
     const live = new RoleAssignment(stack, "live", { customer, roles: [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR], users: ["ana@acme.tset"] });
     expect(synthFailure(app)).toBe("");
     expect(warnings(live)).toEqual([
-      'AssignedEmailNearDeclaredUser [U1]: "ana@acme.tset" is declared by no user of the app and is one edit away from "ana@acme.test" ("stack/ana") of customer "ACME-001"; an e-mail no user declares must name an existing user, or the apply fails; name "ana@acme.test" (or its CustomerUser) if that user is meant, or acknowledge the finding if "ana@acme.tset" is another existing user',
+      'AssignedEmailNearDeclaredUser [U1]: "ana@acme.tset" is declared by no user of the app and is one edit away from the declared "ana@acme.test" ("stack/ana") of customer "ACME-001"; an e-mail no user declares must name an existing user, or the apply fails; name "ana@acme.test" (or its CustomerUser) if that user is meant, or acknowledge the finding if "ana@acme.tset" is another existing user',
     ]);
 
     const app2 = newApp();

@@ -89,7 +89,7 @@ test("the real `cdktf synth` CLI exits non-zero and prints every finding once, o
     expect.stringMatching(/^ERROR \[broken\/bo\]: UnknownRole \[U7\]: role "customer.user.supervisor1" .*did you mean "customer.user.supervisorl1" \(Role.REPORTS_SUPERVISOR\)\?/),
     expect.stringMatching(/^ERROR \[broken\/cy\]: UserFieldInvalid \[U1\]: user "cy@acme.test" has no displayName/),
     expect.stringMatching(/^ERROR \[broken\/cy\]: RolePrerequisiteMissing \[U7\]: /),
-    expect.stringMatching(/^WARN \[broken\/live\]: AssignedEmailNearDeclaredUser \[U1\]: "ana@acme.tset" is declared by no user of the app and is one edit away from "ana@acme.test"/),
+    expect.stringMatching(/^WARN \[broken\/live\]: AssignedEmailNearDeclaredUser \[U1\]: "ana@acme.tset" is declared by no user of the app and is one edit away from the declared "ana@acme.test"/),
     `ERROR [broken/${FORCED_SYNTH_CONSTRUCT_ID}]: ${FORCED_SYNTH_LINE}`,
   ]);
   // No stack trace: neither cdktf's annotation traces nor a Node error's frames.

@@ -347,8 +347,10 @@ describeE2E("the package, installed into a fresh app as the README says", () => 
   }, 180_000);
 
   test("`npx cdktf deploy` applies the same stack to a fresh emulator", async () => {
-    // A new, empty emulator and no state: deploy creates everything again.
+    // A new, empty emulator and no state: deploy creates everything again. A deliberate fresh
+    // start removes the stack's markers too (StateLost's hint), or the stack resource refuses.
     fs.rmSync(path.join(app, `terraform.${STACK}.tfstate`));
+    fs.rmSync(path.join(app, "cdktf.out", "stacks", STACK, ".dimensions-markers"), { recursive: true, force: true });
     const api = apiEnv(await startReadmeEmulator());
     const [npx, ...args] = readmeSays(`npx cdktf deploy ${STACK}`);
     expect(section.text).toContain("`--auto-approve`");

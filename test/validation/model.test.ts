@@ -294,7 +294,7 @@ describe("U1 (warning): a RoleAssignment e-mail one edit away from a declared us
     const [f, ...others] = validateModel(m);
     expect(others).toEqual([]);
     expect(f).toMatchObject({ code: "AssignedEmailNearDeclaredUser", rule: "U1", level: "warning", path: "s/live" });
-    expect(f.message).toContain(`"${email}" is declared by no user of the app and is one edit away from "ana@acme.test" ("s/ana") of customer "ACME"`);
+    expect(f.message).toContain(`"${email}" is declared by no user of the app and is one edit away from the declared "ana@acme.test" ("s/ana") of customer "ACME"`);
   });
 
   test("U1: two edits away, or near a user of another customer, is not a warning", () => {
