@@ -338,10 +338,10 @@ describe("main", () => {
   });
 });
 
-test("formatFailure: rule, code, subject, message; hint on its own line", () => {
+test("formatFailure: code, rule, subject, message (the synth findings' order); hint on its own line", () => {
   const e = new HandlerError("LastUserAdministrator", "There must be at least one\nuser administrator.", { rule: "U4", subject: "user ana@acme.test (ACME-001)", hint: "keep one" });
   expect(formatFailure(e)).toEqual([
-    "dimensions: [U4] LastUserAdministrator: user ana@acme.test (ACME-001): There must be at least one user administrator.",
+    "dimensions: LastUserAdministrator [U4]: user ana@acme.test (ACME-001): There must be at least one user administrator.",
     "dimensions: hint: keep one",
   ]);
 });
