@@ -103,7 +103,7 @@ describe("payload decoding", () => {
 
   test("GIVEN an unset, a non-gzip or an unknown-kind payload WHEN decoded THEN PayloadInvalid says which", () => {
     expect(caught(() => decodePayload(undefined)).message).toBe("DIMENSIONS_PAYLOAD is not set or empty");
-    expect(caught(() => decodePayload("bm90IGd6aXA=")).message).toMatch(/^DIMENSIONS_PAYLOAD is not base64 of gzip data/);
+    expect(caught(() => decodePayload("bm90IGd6aXA=")).message).toMatch(/^DIMENSIONS_PAYLOAD is base64, but not of gzip data/);
     expect(caught(() => decodePayload(encodePayload({ t: {}, i: { kind: "bucket" } }))).message).toBe('i.kind is "bucket"; expected "tenant", "access-request", "stack" or "inventory"');
   });
 });
@@ -333,7 +333,7 @@ describe("main", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     const lines = result.stderr.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^dimensions: PayloadInvalid: DIMENSIONS_PAYLOAD is not base64 of gzip data \(.+\)$/);
+    expect(lines[0]).toMatch(/^dimensions: PayloadInvalid: DIMENSIONS_PAYLOAD is not base64 \(.+\)$/);
     expect(lines.slice(1)).toEqual([expect.stringMatching(/^dimensions: hint: /)]);
   });
 });
