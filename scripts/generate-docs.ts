@@ -99,7 +99,7 @@ export function renderRulesPage(): string {
   lines.push(
     "## While Terraform runs",
     "",
-    "Codes the handler prints in terraform's log: a failure is one line `dimensions: [rule] Code: …`",
+    "Codes the handler prints in terraform's log: a failure is one line `dimensions: Code [rule]: …`",
     "(plus a `hint:` line) and fails that resource, after everything that could be done was done;",
     "a notice is a line of the apply that needs no fix. The API's own refusals keep its code",
     "(`LastUserAdministrator` U4, `AdministratorRequired` U5, `RolePrerequisiteMissing` U7, …).",

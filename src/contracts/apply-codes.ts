@@ -1,6 +1,6 @@
 /**
  * The registry of the codes the handler prints while Terraform runs (synth-time codes are in the
- * validation layer's registry): failures, each one coded line `dimensions: [rule] Code: …` plus a
+ * validation layer's registry): failures, each one coded line `dimensions: Code [rule]: …` plus a
  * hint, and notices that need no fix. Generated into docs/rules.md with the synth codes, and a test
  * fails when the handler raises a code this table does not list.
  */

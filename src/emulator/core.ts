@@ -33,9 +33,8 @@ export class EmulatorCore {
   issueAccessToken(principal: Principal): { token: string; expiresIn: number } {
     const expiresIn = this.store.state.auth.accessTokenSeconds;
     const token = newToken("at");
-    this.store.state.accessTokens[token] = { principal, expiresAt: this.clock.now() + expiresIn * 1000 };
     this.pruneExpiredTokens();
-    this.store.touch();
+    this.store.put("accessTokens", token, { principal, expiresAt: this.clock.now() + expiresIn * 1000 });
     return { token, expiresIn };
   }
 
@@ -43,21 +42,24 @@ export class EmulatorCore {
   issueTokenPair(clientId: string, resellerId: string, partnerUserId: string, refreshToken?: string): TokenAnswer {
     const access = this.issueAccessToken({ kind: "partner", resellerId, partnerUserId });
     const refresh = refreshToken ?? newToken("rt");
-    this.store.state.refreshTokens[refresh] = { clientId, resellerId, partnerUserId };
-    this.store.touch();
+    this.store.put("refreshTokens", refresh, { clientId, resellerId, partnerUserId });
     return { access_token: access.token, token_type: "Bearer", expires_in: access.expiresIn, refresh_token: refresh, scope: OAUTH_SCOPE };
   }
 
-  /** §1: missing, unknown or expired bearer → 401 with an empty body. */
-  authenticate(authorization: string | undefined): Principal {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  /**
+   * §1: missing, unknown or expired bearer → 401 with an empty body. `authorization` holds every
+   * Authorization header of the request: more than one is ambiguous, so it is invalid too.
+   */
+  authenticate(authorization: readonly string[] | undefined): Principal {
+    if (authorization?.length !== 1) throw errors.unauthorized();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization[0]);
     if (!match) throw errors.unauthorized();
-    const record = this.store.state.accessTokens[match[1]];
+    const record = this.store.get("accessTokens", match[1]);
     if (!record || record.expiresAt <= this.clock.now()) throw errors.unauthorized();
     const principal = record.principal;
     // The principal must still exist (a reset or a removed partner user ends its tokens).
-    if (principal.kind !== "customerAdmin" && !this.store.state.partnerUsers[principal.partnerUserId]) throw errors.unauthorized();
-    if (!this.store.state.resellers[principal.resellerId]) throw errors.unauthorized();
+    if (principal.kind !== "customerAdmin" && !this.store.get("partnerUsers", principal.partnerUserId)) throw errors.unauthorized();
+    if (!this.store.get("resellers", principal.resellerId)) throw errors.unauthorized();
     return principal;
   }
 
@@ -70,7 +72,7 @@ export class EmulatorCore {
   private pruneExpiredTokens(): void {
     const now = this.clock.now();
     for (const [token, record] of Object.entries(this.store.state.accessTokens)) {
-      if (record.expiresAt <= now) delete this.store.state.accessTokens[token];
+      if (record.expiresAt <= now) this.store.remove("accessTokens", token);
     }
   }
 }

@@ -31,7 +31,8 @@ export interface RequestContext {
   readonly timestamp: string;
 }
 
-export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
+/** Synchronous: the server runs it as one store transaction, with nothing interleaved. */
+export type Handler = (ctx: RequestContext) => Reply;
 
 export interface Route {
   readonly method: string;

@@ -98,7 +98,6 @@ export function applyRealtimeAddOn(core: EmulatorCore, customerId: string, hadHi
   for (const user of core.store.usersOf(customerId)) {
     if (user.roles.includes(PBX_ROLE) && !user.roles.includes(REALTIME_ROLE)) core.store.setRoles(user, [...user.roles, REALTIME_ROLE]);
   }
-  core.store.touch();
 }
 
 /**
@@ -109,7 +108,8 @@ export function applyRealtimeAddOn(core: EmulatorCore, customerId: string, hadHi
 export function importPbxUsers(core: EmulatorCore, customer: CustomerRecord): void {
   const accountId = customer.pbxConnectionProfile?.accountId;
   if (!accountId) return;
-  const directory = core.store.state.pbxDirectory[accountId] ?? [];
+  // Any string names an account ("0", "constructor", "__proto__"): the directory is a Table.
+  const directory = core.store.get("pbxDirectory", accountId) ?? [];
   const seen = new Set<string>();
   const role = pbxRoleFor(core.region);
   for (const entry of directory) {
@@ -131,7 +131,6 @@ export function importPbxUsers(core: EmulatorCore, customer: CustomerRecord): vo
     core.store.addUser(user);
   }
   applyAcdSync(core, customer);
-  core.store.touch();
 }
 
 /**
@@ -142,7 +141,7 @@ export function applyAcdSync(core: EmulatorCore, customer: CustomerRecord): void
   if (!customer.syncAcdAgentWithPbx) return;
   const accountId = customer.pbxConnectionProfile?.accountId;
   if (!accountId) return;
-  const agents = new Set((core.store.state.pbxDirectory[accountId] ?? []).filter((e) => e.acdAgent).map((e) => e.email.toLowerCase()));
+  const agents = new Set((core.store.get("pbxDirectory", accountId) ?? []).filter((e) => e.acdAgent).map((e) => e.email.toLowerCase()));
   for (const user of core.store.usersOf(customer.id)) {
     if (agents.has(user.email.toLowerCase()) && user.roles.includes(PBX_ROLE) && !user.roles.includes(ACD_ROLE)) {
       core.store.setRoles(user, [...user.roles, ACD_ROLE]);

@@ -2,10 +2,13 @@
  * The Dimensions API emulator (api-contract §6): `node:http` on loopback, serving the API under
  * `/api/v1.0`, the identity endpoints under `/connect`, and test controls under `/_emulator`.
  *
- * Per request: read the body (≤ 1 MiB) → match the route (404/405) → inject a fault if one is
- * configured (API and identity routes only) → authenticate (401, empty body) → check path GUIDs →
- * run the handler → persist the store if it changed → answer. Any unexpected error becomes a 500
- * envelope: the server never crashes on input.
+ * Per request: read the body (≤ 1 MiB) → refuse `.`/`..` path segments → match the route
+ * (404/405) → inject a fault if one is configured (API and identity routes only) → authenticate
+ * (401, empty body) → check path GUIDs → run the handler and serialise its answer as one store
+ * transaction → persist the store if it changed → answer. A handler validates everything before it
+ * changes anything; whatever it throws (a refusal, or a bug answered as a 500) undoes every change it
+ * made, so a request that is not answered 2xx/3xx never leaves anything behind. The server never
+ * crashes on input.
  *
  * Persistence (`dataFile`): a control call (`/_emulator/*`) is written before it is answered; API
  * and identity calls are written coalesced (`Store.flushSoon`: within an interval that grows with
@@ -20,6 +23,7 @@ import { EmulatorCore } from "./core";
 import { ApiError, errors, OAuthError } from "./errors";
 import type { FaultRule } from "./faults";
 import { checkGuidParams, RouteTable, type Reply, type RequestContext } from "./http";
+import { parseJsonBody } from "./json-body";
 import { accessRequestRoutes } from "./handlers/access-requests";
 import { authRoutes } from "./handlers/auth";
 import { controlRoutes } from "./handlers/controls";
@@ -117,6 +121,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       } catch {
         throw errors.validation("Malformed request URL.");
       }
+      // URL parsing resolves dot segments (even %2e%2e): refuse them instead of serving another route.
+      if (hasDotSegment(req.url ?? "/")) throw errors.validation("The request path must not hold '.' or '..' segments.");
       const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
       area = areaOf(path);
       if (!area) throw errors.routeNotFound(method, path);
@@ -149,22 +155,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         json: () => parseJson(req, body),
         form: () => parseForm(req, body),
       };
-      if (area === "api") ctx.principal = core.authenticate(req.headers.authorization);
+      if (area === "api") ctx.principal = core.authenticate(req.headersDistinct.authorization);
       checkGuidParams(match.params);
-      const reply = await match.route.handler(ctx);
+      // One transaction: if the handler, or serialising its answer, throws, nothing it did stays.
+      const answer = store.transaction(() => render(match.route.handler(ctx)));
       persist(area);
-      status = reply.status;
-      send(res, reply);
+      status = answer.status;
+      send(res, answer);
     } catch (err) {
-      // Whatever happened, a mutation that did go through is persisted.
-      try {
-        persist(area);
-      } catch {
-        // The answer below reports the failure; the next write retries.
-      }
-      const reply = toReply(err, timestamp);
-      status = reply.status;
-      if (!res.destroyed) send(res, reply);
+      // Nothing to persist: a refused or failed request changed nothing (see Store.transaction).
+      const answer = render(toReply(err, timestamp));
+      status = answer.status;
+      if (!res.destroyed) send(res, answer);
     } finally {
       if (area === "api" || area === "connect") core.stats.record(method, template, status, area === "api");
     }
@@ -275,11 +277,13 @@ function parseJson(req: http.IncomingMessage, body: Buffer): unknown {
   if (type !== undefined && type !== "application/json" && type !== "text/json" && !/^application\/[\w.+-]*\+json$/.test(type)) {
     throw errors.validation(`The content type '${type}' is not supported; send application/json.`);
   }
-  try {
-    return JSON.parse(body.toString("utf8")) as unknown;
-  } catch (err) {
-    throw errors.validation(`The request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}.`);
-  }
+  return parseJsonBody(body.toString("utf8"));
+}
+
+/** A `.` or `..` segment, raw or percent-encoded, with `/` or `\` as separator (as URL parsing reads them). */
+function hasDotSegment(target: string): boolean {
+  const path = target.split(/[?#]/)[0];
+  return path.split(/[/\\]/).some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment));
 }
 
 function parseForm(req: http.IncomingMessage, body: Buffer): URLSearchParams {
@@ -300,7 +304,14 @@ function toReply(err: unknown, timestamp: string): Reply {
   return { status: 500, body: errors.internal().envelope(timestamp) };
 }
 
-function send(res: http.ServerResponse, reply: Reply): void {
+interface Rendered {
+  status: number;
+  headers: Record<string, string>;
+  payload: string | undefined;
+}
+
+/** The answer as it goes on the wire; serialised inside the request's transaction. */
+function render(reply: Reply): Rendered {
   const headers: Record<string, string> = { ...(reply.headers ?? {}) };
   let payload: string | undefined;
   if (reply.body !== undefined) {
@@ -308,8 +319,12 @@ function send(res: http.ServerResponse, reply: Reply): void {
     headers["content-type"] = "application/json; charset=utf-8";
   }
   headers["content-length"] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(payload);
+  return { status: reply.status, headers, payload };
+}
+
+function send(res: http.ServerResponse, answer: Rendered): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.payload);
 }
 
 function sleep(ms: number): Promise<void> {

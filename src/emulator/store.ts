@@ -5,6 +5,13 @@
  * (see `Store.flushSoon`). Lookups the handlers need per request (customers by reference, users by
  * e-mail, admins per customer) come from indexes derived from the model, never persisted: the
  * file format is the model itself, unchanged.
+ *
+ * Two guarantees against hostile input:
+ * - Every table keyed by ids, tokens or names is a {@link Table}: an object without a prototype,
+ *   read through {@link entry} (`Object.hasOwn`), so `__proto__`, `constructor` or `toString` is a
+ *   key like any other and never reaches `Object.prototype`.
+ * - Every change goes through the Store's mutators, which journal their undo: a request runs as one
+ *   {@link Store.transaction}, and one that throws (refused, or a bug) leaves the model as it was.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
@@ -139,17 +146,40 @@ export interface DemoCredentials {
   refreshToken: string;
 }
 
+/**
+ * A table keyed by ids, tokens, names or PBX account ids, any of which may come from a request: an
+ * object without a prototype (so it serialises as plain JSON, and `table["__proto__"] = x` stores
+ * an entry instead of replacing a prototype). Create with {@link table}, read with {@link entry}.
+ */
+export type Table<T> = Record<string, T>;
+
+/** A new {@link Table}, holding the own entries of `from` (a plain object read from JSON). */
+export function table<T>(from: Record<string, T> = {}): Table<T> {
+  const result = Object.create(null) as Table<T>;
+  // Assignment on a prototype-less object defines an own property, "__proto__" included.
+  for (const key of Object.keys(from)) result[key] = from[key];
+  return result;
+}
+
+/** The table's own entry for `key`; never an inherited member such as `constructor`. */
+export function entry<T>(t: Table<T>, key: string): T | undefined {
+  return Object.hasOwn(t, key) ? t[key] : undefined;
+}
+
+const TABLES = ["resellers", "partnerUsers", "customers", "users", "pbxDirectory", "accessRequests", "accessTokens", "refreshTokens", "authCodes"] as const;
+type TableName = (typeof TABLES)[number];
+
 export interface State {
   version: 1;
-  resellers: Record<string, ResellerRecord>;
-  partnerUsers: Record<string, PartnerUserRecord>;
-  customers: Record<string, CustomerRecord>;
-  users: Record<string, UserRecord>;
-  pbxDirectory: Record<string, PbxDirectoryEntry[]>;
-  accessRequests: Record<string, AccessRequestRecord>;
-  accessTokens: Record<string, AccessTokenRecord>;
-  refreshTokens: Record<string, RefreshTokenRecord>;
-  authCodes: Record<string, AuthCodeRecord>;
+  resellers: Table<ResellerRecord>;
+  partnerUsers: Table<PartnerUserRecord>;
+  customers: Table<CustomerRecord>;
+  users: Table<UserRecord>;
+  pbxDirectory: Table<PbxDirectoryEntry[]>;
+  accessRequests: Table<AccessRequestRecord>;
+  accessTokens: Table<AccessTokenRecord>;
+  refreshTokens: Table<RefreshTokenRecord>;
+  authCodes: Table<AuthCodeRecord>;
   auth: AuthSettings;
   demo: DemoCredentials;
 }
@@ -190,17 +220,17 @@ export function initialState(nowIso: string, demo?: DemoCredentials): State {
   };
   const state: State = {
     version: 1,
-    resellers: { [resellerId]: { id: resellerId, name: DEMO_RESELLER, clientId, clientSecret: credentials.clientSecret, dateCreated: nowIso } },
-    partnerUsers: {
+    resellers: table({ [resellerId]: { id: resellerId, name: DEMO_RESELLER, clientId, clientSecret: credentials.clientSecret, dateCreated: nowIso } }),
+    partnerUsers: table({
       [partnerUserId]: { id: partnerUserId, resellerId, email: DEMO_PARTNER_EMAIL, displayName: "Demo Partner", roles: [...DEMO_PARTNER_ROLES] },
-    },
-    customers: {},
-    users: {},
-    pbxDirectory: {},
-    accessRequests: {},
-    accessTokens: {},
-    refreshTokens: {},
-    authCodes: {},
+    }),
+    customers: table(),
+    users: table(),
+    pbxDirectory: table(),
+    accessRequests: table(),
+    accessTokens: table(),
+    refreshTokens: table(),
+    authCodes: table(),
     auth: { ...DEFAULT_AUTH },
     demo: credentials,
   };
@@ -261,6 +291,8 @@ export class Store {
   private timer: NodeJS.Timeout | undefined;
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private lastWriteMs = 0;
+  /** Undo steps of the running transaction, in the order the changes were made. */
+  private journal: Array<() => void> | undefined;
 
   constructor(
     private readonly dataFile: string | undefined,
@@ -274,11 +306,38 @@ export class Store {
   }
 
   /**
-   * The model. Read it freely and change plain fields in place; customers, users and user roles
-   * change only through the mutators below, which keep the indexes current.
+   * The model, to read. Every change goes through the mutators below: they keep the indexes
+   * current and journal their undo for {@link transaction}; a change made in place is not undone.
    */
   get state(): State {
     return this.current;
+  }
+
+  /**
+   * Runs `change` as one unit: if it throws, every change it made through the mutators is undone
+   * (latest first) and the error goes on, so a refused request, or one that fails half-way, leaves
+   * the model exactly as it was. `change` is synchronous: nothing else runs in between. A nested
+   * call is part of the outer transaction.
+   */
+  transaction<T>(change: () => T): T {
+    if (this.journal) return change();
+    const journal: Array<() => void> = [];
+    const wasDirty = this.dirty;
+    this.journal = journal;
+    try {
+      return change();
+    } catch (err) {
+      this.journal = undefined;
+      for (let i = journal.length - 1; i >= 0; i--) journal[i]();
+      this.dirty = wasDirty;
+      throw err;
+    } finally {
+      this.journal = undefined;
+    }
+  }
+
+  private undo(step: () => void): void {
+    this.journal?.push(step);
   }
 
   /** Marks the model changed; `flush` or `flushSoon` writes it. */
@@ -361,58 +420,140 @@ export class Store {
     }
     this.current = next;
     this.reindex();
+    this.undo(() => {
+      this.current = previous;
+      this.reindex();
+    });
     this.touch();
   }
 
   // --- mutators --------------------------------------------------------------------------------
 
+  /** Sets one entry of a table (not customers or users: they have their own mutators). */
+  put<T>(name: Exclude<TableName, "customers" | "users">, key: string, value: T): void {
+    const t = this.current[name] as Table<T>;
+    const had = Object.hasOwn(t, key);
+    const before = t[key];
+    t[key] = value;
+    this.undo(() => {
+      if (had) t[key] = before;
+      else delete t[key];
+    });
+    this.touch();
+  }
+
+  /** Removes one entry of a table, if present (not customers or users). */
+  remove(name: Exclude<TableName, "customers" | "users">, key: string): void {
+    const t = this.current[name] as Table<unknown>;
+    if (!Object.hasOwn(t, key)) return;
+    const before = t[key];
+    delete t[key];
+    this.undo(() => {
+      t[key] = before;
+    });
+    this.touch();
+  }
+
+  /**
+   * Changes plain fields of a record in the model (a partner user, an access request, a user's
+   * display name or devices, the auth settings). Not for what an index reads: a customer's
+   * reference or deletion, a user's roles (see the mutators below).
+   */
+  assign<T extends object>(record: T, fields: Partial<T>): void {
+    const before: Partial<T> = {};
+    for (const key of Object.keys(fields) as Array<keyof T>) before[key] = record[key];
+    Object.assign(record, fields);
+    this.undo(() => Object.assign(record, before));
+    this.touch();
+  }
+
   addCustomer(customer: CustomerRecord): void {
     this.current.customers[customer.id] = customer;
     this.indexCustomer(customer);
+    this.undo(() => {
+      this.unindexCustomer(customer);
+      delete this.current.customers[customer.id];
+    });
     this.touch();
   }
 
   /** Applies a patched copy of a customer (its reference may change). */
   updateCustomer(customer: CustomerRecord, next: CustomerRecord): void {
-    this.unindexCustomer(customer);
-    Object.assign(customer, next);
-    this.indexCustomer(customer);
-    this.touch();
+    this.replaceCustomer(customer, next);
   }
 
   /** C5: a soft delete — disabled, flagged, no longer listed; the record stays in the model. */
   deleteCustomer(customer: CustomerRecord): void {
+    this.replaceCustomer(customer, { ...customer, enabled: false, deleted: true });
+  }
+
+  private replaceCustomer(customer: CustomerRecord, next: CustomerRecord): void {
+    const before = { ...customer };
     this.unindexCustomer(customer);
-    customer.enabled = false;
-    customer.deleted = true;
+    Object.assign(customer, next);
+    this.indexCustomer(customer);
+    this.undo(() => {
+      this.unindexCustomer(customer);
+      Object.assign(customer, before);
+      this.indexCustomer(customer);
+    });
     this.touch();
   }
 
   addUser(user: UserRecord): void {
     this.current.users[user.id] = user;
     this.indexUser(user);
+    this.undo(() => this.detachUser(user));
     this.touch();
   }
 
   removeUser(user: UserRecord): void {
-    const index = this.userIndex(user.customerId);
-    unindexRoles(index, user);
-    index.byId.delete(user.id);
-    detach(index.byEmail, user.email.toLowerCase(), user);
-    delete this.current.users[user.id];
+    // Back in the same place on undo: `state.users` order is the order collections list users in.
+    const order = Object.keys(this.current.users);
+    this.detachUser(user);
+    this.undo(() => {
+      const rest = this.current.users;
+      const restored = table<UserRecord>();
+      for (const id of order) {
+        if (id === user.id) restored[id] = user;
+        else if (Object.hasOwn(rest, id)) restored[id] = rest[id];
+      }
+      for (const id of Object.keys(rest)) if (!Object.hasOwn(restored, id)) restored[id] = rest[id];
+      this.current.users = restored;
+      this.reindexUsers();
+    });
     this.touch();
   }
 
   /** The one way a user's roles change (the admin and supervisor indexes follow them). */
   setRoles(user: UserRecord, roles: string[]): void {
+    const before = user.roles;
+    this.applyRoles(user, roles);
+    this.undo(() => this.applyRoles(user, before));
+    this.touch();
+  }
+
+  private applyRoles(user: UserRecord, roles: string[]): void {
     const index = this.userIndex(user.customerId);
     unindexRoles(index, user);
     user.roles = roles;
     indexRoles(index, user);
-    this.touch();
+  }
+
+  private detachUser(user: UserRecord): void {
+    const index = this.userIndex(user.customerId);
+    unindexRoles(index, user);
+    index.byId.delete(user.id);
+    detach(index.byEmail, user.email.toLowerCase(), user);
+    delete this.current.users[user.id];
   }
 
   // --- queries -------------------------------------------------------------------------------
+
+  /** One entry of a table, by a key that may come from a request. */
+  get<N extends TableName>(name: N, key: string): State[N][string] | undefined {
+    return entry(this.current[name] as Table<State[N][string]>, key);
+  }
 
   resellerByName(name: string): ResellerRecord | undefined {
     return Object.values(this.current.resellers).find((r) => r.name === name);
@@ -428,7 +569,7 @@ export class Store {
 
   /** A reseller's customer that is not deleted (isolation: another reseller's customer is "not found"). */
   activeCustomer(resellerId: string, id: string): CustomerRecord | undefined {
-    const found = this.current.customers[id.toLowerCase()];
+    const found = entry(this.current.customers, id.toLowerCase());
     return found && found.resellerId === resellerId && !found.deleted ? found : undefined;
   }
 
@@ -447,7 +588,7 @@ export class Store {
   }
 
   user(customerId: string, id: string): UserRecord | undefined {
-    const found = this.current.users[id.toLowerCase()];
+    const found = entry(this.current.users, id.toLowerCase());
     return found && found.customerId === customerId ? found : undefined;
   }
 
@@ -469,9 +610,13 @@ export class Store {
   // --- indexes -------------------------------------------------------------------------------
 
   private reindex(): void {
-    this.users.clear();
     this.customers.clear();
     for (const customer of Object.values(this.current.customers)) this.indexCustomer(customer);
+    this.reindexUsers();
+  }
+
+  private reindexUsers(): void {
+    this.users.clear();
     for (const user of Object.values(this.current.users)) this.indexUser(user);
   }
 
@@ -549,7 +694,11 @@ function loadState(file: string): State | undefined {
   if (!parsed || typeof parsed !== "object" || (parsed as { version?: unknown }).version !== 1) {
     throw new Error(`emulator data file ${file} is not an emulator state (version 1); remove it to start empty`);
   }
-  return parsed as State;
+  const state = parsed as State;
+  // JSON.parse gives plain objects: the tables become prototype-less again (same entries, same order).
+  const tables = state as unknown as Record<TableName, Table<unknown> | undefined>;
+  for (const name of TABLES) tables[name] = table(tables[name] ?? {});
+  return state;
 }
 
 /** Atomic: a reader (or a crash) never sees half a file. */

@@ -106,18 +106,28 @@ export function toHandlerError(error: unknown, subject?: string, action?: string
         hint: "set DIMENSIONS_CLIENT_ID + DIMENSIONS_CLIENT_SECRET (+ DIMENSIONS_REFRESH_TOKEN) or DIMENSIONS_ACCESS_TOKEN in the environment of terraform",
       });
     }
-    const code = error.errorCode || `Http${error.status}`;
-    const known = API_ERRORS[code] ?? {};
+    // An errorCode is printed as the failure's code: only a plain identifier is taken as one.
+    const code = error.errorCode && CODE.test(error.errorCode) ? error.errorCode : `Http${error.status}`;
+    const known = Object.hasOwn(API_ERRORS, code) ? API_ERRORS[code] : {};
     const text = typeof error.serverMessage === "string" ? error.serverMessage || "(no message)" : error.message;
-    return new HandlerError(code, `${doing}${text} ${where}`, { ...known, subject });
+    return new HandlerError(code, `${doing}${clip(text)} ${where}`, { ...known, subject });
   }
   if (!(error instanceof Error)) return new HandlerError("HandlerFailed", String(error), { subject });
   // The client's other errors (NetworkError, AuthError, ClientConfigError, …) carry a stable
   // `code` and start their message with it.
   const own = (error as Error & { code?: unknown }).code;
-  const code = typeof own === "string" && /^[A-Za-z][A-Za-z0-9]*$/.test(own) ? own : error.name !== "Error" ? error.name : "HandlerFailed";
+  const code = typeof own === "string" && CODE.test(own) ? own : CODE.test(error.name) && error.name !== "Error" ? error.name : "HandlerFailed";
   const message = error.message.startsWith(`${code}: `) ? error.message.slice(code.length + 2) : error.message;
-  return new HandlerError(code, message, { subject, ...CLIENT_HINTS[code] });
+  return new HandlerError(code, clip(message), { subject, ...(Object.hasOwn(CLIENT_HINTS, code) ? CLIENT_HINTS[code] : {}) });
+}
+
+/** What the failure line accepts as a code: a plain identifier (never an answer's odd text). */
+const CODE = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/** A server message past this is cut: the failure stays one readable line. */
+const MAX_MESSAGE_CHARS = 500;
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}… (${text.length - MAX_MESSAGE_CHARS} more characters)` : text;
 }
 
 const CREDENTIALS_HINT = "the handler reads credentials from the environment of terraform only (DIMENSIONS_ACCESS_TOKEN, or DIMENSIONS_CLIENT_ID + DIMENSIONS_CLIENT_SECRET + DIMENSIONS_REFRESH_TOKEN; the README's Environment section)";

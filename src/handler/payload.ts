@@ -45,6 +45,13 @@ export type ResourceVariant = "terraform_data" | "null_resource";
 
 export const DEFAULT_CONCURRENCY = 4;
 export const MAX_CONCURRENCY = 64;
+/**
+ * The decoded payload's JSON may not be larger than this: the chunks hold at most 800,000
+ * characters of gzip, and a customer of 20,000 users decodes to a few MB; more is a bomb.
+ */
+export const MAX_PAYLOAD_JSON_BYTES = 64 * 1024 * 1024;
+/** Payloads and manifests nest 6 levels; a deeper one is not the constructs' (and would exhaust the stack). */
+export const MAX_JSON_DEPTH = 64;
 
 export function parseOperation(argv: readonly string[]): HandlerOperation {
   const op = argv[0];
@@ -94,9 +101,14 @@ export function payloadFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   for (let i = 0; i < PAYLOAD_CHUNKS; i++) chunks.push(env[payloadChunkVar(i)] ?? "");
   const joined = chunks.join("");
   if (joined === "") return undefined;
+  const used = chunks.reduce((n, c, i) => (c !== "" ? i : n), 0);
+  // The constructs render every chunk, the unused ones empty: an empty one before a set one is lost.
+  const missing = chunks.findIndex((c, i) => c === "" && i < used);
+  if (missing >= 0) {
+    throw payloadError(`${payloadChunkVar(missing)} is unset or empty while ${payloadChunkVar(used)} is set: a chunk of the payload is missing`);
+  }
   // The last chunk used is full: the payload may go on past it (a state much larger than the
   // configuration that renders these expressions, or past all of them).
-  const used = chunks.reduce((n, c, i) => (c !== "" ? i : n), 0);
   if (chunks[used].length >= PAYLOAD_CHUNK_CHARS && !gunzips(joined)) {
     throw new HandlerError("PayloadTooLarge", `the payload fills the ${used + 1} environment value${used === 0 ? "" : "s"} of ${PAYLOAD_CHUNK_CHARS} characters this configuration passes; it is cut`, {
       hint: used + 1 < PAYLOAD_CHUNKS
@@ -109,7 +121,7 @@ export function payloadFromEnv(env: NodeJS.ProcessEnv): string | undefined {
 
 function gunzips(encoded: string): boolean {
   try {
-    gunzipSync(Buffer.from(encoded, "base64"));
+    gunzipSync(Buffer.from(encoded, "base64"), { maxOutputLength: MAX_PAYLOAD_JSON_BYTES });
     return true;
   } catch {
     return false;
@@ -119,12 +131,17 @@ function gunzips(encoded: string): boolean {
 /** Decodes the payload (base64 of gzip of JSON `{t, i}`) and parses it by its `i.kind`. */
 export function decodePayload(encoded: string | undefined): Payload {
   if (!encoded) throw payloadError(`${ENV.payload} is not set or empty`);
+  const text = encoded.trim();
+  // Buffer.from(…, "base64") skips what is not base64: say so rather than blame gzip.
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw payloadError(`${ENV.payload} is not base64 (it holds other characters than A-Z, a-z, 0-9, +, / and = padding)`);
   let json: string;
   try {
-    const bytes = Buffer.from(encoded.trim(), "base64");
-    json = gunzipSync(bytes).toString("utf8");
+    json = gunzipSync(Buffer.from(text, "base64"), { maxOutputLength: MAX_PAYLOAD_JSON_BYTES }).toString("utf8");
   } catch (e) {
-    throw payloadError(`${ENV.payload} is not base64 of gzip data (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw payloadError(`${ENV.payload} decompresses to more than ${MAX_PAYLOAD_JSON_BYTES / 1024 / 1024} MiB of JSON, far more than any stack renders`);
+    }
+    throw payloadError(`${ENV.payload} is base64, but not of gzip data (${(e as Error).message})`);
   }
   let raw: unknown;
   try {
@@ -144,6 +161,8 @@ export function parsePayload(raw: unknown): Payload {
   const nested = (raw.i === null || raw.i === undefined) && isRecord(raw.t) && "t" in raw.t && "i" in raw.t;
   const t = nested ? (raw.t as Record<string, unknown>).t : unwrapString(raw.t, "t");
   const i = nested ? (raw.t as Record<string, unknown>).i : unwrapString(raw.i, "i");
+  const odd = oddShape({ t, i });
+  if (odd) throw payloadError(`the payload ${odd}`);
   const value = stripNulls({ t, i });
   const kind = isRecord(i) ? i.kind : undefined;
   switch (kind) {
@@ -199,6 +218,8 @@ export function readManifest(file: string | undefined, expectedDigest: string | 
   } catch {
     throw new HandlerError("ManifestInvalid", `the manifest ${file} is not JSON`, { hint });
   }
+  const odd = oddShape(raw);
+  if (odd) throw new HandlerError("ManifestInvalid", `the manifest ${file} ${odd}`, { hint });
   const mismatch = (issues: string) =>
     new HandlerError("ManifestInvalid", `the manifest ${file} does not match this handler: ${issues}`, {
       hint: "synthesize and apply with the same version of cdktf-dimensions",
@@ -245,6 +266,23 @@ function unwrapString(value: unknown, name: string): unknown {
   } catch {
     throw payloadError(`${name} is a string that does not hold JSON`);
   }
+}
+
+/**
+ * What makes decoded JSON unsafe for the recursive steps after it (stripNulls, zod): nesting deeper
+ * than MAX_JSON_DEPTH, or a `__proto__` key (copied with `out[key] = …` it would replace a
+ * prototype instead of keeping an entry). Walks iteratively; undefined when the value is fine.
+ */
+function oddShape(value: unknown): string | undefined {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) return `nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`;
+    if (!Array.isArray(current) && Object.hasOwn(current, "__proto__")) return 'holds the key "__proto__"';
+    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return undefined;
 }
 
 /**

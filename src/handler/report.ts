@@ -97,17 +97,28 @@ export function createReporter(options: { level?: LogLevel; sink?: Sink; secrets
 }
 
 /**
- * `dimensions: [U4] LastUserAdministrator: user ana@acme.test (ACME-001): <message>` and, if any,
- * `dimensions: hint: <hint>`. Messages are flattened to one line.
+ * One format for every failure, the order of the synth findings (`Code [rule]: message`):
+ * `dimensions: <Code> [<rule>]: <subject>: <message>`, e.g.
+ * `dimensions: LastUserAdministrator [U4]: user ana@acme.test (ACME-001): There must be …`;
+ * without a rule `dimensions: <Code>: …`, without a subject `dimensions: <Code>: <message>`. Then,
+ * if any, `dimensions: hint: <hint>`. Every part is flattened to one line of printable text (an
+ * API's message may hold line breaks or terminal escapes), so a failure is always one line.
  */
 export function formatFailure(error: HandlerError): string[] {
-  const rule = error.rule ? `[${error.rule}] ` : "";
-  const subject = error.subject ? `${error.subject}: ` : "";
-  const lines = [`${PREFIX} ${rule}${error.code}: ${subject}${oneLine(error.message)}`];
+  const rule = error.rule ? ` [${oneLine(error.rule)}]` : "";
+  const subject = error.subject ? `${oneLine(error.subject)}: ` : "";
+  const lines = [`${PREFIX} ${oneLine(error.code)}${rule}: ${subject}${oneLine(error.message)}`];
   if (error.hint) lines.push(`${PREFIX} hint: ${oneLine(error.hint)}`);
   return lines;
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return (
+    text
+      .replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ")
+      // C0 and C1 controls (ESC of a terminal escape among them) are not text.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
+      .trim()
+  );
 }

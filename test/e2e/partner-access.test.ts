@@ -253,7 +253,7 @@ describeE2E("examples/partner-access: tenant access requests through terraform",
     expect(failed.code).not.toBe(0);
     expect(failed.stdout).toMatch(/customer TSFP-001 \(support\): still pending after 3 s/);
     // Terraform wraps the provisioner's output: compare with whitespace folded.
-    expect(failed.stderr.replace(/\s+/g, " ")).toMatch(/\[A4\] AccessNotGranted: access request PendingAccess: 2 of 2 tenant requests are not granted: customer HAWAG-001 \(support\) pending, customer TSFP-001 \(support\) pending/);
+    expect(failed.stderr.replace(/\s+/g, " ")).toMatch(/AccessNotGranted \[A4\]: access request PendingAccess: 2 of 2 tenant requests are not granted: customer HAWAG-001 \(support\) pending, customer TSFP-001 \(support\) pending/);
 
     await answer(tom, "grant", {});
     await answer(acre, "grant", {});

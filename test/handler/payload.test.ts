@@ -103,7 +103,7 @@ describe("payload decoding", () => {
 
   test("GIVEN an unset, a non-gzip or an unknown-kind payload WHEN decoded THEN PayloadInvalid says which", () => {
     expect(caught(() => decodePayload(undefined)).message).toBe("DIMENSIONS_PAYLOAD is not set or empty");
-    expect(caught(() => decodePayload("bm90IGd6aXA=")).message).toMatch(/^DIMENSIONS_PAYLOAD is not base64 of gzip data/);
+    expect(caught(() => decodePayload("bm90IGd6aXA=")).message).toMatch(/^DIMENSIONS_PAYLOAD is base64, but not of gzip data/);
     expect(caught(() => decodePayload(encodePayload({ t: {}, i: { kind: "bucket" } }))).message).toBe('i.kind is "bucket"; expected "tenant", "access-request", "stack" or "inventory"');
   });
 });
@@ -337,15 +337,15 @@ describe("main", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     const lines = result.stderr.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^dimensions: PayloadInvalid: DIMENSIONS_PAYLOAD is not base64 of gzip data \(.+\)$/);
+    expect(lines[0]).toMatch(/^dimensions: PayloadInvalid: DIMENSIONS_PAYLOAD is not base64 \(.+\)$/);
     expect(lines.slice(1)).toEqual([expect.stringMatching(/^dimensions: hint: /)]);
   });
 });
 
-test("formatFailure: rule, code, subject, message; hint on its own line", () => {
+test("formatFailure: code, rule, subject, message (the synth findings' order); hint on its own line", () => {
   const e = new HandlerError("LastUserAdministrator", "There must be at least one\nuser administrator.", { rule: "U4", subject: "user ana@acme.test (ACME-001)", hint: "keep one" });
   expect(formatFailure(e)).toEqual([
-    "dimensions: [U4] LastUserAdministrator: user ana@acme.test (ACME-001): There must be at least one user administrator.",
+    "dimensions: LastUserAdministrator [U4]: user ana@acme.test (ACME-001): There must be at least one user administrator.",
     "dimensions: hint: keep one",
   ]);
 });

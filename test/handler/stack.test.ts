@@ -203,7 +203,7 @@ describe("stack release", () => {
 
     expect(e.code).toBe("ReleaseIncomplete");
     expect(api.customers.get(cid)?.enabled).toBe(false);
-    expect(deps.out).toContainEqual(expect.stringMatching(/^dimensions: customer:TWIN-003: FAILED: \[C2\] DuplicateReference: /));
+    expect(deps.out).toContainEqual(expect.stringMatching(/^dimensions: customer:TWIN-003: FAILED: DuplicateReference \[C2\]: /));
     expect([...deps.markers.markers.keys()]).toEqual(["customer:TWIN-003"]);
   });
 

@@ -182,7 +182,7 @@ describe("user apply", () => {
     expect(e.code).toBe("TenantIncomplete");
     expect(api.roles(cid, "good@acme.test")).toEqual([CU]);
     expect(deps.out.filter((l) => / FAILED: /.test(l))).toEqual([
-      expect.stringMatching(/^dimensions: user bad@acme\.test \(ACME-001\): FAILED: \[U8\] SupervisorLevelConflict: user bad@acme\.test \(ACME-001\): creating user bad@acme\.test refused: A user can hold only one supervisor role\. \(POST .+ → 400\)$/),
+      expect.stringMatching(/^dimensions: user bad@acme\.test \(ACME-001\): FAILED: SupervisorLevelConflict \[U8\]: user bad@acme\.test \(ACME-001\): creating user bad@acme\.test refused: A user can hold only one supervisor role\. \(POST .+ → 400\)$/),
     ]);
   });
 
@@ -206,7 +206,7 @@ describe("user apply", () => {
     expect(e.code).toBe("TenantIncomplete");
     expect(api.roles(cid, ANA)).toEqual(ADMIN);
     expect(deps.out).toContainEqual(
-      expect.stringMatching(/^dimensions: user ana@acme\.test \(ACME-001\): FAILED: \[U4\] LastUserAdministrator: user ana@acme\.test \(ACME-001\): deleting user ana@acme\.test refused: There must be at least one user administrator\. \(DELETE \/customers\/.+ → 400\)$/),
+      expect.stringMatching(/^dimensions: user ana@acme\.test \(ACME-001\): FAILED: LastUserAdministrator \[U4\]: user ana@acme\.test \(ACME-001\): deleting user ana@acme\.test refused: There must be at least one user administrator\. \(DELETE \/customers\/.+ → 400\)$/),
     );
   });
 
@@ -262,7 +262,7 @@ describe("customer", () => {
 
     const e = await failure(applyTenant(payload, depsFor(api, payload)));
 
-    expect(formatFailure(e)[0]).toMatch(/^dimensions: \[C2\] DuplicateReference: customer ACME-001: 2 customers have the reference "ACME-001"/);
+    expect(formatFailure(e)[0]).toMatch(/^dimensions: DuplicateReference \[C2\]: customer ACME-001: 2 customers have the reference "ACME-001"/);
     expect(api.writes()).toEqual([]);
   });
 
@@ -312,7 +312,7 @@ describe("customer", () => {
     deps.report.fail(await failure(applyTenant(payload, deps)));
 
     expect(deps.err).toEqual([
-      "dimensions: [C6] ChargesNotAccepted: customer ACME-001: creating or updating customer ACME-001 costs money and the stack has not accepted charges (POST /customers → 402)",
+      "dimensions: ChargesNotAccepted [C6]: customer ACME-001: creating or updating customer ACME-001 costs money and the stack has not accepted charges (POST /customers → 402)",
       "dimensions: hint: set acceptCharges: true on the DimensionsStack (it is visible in code review) to allow changes that cost money",
     ]);
   });
@@ -534,7 +534,7 @@ describe("user release (a replacement reconciles old → new)", () => {
     expect(e.code).toBe("TenantIncomplete");
     expect(api.roles(cid, ANA)).toEqual(ADMIN);
     expect(api.writes()).toEqual([]);
-    expect(deps.out).toContainEqual(expect.stringMatching(/^dimensions: user ana@acme\.test \(ACME-001\): FAILED: \[H1\] LastAdminGuard: user ana@acme\.test \(ACME-001\): removing this user's admin roles would leave customer ACME-001 without an admin/));
+    expect(deps.out).toContainEqual(expect.stringMatching(/^dimensions: user ana@acme\.test \(ACME-001\): FAILED: LastAdminGuard \[H1\]: user ana@acme\.test \(ACME-001\): removing this user's admin roles would leave customer ACME-001 without an admin/));
     expect(deps.markers.read(KEY)).toBeUndefined();
   });
 
@@ -553,7 +553,7 @@ describe("user release (a replacement reconciles old → new)", () => {
     await failure(releaseTenant(old, deps));
 
     expect(api.roles(cid, ANA)).toEqual(ADMIN);
-    expect(deps.out.filter((l) => / FAILED: /.test(l)).map((l) => l.replace(/^.*FAILED: /, "").split(":")[0])).toEqual(["Http503", "[H1] LastAdminGuard"]);
+    expect(deps.out.filter((l) => / FAILED: /.test(l)).map((l) => l.replace(/^.*FAILED: /, "").split(":")[0])).toEqual(["Http503", "LastAdminGuard [H1]"]);
   });
 });
 

@@ -58,9 +58,8 @@ export function accessRequestRoutes(table: RouteTable, core: EmulatorCore): void
   table.add("DELETE", "/accessrequests/{R}", (ctx) => {
     const request = requestFor(ctx, core);
     // Withdrawal ends every tenant's request, and any access granted through it.
-    request.withdrawn = true;
-    for (const tenant of request.tenants) tenant.status = "withdrawn";
-    core.store.touch();
+    core.store.assign(request, { withdrawn: true });
+    for (const tenant of request.tenants) core.store.assign(tenant, { status: "withdrawn" });
     return done(ctx);
   });
 
@@ -85,7 +84,7 @@ function createRequest(ctx: RequestContext, core: EmulatorCore) {
   const body = parseOrThrow(createAccessRequestRequest, ctx.json());
   for (const association of body.associations) {
     for (const userId of association.userIds) {
-      const user = core.store.state.partnerUsers[userId.toLowerCase()];
+      const user = core.store.get("partnerUsers", userId.toLowerCase());
       if (!user || user.resellerId !== partner.resellerId) throw errors.validation(`The field 'associations.userIds' holds '${userId}', which is not one of your partner users.`);
     }
     for (const tenantId of association.tenantIds) {
@@ -121,8 +120,7 @@ function createRequest(ctx: RequestContext, core: EmulatorCore) {
     createdBy: partner.id,
     withdrawn: false,
   };
-  core.store.state.accessRequests[id] = record;
-  core.store.touch();
+  core.store.put("accessRequests", id, record);
   return created(ctx, toApiRequest(record, core), `${API_PREFIX}/accessrequests/${id}`);
 }
 
@@ -153,7 +151,7 @@ function tenantView(r: AccessRequestRecord, t: AccessTenantRecord, core: Emulato
 
 function requestFor(ctx: RequestContext, core: EmulatorCore): AccessRequestRecord {
   const partner = partnerOf(ctx, core);
-  const request = core.store.state.accessRequests[ctx.params.R.toLowerCase()];
+  const request = core.store.get("accessRequests", ctx.params.R.toLowerCase());
   if (!request || request.resellerId !== partner.resellerId) throw errors.notFound();
   return request;
 }
@@ -176,7 +174,7 @@ function requestsOfTenant(core: EmulatorCore, customer: CustomerRecord): Array<{
 
 function tenantEntries(ctx: RequestContext, core: EmulatorCore): { customer: CustomerRecord; entries: AccessTenantRecord[] } {
   const customer = tenantFor(ctx, core);
-  const request = core.store.state.accessRequests[ctx.params.R.toLowerCase()];
+  const request = core.store.get("accessRequests", ctx.params.R.toLowerCase());
   const entries = request && request.resellerId === customer.resellerId ? request.tenants.filter((t) => t.tenantId === customer.id) : [];
   if (entries.length === 0) throw errors.notFound();
   return { customer, entries };
@@ -197,14 +195,10 @@ function grant(ctx: RequestContext, core: EmulatorCore) {
     if (status === "expired" || status === "withdrawn") throw errors.validation(`The access request is ${status} and can no longer be granted.`);
   }
   for (const entry of entries) {
-    entry.status = "granted";
-    entry.respondedAt = core.clock.iso();
-    entry.responseMessage = body.message ?? null;
-    entry.expiresAt = expiresAt;
+    core.store.assign(entry, { status: "granted", respondedAt: core.clock.iso(), responseMessage: body.message ?? null, expiresAt });
   }
   // A6: from now on legacy impersonation of this tenant is over.
-  customer.accessGrantedOnce = true;
-  core.store.touch();
+  core.store.assign(customer, { accessGrantedOnce: true });
   return done(ctx);
 }
 
@@ -215,12 +209,8 @@ function reject(ctx: RequestContext, core: EmulatorCore) {
     if (entry.status === "withdrawn") throw errors.validation("The access request was withdrawn.");
   }
   for (const entry of entries) {
-    entry.status = "rejected";
-    entry.respondedAt = core.clock.iso();
-    entry.responseMessage = body.message ?? null;
-    entry.expiresAt = null;
+    core.store.assign(entry, { status: "rejected", respondedAt: core.clock.iso(), responseMessage: body.message ?? null, expiresAt: null });
   }
-  core.store.touch();
   return done(ctx);
 }
 
@@ -245,8 +235,7 @@ function patchExpiry(ctx: RequestContext, core: EmulatorCore) {
     const status = core.effectiveStatus(entry);
     if (status !== "granted") throw errors.validation(`The access request is ${status}; only a granted request has an expiry.`);
   }
-  for (const entry of entries) entry.expiresAt = expiresAt;
-  core.store.touch();
+  for (const entry of entries) core.store.assign(entry, { expiresAt });
   return done(ctx);
 }
 

@@ -34,14 +34,16 @@ function authorize(ctx: RequestContext, core: EmulatorCore): Reply {
     throw new OAuthError("invalid_request", "redirect_uri is not a URL.");
   }
   const code = newToken("code");
-  core.store.state.authCodes[code] = {
+  const now = core.clock.now();
+  // Codes nobody exchanged in time go when a new one is made.
+  for (const [old, record] of Object.entries(core.store.state.authCodes)) if (record.expiresAt <= now) core.store.remove("authCodes", old);
+  core.store.put("authCodes", code, {
     clientId: reseller.clientId,
     resellerId: reseller.id,
     partnerUserId: user.id,
     redirectUri: q.get("redirect_uri"),
-    expiresAt: core.clock.now() + CODE_LIFETIME_MS,
-  };
-  core.store.touch();
+    expiresAt: now + CODE_LIFETIME_MS,
+  });
   target.searchParams.set("code", code);
   const state = q.get("state");
   if (state !== null) target.searchParams.set("state", state);
@@ -56,28 +58,27 @@ function token(ctx: RequestContext, core: EmulatorCore): Reply {
   switch (grantType) {
     case "authorization_code": {
       const code = form.get("code") ?? "";
-      const record = core.store.state.authCodes[code];
+      const record = core.store.get("authCodes", code);
       if (!record) throw new OAuthError("invalid_grant", "The authorization code is invalid or was already used.");
-      // Codes are single-use whatever happens next.
-      delete core.store.state.authCodes[code];
-      core.store.touch();
       if (record.expiresAt <= core.clock.now()) throw new OAuthError("invalid_grant", "The authorization code has expired.");
       if (record.clientId !== reseller.clientId) throw new OAuthError("invalid_grant", "The authorization code was issued to another client.");
       if (record.redirectUri !== null && form.get("redirect_uri") !== record.redirectUri) {
         throw new OAuthError("invalid_grant", "redirect_uri does not match the authorization request.");
       }
+      // Single-use: the exchange that succeeds consumes it (a refused one changes nothing).
+      core.store.remove("authCodes", code);
       answer = core.issueTokenPair(reseller.clientId, record.resellerId, record.partnerUserId);
       break;
     }
     case "refresh_token": {
       const presented = form.get("refresh_token") ?? "";
-      const record = core.store.state.refreshTokens[presented];
+      const record = core.store.get("refreshTokens", presented);
       if (!record) throw new OAuthError("invalid_grant", "The refresh token is invalid, expired or was already used.");
       if (record.clientId !== reseller.clientId) throw new OAuthError("invalid_grant", "The refresh token was issued to another client.");
-      if (!core.store.state.partnerUsers[record.partnerUserId]) throw new OAuthError("invalid_grant", "The refresh token's user no longer exists.");
+      if (!core.store.get("partnerUsers", record.partnerUserId)) throw new OAuthError("invalid_grant", "The refresh token's user no longer exists.");
       const rotate = core.store.state.auth.rotateRefreshTokens;
       // §2: rotation ends the old token immediately; the caller must use the new one.
-      if (rotate) delete core.store.state.refreshTokens[presented];
+      if (rotate) core.store.remove("refreshTokens", presented);
       answer = core.issueTokenPair(reseller.clientId, record.resellerId, record.partnerUserId, rotate ? undefined : presented);
       break;
     }

@@ -39,7 +39,7 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
     const { name } = parseOrThrow(resellerBody, ctx.json());
     if (store.resellerByName(name)) throw errors.validation(`A reseller named '${name}' already exists.`);
     const reseller: ResellerRecord = { id: newId(), name, clientId: `${slug(name)}-${newSecret().slice(0, 8)}`, clientSecret: newSecret(), dateCreated: core.clock.iso() };
-    store.state.resellers[reseller.id] = reseller;
+    store.put("resellers", reseller.id, reseller);
     const admin: PartnerUserRecord = {
       id: newId(),
       resellerId: reseller.id,
@@ -47,9 +47,8 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
       displayName: `${name} admin`,
       roles: ["user.admin", ...DEMO_PARTNER_ROLES],
     };
-    store.state.partnerUsers[admin.id] = admin;
+    store.put("partnerUsers", admin.id, admin);
     const tokens = core.issueTokenPair(reseller.clientId, reseller.id, admin.id);
-    store.touch();
     return json(
       {
         id: reseller.id,
@@ -78,26 +77,24 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
     const result = entries.map((entry) => {
       const existing = store.partnerUsersOf(reseller.id).find((p) => p.email.toLowerCase() === entry.email.toLowerCase());
       if (existing) {
-        existing.displayName = entry.displayName;
-        existing.roles = [...new Set(entry.roles)];
+        store.assign(existing, { displayName: entry.displayName, roles: [...new Set(entry.roles)] });
         return existing;
       }
       const created: PartnerUserRecord = { id: newId(), resellerId: reseller.id, email: entry.email, displayName: entry.displayName, roles: [...new Set(entry.roles)] };
-      store.state.partnerUsers[created.id] = created;
+      store.put("partnerUsers", created.id, created);
       return created;
     });
-    store.touch();
     return json({ users: result.map(partnerView) }, 201);
   });
 
+  // A PBX account id is any string, "__proto__" and "constructor" included: the directory is a Table.
   table.add("PUT", "/_emulator/pbx/{accountId}/users", (ctx) => {
     const users = parseOrThrow(pbxDirectory, ctx.json());
-    store.state.pbxDirectory[ctx.params.accountId] = users.map((u) => ({ ...u }));
-    store.touch();
+    store.put("pbxDirectory", ctx.params.accountId, users.map((u) => ({ ...u })));
     return json({ accountId: ctx.params.accountId, users });
   });
 
-  table.add("GET", "/_emulator/pbx/{accountId}/users", (ctx) => json({ accountId: ctx.params.accountId, users: store.state.pbxDirectory[ctx.params.accountId] ?? [] }));
+  table.add("GET", "/_emulator/pbx/{accountId}/users", (ctx) => json({ accountId: ctx.params.accountId, users: store.get("pbxDirectory", ctx.params.accountId) ?? [] }));
 
   table.add("POST", "/_emulator/login", (ctx) => {
     const body = parseOrThrow(loginBody, ctx.json());
@@ -109,7 +106,7 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
   });
 
   table.add("POST", "/_emulator/customers/{C}/admin-token", (ctx) => {
-    const customer = store.state.customers[ctx.params.C.toLowerCase()];
+    const customer = store.get("customers", ctx.params.C.toLowerCase());
     if (!customer || customer.deleted) throw errors.notFound();
     // The tenant's first admin answers; a tenant without one still gets a token (its owner).
     const admin = store.usersOf(customer.id).find((u) => isAdminRoles(u.roles));
@@ -119,13 +116,12 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
 
   table.add("PATCH", "/_emulator/customers/{C}/users/{U}", (ctx) => {
     // A seam for what only the platform sets: a user's primary tenant (U15), read-only roles (U13).
-    const user = store.state.users[ctx.params.U.toLowerCase()];
+    const user = store.get("users", ctx.params.U.toLowerCase());
     if (!user || user.customerId !== ctx.params.C.toLowerCase()) throw errors.notFound();
     const body = parseOrThrow(userSeam, ctx.json());
-    if (body.primaryTenant !== undefined) user.primaryTenant = body.primaryTenant.toLowerCase();
-    if (body.isParent !== undefined) user.isParent = body.isParent;
+    if (body.primaryTenant !== undefined) store.assign(user, { primaryTenant: body.primaryTenant.toLowerCase() });
+    if (body.isParent !== undefined) store.assign(user, { isParent: body.isParent });
     if (body.roles !== undefined) store.setRoles(user, [...new Set(body.roles)]);
-    store.touch();
     return json({ ...user });
   });
 
@@ -150,9 +146,8 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
   table.add("GET", "/_emulator/auth", () => json({ ...store.state.auth }));
   table.add("PUT", "/_emulator/auth", (ctx) => {
     const body = parseOrThrow(authBody, ctx.json());
-    if (body.accessTokenSeconds !== undefined) store.state.auth.accessTokenSeconds = body.accessTokenSeconds;
-    if (body.rotateRefreshTokens !== undefined) store.state.auth.rotateRefreshTokens = body.rotateRefreshTokens;
-    store.touch();
+    if (body.accessTokenSeconds !== undefined) store.assign(store.state.auth, { accessTokenSeconds: body.accessTokenSeconds });
+    if (body.rotateRefreshTokens !== undefined) store.assign(store.state.auth, { rotateRefreshTokens: body.rotateRefreshTokens });
     return json({ ...store.state.auth });
   });
 
@@ -180,7 +175,7 @@ function partnerView(p: PartnerUserRecord) {
 /** Every object, for assertions; secrets redacted (C4: the Kazoo apiKey never leaves through here). */
 function stateDump(core: EmulatorCore) {
   const s = core.store.state;
-  const resellerName = (id: string) => s.resellers[id]?.name ?? null;
+  const resellerName = (id: string) => core.store.get("resellers", id)?.name ?? null;
   return {
     now: core.clock.iso(),
     region: core.region,

@@ -90,7 +90,6 @@ function createCustomer(ctx: RequestContext, core: EmulatorCore) {
   core.store.addCustomer(customer);
   // C3: the PBX users arrive with the customer.
   importPbxUsers(core, customer);
-  core.store.touch();
   return created(ctx, toApiCustomer(customer), `${API_PREFIX}/customers/${id}`);
 }
 
@@ -107,7 +106,6 @@ function patchCustomer(ctx: RequestContext, core: EmulatorCore) {
   core.store.updateCustomer(customer, next);
   // U12: switching the sync on brings the ACD add-on to the PBX's agents.
   if (turnedSyncOn) applyAcdSync(core, customer);
-  core.store.touch();
   return done(ctx);
 }
 

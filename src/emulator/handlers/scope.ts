@@ -17,20 +17,20 @@ export function principalOf(ctx: RequestContext): Principal {
 export function partnerOf(ctx: RequestContext, core: EmulatorCore): PartnerUserRecord {
   const principal = principalOf(ctx);
   if (principal.kind !== "partner") throw errors.accessDenied("This call needs a partner user's token.");
-  const user = core.store.state.partnerUsers[principal.partnerUserId];
+  const user = core.store.get("partnerUsers", principal.partnerUserId);
   if (!user) throw errors.unauthorized();
   return user;
 }
 
 /** Whether an impersonation token still gives access (A5 expiry, withdrawal, A6 legacy cut-off). */
 export function impersonationValid(principal: Extract<Principal, { kind: "impersonation" }>, core: EmulatorCore): boolean {
-  const customer = core.store.state.customers[principal.customerId];
+  const customer = core.store.get("customers", principal.customerId);
   if (!customer || customer.deleted) return false;
   if (principal.requestId === null) {
-    const partner = core.store.state.partnerUsers[principal.partnerUserId];
+    const partner = core.store.get("partnerUsers", principal.partnerUserId);
     return !customer.accessGrantedOnce && partner !== undefined && partner.roles.includes("customer.admin");
   }
-  const request = core.store.state.accessRequests[principal.requestId];
+  const request = core.store.get("accessRequests", principal.requestId);
   if (!request || request.withdrawn) return false;
   return request.tenants.some(
     (t) => t.tenantId === principal.customerId && t.mode === principal.mode && t.userIds.includes(principal.partnerUserId) && core.effectiveStatus(t) === "granted",

@@ -117,7 +117,7 @@ function patchUser(ctx: RequestContext, core: EmulatorCore) {
   checkAdministratorRules(core, user.customerId, new Map([[user.id, draft.roles]]));
   requireChargesForAddedRoles(draft.roles, user.roles, acceptsCharges(ctx));
   const hadHigh = core.store.holdsHighSupervisor(user.customerId);
-  user.displayName = draft.displayName;
+  if (draft.displayName !== user.displayName) core.store.assign(user, { displayName: draft.displayName });
   core.store.setRoles(user, draft.roles);
   applyRealtimeAddOn(core, user.customerId, hadHigh);
   return done(ctx);
@@ -188,11 +188,12 @@ function device(ctx: RequestContext, core: EmulatorCore, action: "assign" | "una
     for (const role of [UC_ROLE, SOFTPHONE_ROLE]) {
       if (!user.roles.includes(role)) throw errors.devicePrerequisiteMissing(role);
     }
-    if (!user.devices.some((d) => d.deviceId === deviceId && d.clientType === clientType.data)) user.devices.push({ deviceId, clientType: clientType.data });
+    if (!user.devices.some((d) => d.deviceId === deviceId && d.clientType === clientType.data)) {
+      core.store.assign(user, { devices: [...user.devices, { deviceId, clientType: clientType.data }] });
+    }
   } else {
-    user.devices = user.devices.filter((d) => !(d.deviceId === deviceId && d.clientType === clientType.data));
+    core.store.assign(user, { devices: user.devices.filter((d) => !(d.deviceId === deviceId && d.clientType === clientType.data)) });
   }
-  core.store.touch();
   return ok(ctx, { userId: user.id, deviceId, clientType: clientType.data, assigned: action === "assign" }, 201);
 }
 
@@ -200,7 +201,6 @@ function sendEmail(ctx: RequestContext, core: EmulatorCore) {
   const user = userFor(ctx, core);
   // U15: only from the user's primary tenant.
   if (user.primaryTenant !== user.customerId) throw errors.tenantNotPrimary();
-  user.activationEmailsSent++;
-  core.store.touch();
+  core.store.assign(user, { activationEmailsSent: user.activationEmailsSent + 1 });
   return noContent();
 }
