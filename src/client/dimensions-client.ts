@@ -303,8 +303,10 @@ export class DimensionsClient implements DimensionsApi {
    * - refused before the server processed it (connection refused, 429 on the POST itself): waits
    *   (honouring `Retry-After`) and sends it again, at most `createAttempts` times in all;
    * - any other failure whose outcome is unknown (timeout, dropped connection, 500/502/503/504, or
-   *   a failure after the POST was answered): never sent again (see `awaitOutcome`) — except, with
-   *   `resendWhenAbsent` (users: the API refuses a duplicate e-mail), after a lookup proves it absent.
+   *   a failure after the POST was answered): looked up, never sent blindly (see `awaitOutcome`); it
+   *   goes again only once a lookup proves it absent, and then only after the server's own 500/503
+   *   (its processing ended) or, with `resendWhenAbsent` (users: the API refuses a duplicate e-mail),
+   *   after any failure.
    */
   private async createOnce<T>(
     request: HttpRequest,
@@ -332,7 +334,11 @@ export class DimensionsClient implements DimensionsApi {
         if (!isAmbiguous(err)) throw err;
         // A user create may go again once a lookup proves it absent: the API refuses a second
         // user with the same e-mail (UserAlreadyExists, adopted), so a late first one costs nothing.
-        if (options.resendWhenAbsent && attempt < attempts) {
+        // The server's own 500/503 ends its processing: a lookup then proves the outcome, and a
+        // create it proves absent may go again (api-contract §1.4). A drop or a timeout may still be
+        // in flight: only a user create (duplicates refused) goes again after those.
+        const answered = err instanceof ApiError && (err.status === 500 || err.status === 503);
+        if ((options.resendWhenAbsent || answered) && attempt < attempts) {
           let found: T | undefined;
           try {
             found = await lookup();
