@@ -16,7 +16,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-const COMMANDS = ["emulator", "demo", "access-requests", "licenses"];
+const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "plan-summary"];
 
 // Per command, a value it refuses (or a value missing); every command also refuses an unknown option.
 const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
@@ -24,6 +24,8 @@ const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
   "access-requests": { args: ["--expiring-within", "soon"], message: /--expiring-within <days>.*'soon' is invalid.*number of days/ },
   licenses: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   demo: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
+  drift: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
+  "plan-summary": { args: [], message: /missing required argument 'plan-json'/ },
 };
 
 describe("dimensions --help", () => {
