@@ -85,6 +85,14 @@ function requestTimeoutMs(get: (name: string) => string | undefined): number {
 /** Per request; a hung API costs at most this per attempt (GETs retry a few times). */
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 20;
 
+/**
+ * The token provider the client would use, from the same environment: `DIMENSIONS_ACCESS_TOKEN` as
+ * is, or the shared credentials cache refreshed under its lock (`dimensions token` prints it).
+ */
+export function createTokenProviderFromEnv(env: NodeJS.ProcessEnv, options: CreateClientOptions = {}): TokenProvider {
+  return tokenProviderFromEnv((name) => env[name]?.trim() || undefined, options.log);
+}
+
 function tokenProviderFromEnv(get: (name: string) => string | undefined, log?: (line: string) => void): TokenProvider {
   const accessToken = get(ENV.accessToken);
   if (accessToken) return new StaticTokenProvider(accessToken);

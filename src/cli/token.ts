@@ -1,0 +1,35 @@
+/**
+ * `dimensions token`: prints a valid access token from the credentials store — the one every
+ * handler process uses — refreshing it under the store's lock when it expired (refresh tokens
+ * rotate: a refresh here is shared with, never wasted for, the processes that follow). For
+ * scripts and CI steps that call the API themselves. The token goes to stdout only; nothing else
+ * is printed on success.
+ */
+import { Command } from "commander";
+import { createTokenProviderFromEnv } from "../client";
+import { ENV } from "../contracts/handler";
+import { execute, withAction, type CommandIo } from "./command-line";
+
+export function tokenCommand(env: NodeJS.ProcessEnv, io: CommandIo): Command {
+  const command = new Command("token")
+    .summary("print a valid access token from the credentials store (refreshed under its lock when expired)")
+    .description(
+      `Prints a valid access token for scripts and CI steps: ${ENV.accessToken} as is, or the token of the shared credentials cache (${ENV.credentialsFile}), refreshed under its lock when it expired, with ${ENV.clientId}, ${ENV.clientSecret} and the rotating refresh token.`,
+    )
+    .option("--header", 'print it as an HTTP header line: "Authorization: Bearer <token>"');
+  return withAction(command, async () => {
+    try {
+      const value = await createTokenProviderFromEnv(env).getToken();
+      io.out(command.opts<{ header?: boolean }>().header ? `Authorization: Bearer ${value}` : value);
+      return 0;
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      io.err(`dimensions token: ${err.code ? `${err.code}: ` : ""}${err.message.replace(/^\w+: /, "")}`);
+      return 1;
+    }
+  });
+}
+
+export function runToken(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+  return execute(tokenCommand(env, io), argv, io);
+}
