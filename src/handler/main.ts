@@ -17,7 +17,7 @@ import { systemClock, type Clock, type HandlerDeps } from "./context";
 import { applyInventory, releaseInventory } from "./inventory";
 import { HandlerError } from "./errors";
 import { FileMarkerStore, type MarkerStore } from "./markers";
-import { decodePayload, parseOperation, parseRuntimeEnv, payloadFromEnv, readManifest, type Payload } from "./payload";
+import { decodePayload, parseOperation, parseRuntimeEnv, payloadFromEnv, payloadFromManifest, readManifest, type Payload } from "./payload";
 import { createReporter, type Reporter, type Sink } from "./report";
 import { applyStack, releaseStack } from "./stack";
 import { applyTenant, releaseTenant } from "./tenant";
@@ -90,9 +90,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
   try {
     const op = parseOperation(argv);
     const runtime = parseRuntimeEnv(env);
-    const parsed = decodePayload(payloadFromEnv(env));
+    // A create of an object the manifest lists: its payload is the manifest's entry (its digest
+    // checked by readManifest); every other run decodes its payload from the environment.
+    const objectKey = op === "apply" ? env[ENV.objectKey] : undefined;
+    const decoded = objectKey ? undefined : decodePayload(payloadFromEnv(env));
     const manifestFile = env[ENV.manifest];
     const manifest = readManifest(manifestFile, env[ENV.manifestDigest]);
+    const parsed = decoded ?? payloadFromManifest(manifest, objectKey!);
     const markers = options.markers ?? new FileMarkerStore(manifestFile!);
     const settings = parsed.kind === "legacy" ? { acceptCharges: false } : parsed.payload.i.settings;
     const api = needsApi(op, parsed) ? await (options.createApi ?? createRealApi)(env, settings, report) : undefined;

@@ -128,6 +128,17 @@ function gunzips(encoded: string): boolean {
   }
 }
 
+/** The payload of the object `key` as the manifest holds it (the create of a manifest object). */
+export function payloadFromManifest(manifest: Manifest, key: string): Payload {
+  const entry = manifest.objects[key];
+  if (entry === undefined) {
+    throw new HandlerError("ManifestMismatch", `the manifest lists no object "${key}", which this configuration creates; nothing is sent`, {
+      hint: 're-run "cdktf synth" (or "cdktf deploy") and apply the configuration it writes',
+    });
+  }
+  return entry.i.kind === "tenant" ? { kind: "tenant", payload: entry as TenantPayload } : { kind: "access-request", payload: entry as AccessRequestPayload };
+}
+
 /** Decodes the payload (base64 of gzip of JSON `{t, i}`) and parses it by its `i.kind`. */
 export function decodePayload(encoded: string | undefined): Payload {
   if (!encoded) throw payloadError(`${ENV.payload} is not set or empty`);

@@ -256,8 +256,12 @@ describe("provisioners", () => {
         expect(apply["local-exec"].command).toBe(node);
       }
       expect(release["local-exec"]).toMatchObject({ command: `node "\${abspath(path.module)}/${assetPath}" release`, when: "destroy" });
-      const env = apply["local-exec"].environment;
-      expect(release["local-exec"].environment).toEqual(env);
+      // The destroy provisioner decodes the OLD state from self; a customer's create reads its
+      // desired state from the manifest entry its key names (checked by the digest).
+      const env = release["local-exec"].environment;
+      expect(apply["local-exec"].environment).toEqual(
+        tenant ? { DIMENSIONS_MANIFEST: env.DIMENSIONS_MANIFEST, DIMENSIONS_MANIFEST_DIGEST: digest, DIMENSIONS_OBJECT_KEY: "customer:ACME-001" } : env,
+      );
       expect(env.DIMENSIONS_MANIFEST).toBe("${abspath(path.module)}/dimensions.manifest.json");
       expect(env.DIMENSIONS_MANIFEST_DIGEST).toBe(digest);
       expect(env.DIMENSIONS_PAYLOAD).toBe("${substr(base64gzip(jsonencode({ t = self.triggers_replace, i = self.input })), 0, 100000)}");
@@ -340,7 +344,7 @@ describe("null_resource variant", () => {
     const payload = tenantPayload.parse({ t: JSON.parse(acme.body.triggers!.t), i: JSON.parse(acme.body.triggers!.i) });
     expect(payload.t.users["ana@acme.test"].roles).toEqual(["customer.user", "customer.user.supervisorl1", "pbx.silentmonitor", "user.admin"]);
     expect(readManifest(app).objects[customerKey("ACME-001")]).toEqual(payload);
-    const env = acme.body.provisioner![0]["local-exec"].environment;
+    const env = acme.body.provisioner![1]["local-exec"].environment;
     expect(env.DIMENSIONS_PAYLOAD).toBe("${substr(base64gzip(jsonencode({ t = self.triggers.t, i = self.triggers.i })), 0, 100000)}");
   });
 });

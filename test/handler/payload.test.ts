@@ -310,6 +310,22 @@ describe("main", () => {
     expect(r.out).toEqual(["dimensions: user of the 0.1 layout: replaced by the per-customer layout: nothing released"]);
   });
 
+  test("GIVEN a create with DIMENSIONS_OBJECT_KEY and no payload WHEN main applies THEN the manifest's entry for that key is applied", async () => {
+    const { api, cid } = seedAcme();
+    const { file, digest } = manifestFile(JSON.stringify(manifestOf(PAYLOAD)));
+    const r = run(["apply"], { DIMENSIONS_OBJECT_KEY: "customer:ACME-001", DIMENSIONS_MANIFEST: file, DIMENSIONS_MANIFEST_DIGEST: digest, [PBX_ENV]: PBX_KEY }, api);
+    expect({ code: await r.code, err: r.err }).toEqual({ code: 0, err: [] });
+    expect(api.roles(cid, "bruno@acme.test")).toEqual(["customer.user", "recording.viewer"]);
+  });
+
+  test("GIVEN a create whose key the manifest does not list WHEN main applies THEN ManifestMismatch before any API", async () => {
+    const { file, digest } = manifestFile(JSON.stringify(manifestOf(PAYLOAD)));
+    const r = run(["apply"], { DIMENSIONS_OBJECT_KEY: "customer:OTHER-001", DIMENSIONS_MANIFEST: file, DIMENSIONS_MANIFEST_DIGEST: digest });
+    expect(await r.code).toBe(1);
+    expect(r.err[0]).toMatch(/^dimensions: ManifestMismatch: the manifest lists no object "customer:OTHER-001"/);
+    expect(r.created).toEqual([]);
+  });
+
   test("GIVEN a bad payload WHEN main runs THEN one coded line plus a hint on stderr, never a secret, and exit 1", async () => {
     const secret = "client-secret-very-long-123";
     const r = run(["apply"], { DIMENSIONS_PAYLOAD: encodePayload({ t: { note: secret }, i: { kind: "tenant" } }), DIMENSIONS_CLIENT_SECRET: secret });

@@ -6,6 +6,7 @@
 import { gzipSync } from "node:zlib";
 import type { Construct } from "constructs";
 import {
+  accessRequestKey,
   customerKey,
   desiredDigest,
   doneFileName,
@@ -76,6 +77,7 @@ export function provisioners(
   manifestDigest: string,
   chunksNeeded: () => number = () => PAYLOAD_CHUNKS,
   applyCommand?: (node: string) => string,
+  objectKey?: string,
 ): LocalExecProvisioner[] {
   const encoded =
     resourceType === "terraform_data"
@@ -92,8 +94,12 @@ export function provisioners(
   // The command names the CURRENT asset (a path kept in state breaks once a re-synth deletes the
   // old asset folder); the data comes from self.
   const handler = `${MODULE_DIR}/${handlerAssetPath}`;
+  // An object the manifest lists (a customer, an access request) is created from the manifest's
+  // entry: the create needs only its key, and skips the payload expressions every plan and apply
+  // would otherwise evaluate. A destroy needs its OLD state, which only self holds.
+  const applyEnvironment = objectKey ? { [ENV.manifest]: environment[ENV.manifest], [ENV.manifestDigest]: manifestDigest, [ENV.objectKey]: objectKey } : environment;
   return [
-    { type: "local-exec", command: applyCommand ? applyCommand(`node "${handler}" apply`) : `node "${handler}" apply`, environment },
+    { type: "local-exec", command: applyCommand ? applyCommand(`node "${handler}" apply`) : `node "${handler}" apply`, environment: applyEnvironment },
     { type: "local-exec", when: "destroy", command: `node "${handler}" release`, environment },
   ];
 }
@@ -144,6 +150,10 @@ function skipWhenDone(payload: () => RenderedPayload, node: string): string {
   });
 }
 
+function keyOf(p: RenderedPayload): string {
+  return p.i.kind === "tenant" ? customerKey((p.t as { customer: { reference: string } }).customer.reference) : accessRequestKey((p.t as { name: string }).name);
+}
+
 /** Chunks of PAYLOAD_CHUNK_CHARS for a state 8 times the size of this payload (at least 2). */
 function chunksFor(payload: RenderedPayload): number {
   const size = Math.ceil(gzipSync(JSON.stringify(payload)).length / 3) * 4;
@@ -152,7 +162,10 @@ function chunksFor(payload: RenderedPayload): number {
 
 export function createHandlerResource(scope: Construct, id: string, options: HandlerResourceOptions): TerraformResource {
   const { payload, resourceType } = options;
-  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest, () => chunksFor(payload()), (node) => skipWhenDone(payload, node));
+  // Which kind of resource this is is known when the construct is created; its key only at synth.
+  const kind = payload().i.kind;
+  const objectKey = kind === "tenant" || kind === "access-request" ? Lazy.stringValue({ produce: (context) => (context.preparing ? "" : keyOf(payload())) }) : undefined;
+  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest, () => chunksFor(payload()), (node) => skipWhenDone(payload, node), objectKey);
   if (resourceType === "null_resource") {
     return new NullResource(scope, id, {
       triggers: {

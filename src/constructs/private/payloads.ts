@@ -115,7 +115,7 @@ export function releaseRecordOf(payload: RenderedObjectPayload): RenderedInvento
   if (tenant.i.owned) return { kind: "customer", reference: tenant.t.customer.reference, removalPolicy: tenant.i.removalPolicy ?? "retain" };
   const users = Object.fromEntries(
     Object.entries(tenant.t.users).map(([email, rendered]): [string, string] => {
-      const entry = typeof rendered === "string" ? decodeUserEntry(rendered)! : rendered;
+      const entry = typeof rendered === "string" ? decodeUserEntry(rendered)! : (rendered as UserEntry);
       const { displayName: _name, roles, ...flags } = entry;
       return [email, encodeUserEntry({ ...flags, roles: (entry.management ?? "exact") === "additive" ? roles : [] })];
     }),
