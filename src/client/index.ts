@@ -33,7 +33,7 @@ export interface CreateClientOptions {
   readonly log?: (line: string) => void;
 }
 
-export type DimensionsClientApi = DimensionsApi & { readonly tokenGrants: number };
+export type DimensionsClientApi = DimensionsApi & { readonly tokenGrants: number; readonly endpoint: Endpoint };
 
 /**
  * Builds the client from the process environment (never from synthesized configuration).
@@ -51,12 +51,17 @@ export function createClientFromEnv(
   settings: ClientSettings,
   options: CreateClientOptions = {},
 ): DimensionsClientApi {
-  const get = (name: string): string | undefined => {
+  const plain = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
+  // Each region may have its own endpoint and credentials: DIMENSIONS_API_URL_UK before
+  // DIMENSIONS_API_URL, DIMENSIONS_CLIENT_ID_UK before DIMENSIONS_CLIENT_ID, and so on.
+  const suffix = settings.region ? `_${settings.region.toUpperCase()}` : "";
+  const get = (name: string): string | undefined => (suffix ? plain(`${name}${suffix}`) : undefined) ?? plain(name);
 
-  const baseUrl = get(ENV.apiUrl) ?? settings.apiUrl ?? (settings.region ? REGION_BASE_URLS[settings.region] : undefined);
+  const endpoint = endpointOf(plain, suffix, settings);
+  const baseUrl = endpoint?.url;
   if (!baseUrl) {
     throw new ClientConfigError(
       "InvalidConfiguration",
@@ -68,7 +73,24 @@ export function createClientFromEnv(
   }
 
   const tokens = tokenProviderFromEnv(get, options.log);
-  return new DimensionsClient({ baseUrl, tokens, log: options.log, timeoutMs: requestTimeoutMs(get) });
+  const client = new DimensionsClient({ baseUrl, tokens, log: options.log, timeoutMs: requestTimeoutMs(get) });
+  return Object.assign(client, { endpoint: endpoint! });
+}
+
+/** Where a client's requests go, and which setting said so (printed by every handler run). */
+export interface Endpoint {
+  readonly url: string;
+  readonly source: string;
+}
+
+function endpointOf(plain: (name: string) => string | undefined, suffix: string, settings: ClientSettings): Endpoint | undefined {
+  const regional = suffix ? plain(`${ENV.apiUrl}${suffix}`) : undefined;
+  if (regional) return { url: regional, source: `${ENV.apiUrl}${suffix}` };
+  const shared = plain(ENV.apiUrl);
+  if (shared) return { url: shared, source: ENV.apiUrl };
+  if (settings.apiUrl) return { url: settings.apiUrl, source: "the stack's apiUrl" };
+  if (settings.region && settings.region in REGION_BASE_URLS) return { url: REGION_BASE_URLS[settings.region], source: `region ${settings.region}` };
+  return undefined;
 }
 
 /** `DIMENSIONS_REQUEST_TIMEOUT_SECONDS` (1–600): how long one request may wait for its answer. */

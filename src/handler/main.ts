@@ -39,7 +39,11 @@ export interface MainOptions {
 const createRealApi: ApiFactory = async (env, settings, report) => {
   // Loaded on demand: the stack's and inventory's applies never need got, and start-up is per resource.
   const { createClientFromEnv } = await import("../client");
-  return createClientFromEnv(env, { region: settings.region, apiUrl: settings.apiUrl }, { log: (line: string) => report.debug(line) });
+  const client = createClientFromEnv(env, { region: settings.region, apiUrl: settings.apiUrl }, { log: (line: string) => report.debug(line) });
+  // Every run names the host it talks to, and which setting chose it (a region's own variable,
+  // DIMENSIONS_API_URL, the stack's apiUrl or the region's URL).
+  report.action("api", `${new URL(client.endpoint.url).host} (${client.endpoint.source}${settings.region ? `; stack region ${settings.region}` : ""})`);
+  return client;
 };
 
 export function runOperation(op: HandlerOperation, parsed: Payload, deps: HandlerDeps): Promise<void> {
