@@ -9,6 +9,7 @@ import { consoleIo, execute, type CommandIo } from "./command-line";
 import { demoCommand } from "./demo";
 import { driftCommand } from "./drift";
 import { planSummaryCommand } from "./plan-summary";
+import { stacksCommand } from "./stacks";
 import { tokenCommand } from "./token";
 import { licensesCommand } from "./licenses";
 import { emulatorCommand } from "../emulator/main";
@@ -27,6 +28,7 @@ export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = proc
     .addCommand(driftCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(planSummaryCommand(io))
     .addCommand(tokenCommand(env, io))
+    .addCommand(stacksCommand(cwd, io))
     .addHelpText("after", '\nRun "dimensions <command> --help" for the options of a command.');
 }
 

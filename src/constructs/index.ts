@@ -9,3 +9,4 @@ export type { FindingsFile, FindingRecord } from "./private/synth";
 export * from "./users-from-csv";
 export * from "./tenant-access-request";
 export { HANDLER_BUNDLE_ENV } from "./private/bundle";
+export * from "./rollout-stacks";

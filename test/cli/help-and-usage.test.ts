@@ -16,7 +16,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "plan-summary", "token"];
+const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "plan-summary", "token", "stacks"];
 
 // Per command, a value it refuses (or a value missing); every command also refuses an unknown option.
 const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
@@ -26,6 +26,7 @@ const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
   demo: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   drift: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   "plan-summary": { args: [], message: /missing required argument 'plan-json'/ },
+  stacks: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   token: { args: ["now"], message: /too many arguments for .token.\. Expected 0 arguments but got 1/ },
 };
 
