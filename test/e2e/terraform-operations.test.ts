@@ -211,7 +211,7 @@ describeE2E("upgrading a stack applied with the 0.1 layout", () => {
     const before = await ws.users("UPG-001");
     expect([...before.keys()].sort()).toEqual(["agent@upgrade.test", "ana@upgrade.test", "bruno@upgrade.test", "carla@upgrade.test", "reception@upgrade.test"]);
     expect(UPGRADE_PBX_USERS.map((u) => u.email).every((e) => before.has(e))).toBe(true);
-    fs.copyFileSync(path.join(FIXTURE, "upgrade.tfstate"), path.join(ws.dir, "upgrade.tfstate"));
+    fs.copyFileSync(path.join(FIXTURE, "upgrade-state.json"), path.join(ws.dir, "upgrade.tfstate"));
 
     ws.synth((app: App) => fixtureStack(app, UPGRADE_SPEC));
     const plan = await ws.planHasChanges();

@@ -18,7 +18,7 @@ import { formatFailure } from "../../src/handler/report";
 import { anaEntry, encodePayload, entry, manifestOf, PBX_ENV, PBX_KEY, seedAcme, SETTINGS, tenantPayload, type FakeApi } from "./fake-api";
 
 const ROOT = path.resolve(__dirname, "../..");
-const UPGRADE_STATE = path.join(ROOT, "test", "fixtures", "upgrade-0.1", "upgrade.tfstate");
+const UPGRADE_STATE = path.join(ROOT, "test", "fixtures", "upgrade-0.1", "upgrade-state.json");
 
 function caught(run: () => unknown): HandlerError {
   try {
