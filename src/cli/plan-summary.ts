@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { Command } from "commander";
 import { findRole, ROLE_CATALOGUE } from "../catalogue/roles";
 import { decodeUserEntry, removalOf, type UserEntry } from "../contracts/handler";
-import { emailKey, sameSet } from "../reconcile";
+import { emailKey, sameEntry } from "../reconcile";
 import { execute, withAction, type CommandIo } from "./command-line";
 
 interface TenantView {
@@ -132,7 +132,7 @@ export function summarize(plan: unknown): PlanSummary {
       if (!old) {
         const adopted = u.entry.origin === "adopted" || u.entry.management === "additive";
         users.push({ email: u.email, change: adopted ? "adopted" : "created", gains: [...u.entry.roles].sort(), loses: [] });
-      } else if (!sameSet(old.entry.roles, u.entry.roles) || old.entry.displayName !== u.entry.displayName || old.entry.primary !== u.entry.primary || removalOf(old.entry) !== removalOf(u.entry)) {
+      } else if (!sameEntry(old.entry, u.entry)) {
         users.push({ email: u.email, change: "changed", gains: u.entry.roles.filter((r) => !old.entry.roles.includes(r)).sort(), loses: old.entry.roles.filter((r) => !u.entry.roles.includes(r)).sort() });
       }
     }
