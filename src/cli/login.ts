@@ -5,14 +5,15 @@
  * other command find them — no refresh token in the environment needed afterwards.
  *
  * It listens on 127.0.0.1 only (default port 8000: the vendor's registered redirect URI
- * http://127.0.0.1:8000) and prints a loopback address, `/sign-in`, that forwards the browser to
- * the identity host's sign-in page: the printed line carries no client id, state or challenge.
+ * http://127.0.0.1:8000) and prints a loopback address, `/sign-in/<random>`, that forwards the
+ * browser to the identity host's sign-in page: the printed line carries no client id, state or
+ * challenge.
  * The sign-in comes back to `/`; an answer whose `state` is not this attempt's is refused and
  * changes nothing (a forged or stale callback cannot end the real sign-in nor store anything).
  * The wait is bounded (`--timeout`, default 300 s, the vendor's code lifetime).
  */
 import { spawn } from "node:child_process";
-import { timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -108,7 +109,10 @@ async function login(options: LoginOptions, deps: LoginDeps): Promise<number> {
   try {
     deps.onListening?.(listener.address);
     const redirectUri = `http://${LISTEN_HOST}:${listener.address.port}`;
-    const address = `${redirectUri}${SIGN_IN_PATH}`;
+    // The forward reveals the state and challenge to whoever follows it: a random path keeps that
+    // to whoever reads the terminal, not every local process that can reach 127.0.0.1.
+    const signInPath = `${SIGN_IN_PATH}/${randomBytes(12).toString("base64url")}`;
+    const address = `${redirectUri}${signInPath}`;
     const identityHost = new URL(config.authorizeUrl).host;
     deps.out(`Sign in to ${identityHost} in a browser; this address takes you there:`);
     deps.out(`  ${address}`);
@@ -117,7 +121,7 @@ async function login(options: LoginOptions, deps: LoginDeps): Promise<number> {
       const why = await (deps.openBrowser ?? ((a: string) => openWithPlatform(a, deps.env)))(address);
       if (why) deps.out(`Could not open a browser (${why}); open the address above by hand.`);
     }
-    const flow = new SignInFlow(config, attempt, redirectUri, authorizationUrl(config, attempt, redirectUri, options.loginHint), deps);
+    const flow = new SignInFlow(signInPath, config, attempt, redirectUri, authorizationUrl(config, attempt, redirectUri, options.loginHint), deps);
     const identity = await listener.serve(flow, options.timeout * 1000);
     deps.out(`Signed in as ${describe(identity)}; the credentials are in ${config.store.location}.`);
     for (const note of overrides(deps.env, options.region)) deps.out(note);
@@ -150,6 +154,8 @@ class SignInFlow {
   private answered = false;
 
   constructor(
+    /** Only whoever reads the terminal learns it, so only they can start this attempt's sign-in. */
+    readonly signInPath: string,
     private readonly config: SignInConfig,
     private readonly attempt: SignInAttempt,
     private readonly redirectUri: string,
@@ -163,12 +169,18 @@ class SignInFlow {
 
   /** Answers one request to the listener; an Outcome ends the sign-in. */
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<Outcome | undefined> {
-    const url = new URL(req.url ?? "/", this.redirectUri);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", this.redirectUri);
+    } catch {
+      page(res, 400, "Malformed request.");
+      return undefined;
+    }
     if (req.method !== "GET") {
       page(res, 405, "Only GET is served here.", { allow: "GET" });
       return undefined;
     }
-    if (url.pathname === SIGN_IN_PATH) {
+    if (url.pathname === this.signInPath) {
       if (this.answered) page(res, 409, "This sign-in has already come back; return to the terminal.");
       else res.writeHead(302, { location: this.authorizeUrl, "cache-control": "no-store", connection: "close" }).end();
       return undefined;

@@ -65,7 +65,7 @@ function startLogin(argv: string[], e: NodeJS.ProcessEnv, deps: Partial<LoginDep
     env: e,
     out: (line) => {
       out.push(line);
-      const match = /^\s+(http:\/\/127\.0\.0\.1:\d+\/sign-in)$/.exec(line);
+      const match = /^\s+(http:\/\/127\.0\.0\.1:\d+\/sign-in\/[\w-]{16})$/.exec(line);
       if (match) found(match[1]);
     },
     err: (line) => err.push(line),
@@ -403,6 +403,23 @@ describe("the listener", () => {
     expect(await run.done).toBe(0);
   });
 
+  test("GIVEN login is waiting WHEN a request with a malformed target arrives THEN 400, and the sign-in goes on", async () => {
+    const run = startLogin(["--no-browser", "--port", "0"], env());
+    const { port } = await run.bound;
+
+    const status = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: "127.0.0.1", port }, () => socket.write("GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      let text = "";
+      socket.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      socket.once("close", () => resolve(text.split("\r\n")[0]));
+      socket.once("error", reject);
+    });
+
+    expect(status).toBe("HTTP/1.1 400 Bad Request");
+    await playBrowser(await run.address);
+    expect(await run.done).toBe(0);
+  });
+
   test("GIVEN a server bound to every interface WHEN 127.0.0.2 is probed THEN it connects (the probe above can tell)", async () => {
     const wildcard = http.createServer();
     await new Promise<void>((resolve) => wildcard.listen(0, "0.0.0.0", resolve));
@@ -413,11 +430,13 @@ describe("the listener", () => {
     }
   });
 
-  test("GIVEN login is waiting WHEN other paths and methods are requested THEN 404 and 405, and the sign-in goes on", async () => {
+  test("GIVEN login is waiting WHEN other paths and methods are requested THEN 404 (a sign-in address without the printed key too) and 405, and the sign-in goes on", async () => {
     const run = startLogin(["--no-browser", "--port", "0"], env());
     const origin = new URL(await run.address).origin;
 
     expect((await fetch(`${origin}/favicon.ico`)).status).toBe(404);
+    expect((await fetch(`${origin}/sign-in`, { redirect: "manual" })).status).toBe(404);
+    expect((await fetch(`${origin}/sign-in/guessed-key-0000`, { redirect: "manual" })).status).toBe(404);
     expect((await fetch(`${origin}/`, { method: "POST" })).status).toBe(405);
 
     await playBrowser(await run.address);

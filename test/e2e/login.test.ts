@@ -31,7 +31,7 @@ function bundledLogin(env: NodeJS.ProcessEnv): Promise<{ code: number | null; st
     let visited = false;
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
-      const address = /^\s+(http:\/\/127\.0\.0\.1:\d+\/sign-in)$/m.exec(stdout)?.[1];
+      const address = /^\s+(http:\/\/127\.0\.0\.1:\d+\/sign-in\/[\w-]+)$/m.exec(stdout)?.[1];
       if (address && !visited) {
         visited = true;
         playBrowser(address).catch(reject);
