@@ -12,6 +12,7 @@ import { planSummaryCommand } from "./plan-summary";
 import { stacksCommand } from "./stacks";
 import { tokenCommand } from "./token";
 import { licensesCommand } from "./licenses";
+import { loginCommand } from "./login";
 import { emulatorCommand } from "../emulator/main";
 
 /** The whole program; `io` receives help, usage errors and the commands' own output. */
@@ -27,6 +28,7 @@ export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = proc
     .addCommand(licensesCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(driftCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(planSummaryCommand(io))
+    .addCommand(loginCommand({ ...io, env }))
     .addCommand(tokenCommand(env, io))
     .addCommand(stacksCommand(cwd, io))
     .addHelpText("after", '\nRun "dimensions <command> --help" for the options of a command.');

@@ -94,7 +94,7 @@ function endpointOf(plain: (name: string) => string | undefined, suffix: string,
 }
 
 /** `DIMENSIONS_REQUEST_TIMEOUT_SECONDS` (1–600): how long one request may wait for its answer. */
-function requestTimeoutMs(get: (name: string) => string | undefined): number {
+export function requestTimeoutMs(get: (name: string) => string | undefined): number {
   const raw = get(ENV.requestTimeoutSeconds);
   if (raw === undefined) return DEFAULT_REQUEST_TIMEOUT_SECONDS * 1000;
   const seconds = Number(raw);
@@ -140,7 +140,7 @@ function tokenProviderFromEnv(get: (name: string) => string | undefined, log?: (
       "CredentialsMissing",
       `no API credentials: missing ${missing.join(", ")}. Set ${ENV.accessToken} to use a bearer token as is, or ` +
         `${ENV.clientId}, ${ENV.clientSecret} and ${ENV.refreshToken} (the refresh token may instead come from the ` +
-        `credentials file ${credentialsFile}, shared by all processes).`,
+        `credentials file ${credentialsFile}, shared by all processes, where dimensions login puts it).`,
     );
   }
   return new SharedTokenCache({ tokenUrl, clientId, clientSecret, refreshToken, credentialsFile, log, timeoutMs: requestTimeoutMs(get) });

@@ -15,6 +15,7 @@ import got from "got";
 import * as lockfile from "proper-lockfile";
 import { z } from "zod";
 import { tokenErrorResponse, tokenResponse } from "../contracts/api";
+import type { CredentialsStore, SignInTokens } from "./credentials-store";
 import { AuthError, NetworkError, TokenCacheError, UnexpectedResponseError, redact } from "./errors";
 
 /** What the HTTP layer needs from a token source. */
@@ -165,7 +166,7 @@ function stillValid(entry: CacheEntry | undefined, now: number, rejected: string
   return now < entry.expiresAt - margin;
 }
 
-export class SharedTokenCache implements TokenProvider {
+export class SharedTokenCache implements TokenProvider, CredentialsStore {
   readonly canRefresh = true;
   private grantCount = 0;
   private memory: (CacheEntry & { accessToken: string }) | undefined;
@@ -194,6 +195,37 @@ export class SharedTokenCache implements TokenProvider {
 
   secrets(): string[] {
     return [this.options.clientSecret, ...this.seen];
+  }
+
+  get location(): string {
+    return this.options.credentialsFile;
+  }
+
+  /** CredentialsStore: a sign-in's tokens become this client's entry, under the file's lock. */
+  async storeSignIn(tokens: SignInTokens): Promise<void> {
+    const file = this.options.credentialsFile;
+    ensureDirectory(file);
+    const release = await this.lock(file);
+    try {
+      const cache = readCacheFile(file, this.options.log);
+      const obtainedAt = this.now();
+      const entry = {
+        accessToken: tokens.accessToken,
+        obtainedAt,
+        expiresAt: obtainedAt + tokens.expiresInSeconds * 1000,
+        refreshToken: tokens.refreshToken,
+        // The environment's refresh token predates this sign-in: as the chain's seed, it is
+        // never preferred over the signed-in one (see candidates()).
+        ...(this.options.refreshToken ? { seed: sha256(this.options.refreshToken) } : {}),
+        updatedAt: obtainedAt,
+      };
+      cache.entries[this.key] = entry;
+      writeCacheFile(file, cache);
+      this.rejected = undefined;
+      this.remember(entry);
+    } finally {
+      await release().catch(() => undefined);
+    }
   }
 
   invalidate(token: string): void {
@@ -276,7 +308,7 @@ export class SharedTokenCache implements TokenProvider {
     if (candidates.length === 0) {
       throw new AuthError(
         "RefreshTokenRejected",
-        `no refresh token: set DIMENSIONS_REFRESH_TOKEN (the credentials file ${this.options.credentialsFile} holds none for this client)`,
+        `no refresh token: sign in with dimensions login or set DIMENSIONS_REFRESH_TOKEN (the credentials file ${this.options.credentialsFile} holds none for this client)`,
       );
     }
     let rejection: AuthError | undefined;
@@ -352,8 +384,8 @@ export class SharedTokenCache implements TokenProvider {
       throw new AuthError(
         "RefreshTokenRejected",
         `the token endpoint ${this.tokenPath} rejected the refresh token (invalid_grant${description ? `: ${description}` : ""}). ` +
-          "Refresh tokens rotate: it was used already, revoked or has expired. Sign in again (authorization-code flow) " +
-          `to obtain a new one, set it in DIMENSIONS_REFRESH_TOKEN, and the credentials file ${this.options.credentialsFile} will take it over on the next run.`,
+          "Refresh tokens rotate: it was used already, revoked or has expired. Sign in again with dimensions login, which stores " +
+          `the new credentials in ${this.options.credentialsFile} (or set a new refresh token in DIMENSIONS_REFRESH_TOKEN; the credentials file takes it over on the next run).`,
         response.statusCode,
       );
     }

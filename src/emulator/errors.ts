@@ -27,10 +27,20 @@ export class ApiError extends Error {
   }
 }
 
+/** RFC 6749 §4.1.2.1 and §5.2, plus OpenID Connect's for an authorization request. */
+export type OAuthErrorCode =
+  | "invalid_grant"
+  | "invalid_client"
+  | "invalid_request"
+  | "invalid_scope"
+  | "access_denied"
+  | "unsupported_grant_type"
+  | "unsupported_response_type";
+
 /** OAuth errors (api-contract §2) use the OAuth shape, not the API envelope. */
 export class OAuthError extends Error {
   constructor(
-    public readonly error: "invalid_grant" | "invalid_client" | "invalid_request" | "unsupported_grant_type" | "unsupported_response_type",
+    public readonly error: OAuthErrorCode,
     public readonly description: string,
     public readonly status = 400,
   ) {

@@ -131,6 +131,12 @@ export interface AuthCodeRecord {
   partnerUserId: string;
   redirectUri: string | null;
   expiresAt: number;
+  /** PKCE (RFC 7636): base64url(sha256(code_verifier)); absent in codes of older data files. */
+  codeChallenge?: string;
+  /** What the authorization request asked for and was granted. */
+  scope?: string;
+  /** OpenID Connect nonce, echoed in the id_token. */
+  nonce?: string | null;
 }
 
 export interface AuthSettings {

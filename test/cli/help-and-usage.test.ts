@@ -16,7 +16,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "plan-summary", "token", "stacks"];
+const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "plan-summary", "login", "token", "stacks"];
 
 // Per command, a value it refuses (or a value missing); every command also refuses an unknown option.
 const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
@@ -27,6 +27,7 @@ const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
   drift: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   "plan-summary": { args: [], message: /missing required argument 'plan-json'/ },
   stacks: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
+  login: { args: ["--port", "http"], message: /--port <n>.*'http' is invalid.*integer between 0 and 65535/ },
   token: { args: ["now"], message: /too many arguments for .token.\. Expected 0 arguments but got 1/ },
 };
 

@@ -97,24 +97,6 @@ describe("refresh_token grant", () => {
   });
 });
 
-describe("authorization_code grant", () => {
-  test("GIVEN /connect/authorize WHEN the code is exchanged once THEN tokens come back, and a second exchange is invalid_grant", async () => {
-    const query = new URLSearchParams({ client_id: emulator.demo.clientId, response_type: "code", state: "xyz", redirect_uri: "http://127.0.0.1:8000", scope: "openid offline_access onboarding" });
-    const authorize = await call(emulator, "GET", `/connect/authorize?${query.toString()}`);
-    expect(authorize.status).toBe(302);
-    const location = new URL(String(authorize.headers.get("location")));
-    expect(location.searchParams.get("state")).toBe("xyz");
-    const form = { grant_type: "authorization_code", code: String(location.searchParams.get("code")), redirect_uri: "http://127.0.0.1:8000", client_id: emulator.demo.clientId, client_secret: emulator.demo.clientSecret };
-
-    const first = await tokenRequest(emulator, form);
-    const second = await tokenRequest(emulator, form);
-
-    expect(first.status).toBe(200);
-    expect(first.body.refresh_token).toEqual(expect.any(String));
-    expect(second.body.error).toBe("invalid_grant");
-  });
-});
-
 describe("bearer authentication (§1)", () => {
   test("GIVEN no Authorization header WHEN the API is called THEN 401 with an empty body", async () => {
     const answer = await call(emulator, "GET", "/customers");
