@@ -86,6 +86,15 @@ describe("U11: roles that make the server add licensed roles (warning)", () => {
       expect.stringMatching(/^AutomaticChargeableRoles \[U11\/C6\]: "bo@acme.test" \(customer.user.supervisorl4\) of customer "ACME-001" make the server add the licensed role "customer.user.pbx.realtime" to every user holding "customer.user.pbx"/),
     ]);
   });
+
+  test("U11/U10: in a UK stack the warning names the holders of customer.user.uc.essential, the UK's synchronised role", () => {
+    const app = newApp();
+    const stack = newStack(app, { region: "uk" });
+    const { customer } = acmeWithAdmin(stack);
+    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS, Role.CONTACT_CENTRE_SUPERVISOR] });
+    expect(synthFailure(app)).toBe("");
+    expect(warnings(customer)).toEqual([expect.stringMatching(/add the licensed role "customer\.user\.pbx\.realtime" to every user holding "customer\.user\.uc\.essential" \(U11\)/)]);
+  });
 });
 
 describe("U12: the ACD add-on needs the essential user role (catalogue prerequisite)", () => {
