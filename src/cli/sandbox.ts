@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator, type RunningEmulator } from "../emulator/server";
+import { startEmulator, type Region, type RunningEmulator } from "../emulator/server";
 import { ENV } from "../contracts/handler";
 import { runTerraform, terraformEnv, type RunOptions, type TerraformResult } from "./terraform";
 
@@ -18,12 +18,14 @@ export interface SandboxOptions {
   readonly port?: number;
   /** The emulator keeps its state in this file (loaded when it exists). */
   readonly dataFile?: string;
+  /** The region the emulator plays (U10). @default "eu" */
+  readonly region?: Region;
 }
 
 export class Sandbox {
   static async start(options: SandboxOptions): Promise<Sandbox> {
     fs.mkdirSync(options.dir, { recursive: true });
-    const emulator = await startEmulator({ port: options.port ?? 0, ...(options.dataFile ? { dataFile: options.dataFile } : {}) });
+    const emulator = await startEmulator({ port: options.port ?? 0, ...(options.dataFile ? { dataFile: options.dataFile } : {}), ...(options.region ? { region: options.region } : {}) });
     return new Sandbox(options.dir, emulator, options.env ?? {});
   }
 

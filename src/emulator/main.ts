@@ -47,7 +47,7 @@ export function emulatorCommand(io: EmulatorCliIo = {}): Command {
     .option("--port <n>", "port to listen on; 0 picks a free one", port, 0)
     .option("--data <file>", "keep the state in this file across restarts (default: in memory)")
     .option("--json", "print one JSON line: url, tokenUrl, clientId, clientSecret, refreshToken")
-    .addOption(new Option("--region <region>", "the region the emulator serves").choices(REGIONS).default("eu"))
+    .addOption(new Option("--region <region>", "the region the emulator plays: its roles and its PBX import (U10)").choices(REGIONS).default("eu"))
     .action((values: EmulatorOptions) => serve(values, io));
 }
 

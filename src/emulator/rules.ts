@@ -5,14 +5,15 @@
  */
 import {
   ACD_ROLE,
+  essentialRoleFor,
+  inRegion,
   isAdminRoles,
   isLicensed,
   isReadOnly,
-  PBX_ROLE,
   REALTIME_ROLE,
+  roleIn,
   serverRole,
   supervisorLevels,
-  UK_ESSENTIAL_ROLE,
 } from "./catalogue";
 import type { EmulatorCore } from "./core";
 
@@ -22,21 +23,18 @@ export { isAdminRoles, isReadOnly, isSynchronised, PARTNER_ROLES, SOFTPHONE_ROLE
 import { errors } from "./errors";
 import { newId, type CustomerRecord, type Region, type UserRecord } from "./store";
 
-/** U10: the role the PBX synchronises, per region. */
-export function pbxRoleFor(region: Region): string {
-  return region === "uk" ? UK_ESSENTIAL_ROLE : PBX_ROLE;
-}
-
 /**
- * Validates a user's role set after a change. `before` is what the user held (empty on create),
- * so only roles being added are checked against the catalogue and the read-only list.
+ * Validates a user's role set after a change in the region the emulator plays. `before` is what
+ * the user held (empty on create), so only roles being added are checked against the region's
+ * catalogue and the read-only list.
  */
-export function validateRoles(after: readonly string[], before: readonly string[]): void {
+export function validateRoles(after: readonly string[], before: readonly string[], region: Region): void {
   const held = new Set(before);
   const next = new Set(after);
   for (const role of after) {
     if (held.has(role)) continue;
-    if (!serverRole(role)) throw errors.unknownRole(role);
+    // U10: a role of another region (customer.user.pbx in the UK) is unknown here.
+    if (!roleIn(role, region)) throw errors.unknownRole(role);
     // U13: a read-only role is never added through the API.
     if (isReadOnly(role)) throw errors.roleReadOnly(role);
   }
@@ -44,10 +42,12 @@ export function validateRoles(after: readonly string[], before: readonly string[
     // U13: nor removed.
     if (!next.has(role) && isReadOnly(role)) throw errors.roleReadOnly(role);
   }
-  // U7: every role with all of its prerequisites.
+  // U7: every role with all of its prerequisites, each in the region's form (U10: in the UK,
+  // customer.user.uc.essential meets a prerequisite on customer.user.pbx).
   for (const role of after) {
     for (const prerequisite of serverRole(role)?.prerequisites ?? []) {
-      if (!next.has(prerequisite)) throw errors.rolePrerequisiteMissing(role, prerequisite);
+      const needed = inRegion(prerequisite, region);
+      if (!next.has(needed)) throw errors.rolePrerequisiteMissing(role, needed);
     }
   }
   // U8: at most one supervisor level.
@@ -89,14 +89,15 @@ export function requireAdministrator(core: EmulatorCore, customerId: string): vo
 
 /**
  * U11: when the first supervisor level 3+ of a customer appears, every user holding
- * `customer.user.pbx` gets `customer.user.pbx.realtime`. Call after the change, with whether a
- * level 3+ existed before it.
+ * `customer.user.pbx` (in the UK `customer.user.uc.essential`, U10) gets
+ * `customer.user.pbx.realtime`. Call after the change, with whether a level 3+ existed before it.
  */
 export function applyRealtimeAddOn(core: EmulatorCore, customerId: string, hadHighSupervisorBefore: boolean): void {
   // Only on the transition to a first level 3+: the walk over the customer's users is the change itself.
   if (hadHighSupervisorBefore || !core.store.holdsHighSupervisor(customerId)) return;
+  const essential = essentialRoleFor(core.region);
   for (const user of core.store.usersOf(customerId)) {
-    if (user.roles.includes(PBX_ROLE) && !user.roles.includes(REALTIME_ROLE)) core.store.setRoles(user, [...user.roles, REALTIME_ROLE]);
+    if (user.roles.includes(essential) && !user.roles.includes(REALTIME_ROLE)) core.store.setRoles(user, [...user.roles, REALTIME_ROLE]);
   }
 }
 
@@ -111,7 +112,7 @@ export function importPbxUsers(core: EmulatorCore, customer: CustomerRecord): vo
   // Any string names an account ("0", "constructor", "__proto__"): the directory is a Table.
   const directory = core.store.get("pbxDirectory", accountId) ?? [];
   const seen = new Set<string>();
-  const role = pbxRoleFor(core.region);
+  const role = essentialRoleFor(core.region);
   for (const entry of directory) {
     const key = entry.email.toLowerCase();
     if (seen.has(key)) continue;
@@ -135,15 +136,17 @@ export function importPbxUsers(core: EmulatorCore, customer: CustomerRecord): vo
 
 /**
  * U12: with `syncAcdAgentWithPbx` on, users the PBX flags as ACD agents get `customer.user.acd`
- * (only where its prerequisite `customer.user.pbx` is held — U7; so not in the UK region).
+ * (only where its prerequisite is held — U7: `customer.user.pbx`, in the UK
+ * `customer.user.uc.essential`, U10).
  */
 export function applyAcdSync(core: EmulatorCore, customer: CustomerRecord): void {
   if (!customer.syncAcdAgentWithPbx) return;
   const accountId = customer.pbxConnectionProfile?.accountId;
   if (!accountId) return;
   const agents = new Set((core.store.get("pbxDirectory", accountId) ?? []).filter((e) => e.acdAgent).map((e) => e.email.toLowerCase()));
+  const essential = essentialRoleFor(core.region);
   for (const user of core.store.usersOf(customer.id)) {
-    if (agents.has(user.email.toLowerCase()) && user.roles.includes(PBX_ROLE) && !user.roles.includes(ACD_ROLE)) {
+    if (agents.has(user.email.toLowerCase()) && user.roles.includes(essential) && !user.roles.includes(ACD_ROLE)) {
       core.store.setRoles(user, [...user.roles, ACD_ROLE]);
     }
   }

@@ -19,7 +19,7 @@ import * as path from "node:path";
 import type { AccessMode, AccessStatus, KazooPbxConnectionProfile } from "../contracts/api";
 import { isAdminRoles, isHighSupervisor } from "./catalogue";
 
-export type Region = "au" | "eu" | "na" | "uk";
+export type { Region } from "./catalogue";
 
 export interface ResellerRecord {
   id: string;

@@ -413,12 +413,14 @@ export function validateModel(model: DimensionsModel): Finding[] {
         triggers.set(auto.role, entry);
       }
     }
+    // U10: the holders are those of the region's role (customer.user.uc.essential in the UK).
+    const customerRegion = stacks.get(c.stackPath)?.region;
     for (const t of triggers.values()) {
       out.push(
         finding(
           "AutomaticChargeableRoles",
           c.path,
-          `${t.by.join(", ")} of customer "${c.reference}" make the server add the licensed role "${t.role}" to every user holding "${t.toHoldersOf}" (U11), billed to the customer`,
+          `${t.by.join(", ")} of customer "${c.reference}" make the server add the licensed role "${t.role}" to every user holding "${inRegion(t.toHoldersOf, customerRegion)}" (U11), billed to the customer`,
           `check that the customer expects these charges, then acknowledge: Acknowledgements.of(customer).add({ code: "AutomaticChargeableRoles", reason: "..." })`,
         ),
       );

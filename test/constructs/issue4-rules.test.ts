@@ -57,6 +57,17 @@ describe("U10: regional roles come from the catalogue", () => {
     );
   });
 
+  test("U10: a RoleAssignment granting the UK-only role to users of an EU stack fails on the user, naming the region and the assignment", () => {
+    const app = newApp();
+    const stack = newStack(app, { region: "eu" });
+    const { customer } = acmeWithAdmin(stack);
+    const agent = CustomerUser.adopt(stack, "agent", { customer, email: "agent@acme.test", roles: [Role.WEBSITE_ACCESS] });
+    new RoleAssignment(stack, "essentials", { customer, roles: [Role.ESSENTIAL_USER_UK], users: [agent, "reception@acme.test"] });
+    const failure = synthFailure(app);
+    expect(failure).toMatch(/\[stack\/agent\] RoleUnavailableInRegion \[U10\]: role "customer\.user\.uc\.essential" of user "agent@acme\.test" \(granted by RoleAssignment "stack\/essentials"\) does not exist in region "eu" of stack "stack"/);
+    expect(failure).toMatch(/\[stack\/acme\/user-reception@acme\.test\] RoleUnavailableInRegion \[U10\]: role "customer\.user\.uc\.essential" of user "reception@acme\.test" \(granted by RoleAssignment "stack\/essentials"\) does not exist in region "eu"/);
+  });
+
   test("U10: a stack with apiUrl (region unknown) accepts either role", () => {
     const app = newApp();
     const stack = newStack(app, { apiUrl: "https://api.example.test" });
@@ -85,6 +96,15 @@ describe("U11: roles that make the server add licensed roles (warning)", () => {
     expect(warnings(customer)).toEqual([
       expect.stringMatching(/^AutomaticChargeableRoles \[U11\/C6\]: "bo@acme.test" \(customer.user.supervisorl4\) of customer "ACME-001" make the server add the licensed role "customer.user.pbx.realtime" to every user holding "customer.user.pbx"/),
     ]);
+  });
+
+  test("U11/U10: in a UK stack the warning names the holders of customer.user.uc.essential, the UK's synchronised role", () => {
+    const app = newApp();
+    const stack = newStack(app, { region: "uk" });
+    const { customer } = acmeWithAdmin(stack);
+    new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: [Role.WEBSITE_ACCESS, Role.CONTACT_CENTRE_SUPERVISOR] });
+    expect(synthFailure(app)).toBe("");
+    expect(warnings(customer)).toEqual([expect.stringMatching(/add the licensed role "customer\.user\.pbx\.realtime" to every user holding "customer\.user\.uc\.essential" \(U11\)/)]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `dimensions emulator [--port N] [--data FILE] [--json]` (api-contract §6).
+ * `dimensions emulator [--port N] [--data FILE] [--json] [--region R]` (api-contract §6).
  */
 import { runEmulatorCli } from "../../src/emulator/main";
 
@@ -66,4 +66,32 @@ test("GIVEN an invalid --port WHEN the emulator starts THEN it fails with a mess
 
 test("GIVEN an unknown option WHEN the emulator starts THEN it fails", async () => {
   await expect(runEmulatorCli(["--bogus"])).rejects.toThrow();
+});
+
+test("U10: GIVEN --region uk WHEN the emulator starts THEN the banner names the region and the emulator plays it", async () => {
+  const { lines, stop } = await run(["--region", "uk", "--port", "0"]);
+  try {
+    const banner = lines.join("\n");
+    expect(banner).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(region uk\)/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)![1];
+    const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { region: string };
+    expect(state.region).toBe("uk");
+  } finally {
+    await stop();
+  }
+});
+
+test("GIVEN no --region WHEN the emulator starts THEN it plays the EU", async () => {
+  const { lines, stop } = await run(["--json"]);
+  try {
+    const { url } = JSON.parse(lines[0]) as { url: string };
+    const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { region: string };
+    expect(state.region).toBe("eu");
+  } finally {
+    await stop();
+  }
+});
+
+test("GIVEN an unknown --region WHEN the emulator starts THEN it fails naming the regions it plays", async () => {
+  await expect(runEmulatorCli(["--region", "mars"])).rejects.toThrow(/--region.*'mars' is invalid.*au, eu, na, uk/);
 });

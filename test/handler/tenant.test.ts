@@ -33,6 +33,7 @@ import {
 
 const CU = "customer.user";
 const PBX = "customer.user.pbx";
+const UK_ESSENTIAL = "customer.user.uc.essential";
 const KEY = `customer:${REF}`;
 
 /** Deps whose manifest holds `payload`: what the configuration being applied declares. */
@@ -473,6 +474,29 @@ describe("user release (a replacement reconciles old → new)", () => {
 
     expect(api.writes()).toEqual([`PATCH user rec@acme.test [{"op":"replace","path":"/roles","value":["customer.user.pbx"]}]`]);
     expect(deps.out).toContainEqual(expect.stringMatching(/^dimensions: user rec@acme\.test \(ACME-001\): on the PBX, so it is never deleted \(H7\)/));
+  });
+
+  test("H7: GIVEN a UK stack whose created user holds customer.user.uc.essential (on the UK PBX) WHEN it leaves the code THEN it is revoked, never deleted", async () => {
+    const { api, cid } = seedAcme();
+    api.addUser(cid, "rec@acme.test", [CU, "recording.viewer", UK_ESSENTIAL]);
+    const uk = { settings: { acceptCharges: true, region: "uk" as const } };
+    const old = tenantPayload(users({ "rec@acme.test": entry([CU, "recording.viewer"], { displayName: "rec" }) }), { i: uk });
+
+    const deps = await replace(api, old, tenantPayload(anaEntry(), { i: uk }));
+
+    expect(api.writes()).toEqual([`PATCH user rec@acme.test [{"op":"replace","path":"/roles","value":["customer.user.uc.essential"]}]`]);
+    expect(deps.out).toContainEqual(expect.stringMatching(/^dimensions: user rec@acme\.test \(ACME-001\): on the PBX, so it is never deleted \(H7\)/));
+  });
+
+  test("H7: GIVEN a UK stack whose created user is not on the PBX WHEN it leaves the code THEN it is deleted", async () => {
+    const { api, cid } = seedAcme();
+    api.addUser(cid, "bruno@acme.test", [CU, "recording.viewer"]);
+    const uk = { settings: { acceptCharges: true, region: "uk" as const } };
+    const old = tenantPayload(users({ "bruno@acme.test": entry([CU, "recording.viewer"], { displayName: "bruno" }) }), { i: uk });
+
+    await replace(api, old, tenantPayload(anaEntry(), { i: uk }));
+
+    expect(api.writes()).toEqual(["DELETE user bruno@acme.test"]);
   });
 
   test("H1: GIVEN the primary admin leaves the code and no successor is named WHEN released THEN it keeps its admin roles, loses the others, and the run succeeds", async () => {

@@ -2,8 +2,9 @@
  * `/customers/{C}/users` (api-contract §4; rules U1, U4, U5, U7, U8, U10, U11, U13, U15, C6).
  *
  * JSON Patch on a user is validated in full on a copy before anything is applied (atomic).
- * U10/U13 choices: `replace /roles` keeps the synchronised roles (`customer.user.pbx`,
- * `customer.user.uc.essential`) and read-only roles the user holds; an explicit
+ * U10/U13 choices: `replace /roles` keeps the region's synchronised role (`customer.user.pbx`, in
+ * the UK `customer.user.uc.essential`) and read-only roles the user holds; a role of another
+ * region is an unknown role (UnknownRole); an explicit
  * `remove /roles/{i}` of a synchronised role is silently ignored (the PBX would put it back), while
  * one of a read-only role is refused with RoleReadOnly.
  */
@@ -24,7 +25,7 @@ import {
   validateRoles,
   WEBSITE_ACCESS,
 } from "../rules";
-import { newId, type UserRecord } from "../store";
+import { newId, type Region, type UserRecord } from "../store";
 import { isEmail, parseOrThrow } from "../validate";
 import { firstSegment, requireString } from "./customers";
 import { customerFor } from "./scope";
@@ -85,7 +86,7 @@ function createUser(ctx: RequestContext, core: EmulatorCore) {
   if (existing) throw errors.userAlreadyExists(body.email, existing.id);
   // §4 [vendor]: customer.user is always added.
   const roles = unique([...body.roles, WEBSITE_ACCESS]);
-  validateRoles(roles, []);
+  validateRoles(roles, [], core.region);
   const id = newId();
   checkAdministratorRules(core, customer.id, new Map([[id, roles]]));
   requireChargesForAddedRoles(roles, [], acceptsCharges(ctx));
@@ -111,9 +112,9 @@ function patchUser(ctx: RequestContext, core: EmulatorCore) {
   const user = userFor(ctx, core);
   const ops = parseOrThrow(jsonPatch, ctx.json());
   const draft = { displayName: user.displayName, roles: [...user.roles] };
-  for (const op of ops) applyUserOp(draft, op, user.roles);
+  for (const op of ops) applyUserOp(draft, op, user.roles, core.region);
   draft.roles = unique(draft.roles);
-  validateRoles(draft.roles, user.roles);
+  validateRoles(draft.roles, user.roles, core.region);
   checkAdministratorRules(core, user.customerId, new Map([[user.id, draft.roles]]));
   requireChargesForAddedRoles(draft.roles, user.roles, acceptsCharges(ctx));
   const hadHigh = core.store.holdsHighSupervisor(user.customerId);
@@ -126,7 +127,7 @@ function patchUser(ctx: RequestContext, core: EmulatorCore) {
 const roleValue = z.string().min(1);
 const roleList = z.array(z.string().min(1));
 
-function applyUserOp(draft: { displayName: string; roles: string[] }, op: JsonPatchOperation, held: readonly string[]): void {
+function applyUserOp(draft: { displayName: string; roles: string[] }, op: JsonPatchOperation, held: readonly string[], region: Region): void {
   const segments = op.path.split("/").slice(1);
   const head = segments[0]?.toLowerCase();
   if (head === "displayname" && segments.length === 1) {
@@ -139,7 +140,7 @@ function applyUserOp(draft: { displayName: string; roles: string[] }, op: JsonPa
     // Whole list: replace (add on an existing array replaces it too; remove empties it).
     const listed = op.op === "remove" ? [] : parseRoleList(op.value);
     // U10/U13: synchronised and read-only roles stay whatever the list says.
-    const kept = held.filter((r) => (isSynchronised(r) || isReadOnly(r)) && !listed.includes(r));
+    const kept = held.filter((r) => (isSynchronised(r, region) || isReadOnly(r)) && !listed.includes(r));
     draft.roles = [...listed, ...kept];
     return;
   }
@@ -155,12 +156,12 @@ function applyUserOp(draft: { displayName: string; roles: string[] }, op: JsonPa
   const current = draft.roles[position];
   if (op.op === "remove") {
     // U10: a synchronised role is never removed; the op is ignored.
-    if (isSynchronised(current)) return;
+    if (isSynchronised(current, region)) return;
     draft.roles.splice(position, 1);
     return;
   }
   const role = parseRole(op.value);
-  if (isSynchronised(current)) draft.roles.push(role);
+  if (isSynchronised(current, region)) draft.roles.push(role);
   else draft.roles[position] = role;
 }
 
