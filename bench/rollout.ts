@@ -8,7 +8,11 @@
  * - API requests against the minimum (3 per customer + 1 per user): target ≤ 1.1×; token grants: 1;
  * - a change of one user's roles in a 5,000-user customer: ≤ 10 API requests, ≤ 2× a no-op apply;
  * - a no-op `terraform plan` of 10,000 users: ≤ 3 s; synth of 10,000 users: ≤ 10 s;
- * - peak memory of the largest handler process, and how each figure grows from 1,000 to 10,000 users.
+ * - peak memory of the largest handler process, and how each figure grows from 1,000 to 10,000 users;
+ * - the bound terraform itself sets: the same graph applied with `true` as every command, so no
+ *   handler runs and no request is sent. It shows how much of the apply is terraform's own work
+ *   (state rewritten after every resource, values converted per resource) that no handler change
+ *   can remove.
  *
  * Prints; never fails on a figure.
  */
@@ -104,6 +108,33 @@ interface RolloutFigures {
   readonly tokenGrants: number;
   readonly planMs: number;
   readonly peakRssMiB: number;
+  readonly terraformAloneMs: number;
+}
+
+/** The synthesized stack copied with `true` as every provisioner command, applied without the emulator. */
+async function terraformAlone(sandbox: Sandbox, stackDir: string): Promise<number> {
+  const aloneDir = `${stackDir}-alone`;
+  fs.cpSync(stackDir, aloneDir, { recursive: true, filter: (source) => !/\.terraform|terraform\.tfstate/.test(path.basename(source)) });
+  const file = path.join(aloneDir, "cdk.tf.json");
+  const config = JSON.parse(fs.readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, { provisioner?: Array<Record<string, { command?: string }>> }>> };
+  let commands = 0;
+  for (const resources of Object.values(config.resource ?? {})) {
+    for (const resource of Object.values(resources)) {
+      for (const provisioner of resource.provisioner ?? []) {
+        for (const body of Object.values(provisioner)) {
+          if (typeof body.command === "string") {
+            body.command = "true";
+            commands += 1;
+          }
+        }
+      }
+    }
+  }
+  if (commands === 0) throw new Error("terraform alone: no provisioner command found to replace");
+  fs.writeFileSync(file, JSON.stringify(config));
+  assertTerraformOk(await sandbox.terraform(["init", "-input=false"], aloneDir));
+  const { ms } = await timed(async () => assertTerraformOk(await sandbox.terraform(["apply", "-auto-approve", "-input=false"], aloneDir, { timeoutMs: 1_800_000 })));
+  return ms;
 }
 
 async function rollout(root: string, customers: number, users: number): Promise<RolloutFigures> {
@@ -123,6 +154,7 @@ async function rollout(root: string, customers: number, users: number): Promise<
     const after = await sandbox.control<Stats>("GET", "/stats");
     const { ms: planMs, value: plan } = await timed(() => sandbox.terraform(["plan", "-detailed-exitcode", "-input=false"], stackDir));
     if (plan.code !== 0) throw new Error(`the plan after the rollout is not empty (exit ${plan.code})`);
+    const terraformAloneMs = await terraformAlone(sandbox, stackDir);
     return {
       users: customers * users,
       synthMs,
@@ -133,6 +165,7 @@ async function rollout(root: string, customers: number, users: number): Promise<
       tokenGrants: grants(after) - grants(before),
       planMs,
       peakRssMiB: peakRss(rssFile) / 1024,
+      terraformAloneMs,
     };
   } finally {
     await sandbox.close();
@@ -164,6 +197,9 @@ async function oneUserChange(root: string, users: number): Promise<void> {
 function report(f: RolloutFigures, customers: number): void {
   console.log(`rollout of ${customers} customers × ${f.users / customers} users (${f.users} users):`);
   console.log(`  terraform apply ${seconds(f.applyMs)} vs the direct-API floor ${seconds(f.floorMs)} → ${(f.applyMs / f.floorMs).toFixed(2)}× (target ≤ 1.5×)`);
+  console.log(
+    `  terraform alone on the same graph (every command \`true\`, no request) ${seconds(f.terraformAloneMs)} → ${(f.terraformAloneMs / f.floorMs).toFixed(2)}× the floor; the handlers' share of the apply: ${seconds(Math.max(0, f.applyMs - f.terraformAloneMs))}`,
+  );
   console.log(`  API requests ${f.requests} vs the minimum ${f.minimum} → ${(f.requests / f.minimum).toFixed(3)}× (target ≤ 1.1×); token grants ${f.tokenGrants} (target 1)`);
   console.log(`  synth ${seconds(f.synthMs)} (target ≤ 10 s at 10,000 users); no-op terraform plan ${seconds(f.planMs)} (target ≤ 3 s at 10,000 users)`);
   console.log(`  peak memory of the largest handler process: ${f.peakRssMiB.toFixed(0)} MiB`);
@@ -177,7 +213,7 @@ export async function rolloutBench(root: string): Promise<void> {
   report(large, Math.max(1, Math.round(200 * scale)));
   const growth = (key: keyof RolloutFigures) => (large[key] / small[key]).toFixed(1);
   console.log(
-    `growth from ${small.users} to ${large.users} users (${(large.users / small.users).toFixed(0)}× the users): apply ${growth("applyMs")}×, floor ${growth("floorMs")}×, requests ${growth("requests")}×, synth ${growth("synthMs")}×, plan ${growth("planMs")}×, peak handler memory ${growth("peakRssMiB")}×`,
+    `growth from ${small.users} to ${large.users} users (${(large.users / small.users).toFixed(0)}× the users): apply ${growth("applyMs")}×, floor ${growth("floorMs")}×, requests ${growth("requests")}×, synth ${growth("synthMs")}×, terraform alone ${growth("terraformAloneMs")}×, plan ${growth("planMs")}×, peak handler memory ${growth("peakRssMiB")}×`,
   );
   await oneUserChange(root, Math.max(2, Math.round(5000 * scale)));
 }
