@@ -14,14 +14,17 @@ import { tokenCommand } from "./token";
 import { licensesCommand } from "./licenses";
 import { loginCommand } from "./login";
 import { emulatorCommand } from "../emulator/main";
+import { packageVersion } from "./version";
 
 /** The whole program; `io` receives help, usage errors and the commands' own output. */
 export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Command {
   return new Command("dimensions")
     .description(
-      "The command line of cdktf-dimensions: an emulator of the Dimensions API, an end-to-end demo, " +
-        "and reports on what the synthesized stacks grant (licences) and request (tenant access).",
+      "The command line of cdktf-dimensions: sign-in and tokens, reviews of what the synthesized " +
+        "stacks grant and change (licences, plan summaries, drift, tenant access), the stacks of a " +
+        "rollout, an emulator of the Dimensions API and an end-to-end demo.",
     )
+    .version(packageVersion(), "-V, --version", "print the version of cdktf-dimensions")
     .addCommand(emulatorCommand({ write: io.out }))
     .addCommand(demoCommand())
     .addCommand(accessRequestsCommand(env, { ...io, now: () => Date.now() }))

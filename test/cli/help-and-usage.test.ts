@@ -31,6 +31,16 @@ const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
   token: { args: ["now"], message: /too many arguments for .token.\. Expected 0 arguments but got 1/ },
 };
 
+const VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
+
+test.each([["--version"], ["-V"]])("GIVEN %s WHEN run THEN it prints the package's version on stdout and exits 0", async (flag) => {
+  const { code, stdout, stderr } = await run([flag]);
+
+  expect(code).toBe(0);
+  expect(stderr).toBe("");
+  expect(stdout.trim()).toBe(VERSION);
+});
+
 describe("dimensions --help", () => {
   test.each([[["--help"]], [["-h"]], [["help"]], [[]]])("GIVEN %j WHEN run THEN it lists every command on stdout and exits 0", async (argv) => {
     const { code, stdout, stderr } = await run(argv);
@@ -105,6 +115,13 @@ describeBundle("the bundled dist/cli.cjs", () => {
 
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: dimensions ${args.length ? `${args[0]} ` : ""}\\[options\\]`));
+  });
+
+  test("GIVEN --version WHEN the bundle runs THEN it prints the version of the package it ships in", () => {
+    const result = node(["--version"]);
+
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe(VERSION);
   });
 
   test.each(COMMANDS)("GIVEN %s --bogus WHEN the bundle runs THEN it exits 2 with the usage on stderr", (name) => {
