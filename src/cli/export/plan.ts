@@ -206,7 +206,11 @@ function choosePrimary(reference: string, users: PlannedUser[], asked: string | 
 }
 
 /** The declarations of every customer of the snapshot; coded errors for what code cannot say. */
-export function planExport(snapshot: Pick<TenantSnapshot, "customers">, options: PlanOptions = {}): ExportPlan {
+export function planExport(read: Pick<TenantSnapshot, "customers">, options: PlanOptions = {}): ExportPlan {
+  // Deterministic whatever order the API answered in: customers by reference, users by e-mail.
+  const snapshot = {
+    customers: [...read.customers].sort((a, b) => order(a.reference, b.reference)).map((c) => ({ ...c, users: [...c.users].sort((a, b) => order(emailKey(a.email), emailKey(b.email)) || order(a.email, b.email)) })),
+  };
   const notices: ExportNotice[] = [];
   const unknown: string[] = [];
   const duplicates: string[] = [];
@@ -252,6 +256,10 @@ export function planExport(snapshot: Pick<TenantSnapshot, "customers">, options:
   });
   const plan = { customers, notices };
   return { customers, notices: [...notices, ...proveExact(plan, snapshot)] };
+}
+
+function order(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function list(items: readonly string[], max = 10): string {
