@@ -16,7 +16,7 @@ import { execute, withAction, type CommandIo } from "../command-line";
 import { ExportError, formatNotice } from "./codes";
 import { CSV_ABOVE_USERS, planExport } from "./plan";
 import { concurrencyFromEnv, readTenants, type Selection } from "./read";
-import { DEFAULT_STACK_NAME, renderApp, type PackageVersions } from "./render";
+import { count, DEFAULT_STACK_NAME, renderApp, type PackageVersions } from "./render";
 
 export interface ExportCliDeps extends CommandIo {
   readonly env: NodeJS.ProcessEnv;
@@ -157,7 +157,7 @@ async function runExportAction(values: ExportOptions, deps: ExportCliDeps): Prom
     }
     const users = plan.customers.reduce((n, c) => n + c.users.length, 0);
     const shown = path.relative(deps.cwd, out) || ".";
-    deps.out(`wrote ${shown}/: ${[...files.keys()].join(", ")} (${plan.customers.length} customer(s), ${users} user(s))`);
+    deps.out(`wrote ${shown}/: ${[...files.keys()].join(", ")} (${count(plan.customers.length, "customer")}, ${count(users, "user")})`);
     deps.out(`next: cd ${shown} && npm install && npx cdktf synth, then terraform apply in cdktf.out/stacks/${DEFAULT_STACK_NAME}: applied unchanged, it sends no write request`);
     return 0;
   } catch (e) {
