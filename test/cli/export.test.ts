@@ -292,7 +292,7 @@ describe("customers", () => {
     ]);
   });
 
-  test("U13: an API answer without a field the code must state is an ExportInexact notice naming the change", () => {
+  test("an API answer without a field the code must state is an ExportInexact notice naming the change", () => {
     const p = plan([customer("ACME-001", [admin], { enabled: undefined })]);
     expect(p.notices).toContainEqual({ code: "ExportInexact", reference: "ACME-001", message: "apply would patch the customer (enabled)" });
   });

@@ -25,7 +25,7 @@ export const EXPORT_CODES = {
   ExportCustomerReferenced: { rule: "C1/U4", kind: "notice", summary: "A customer is exported as Customer.fromReference (its users are declared, its settings are not): it has no Kazoo PBX connection, no description, or no admin yet.", fix: "Give the customer what the comment above it names, then export again to declare it with new Customer." },
   ExportCustomerSkipped: { rule: "C2", kind: "notice", summary: "--all skipped a customer without a reference: code identifies customers by reference.", fix: "Give the customer a reference in the portal, then export again." },
   ExportPrimaryAdminChosen: { rule: "H1", kind: "notice", summary: "A customer has several admins and the export marked the first by e-mail as its primary admin.", fix: "Pass --primary-admin REFERENCE=E-MAIL to mark another one." },
-  ExportInexact: { rule: "U13", kind: "notice", summary: "The API answered without a field the app must declare, so applying the export would change it; the line names what.", fix: "Review the change the line names before applying the export." },
+  ExportInexact: { rule: "runtime", kind: "notice", summary: "The API answered without a field the app must declare, so applying the export would change it; the line names what.", fix: "Review the change the line names before applying the export." },
 } as const satisfies Record<string, ExportCodeDefinition>;
 
 export type ExportCode = keyof typeof EXPORT_CODES;
