@@ -14,7 +14,8 @@ import { ExportError } from "../../src/cli/export/codes";
 import { runExport, type ExportCliDeps } from "../../src/cli/export/command";
 import { CSV_ABOVE_USERS, planExport, type ExportPlan, type PlanOptions } from "../../src/cli/export/plan";
 import { PROGRESS_EVERY_USERS, readTenants, type SnapshotCustomer, type SnapshotUser } from "../../src/cli/export/read";
-import { renderApp, type RenderOptions } from "../../src/cli/export/render";
+import { renderApp, renderCsv, type RenderOptions } from "../../src/cli/export/render";
+import { findRole, ROLE_CATALOGUE } from "../../src/catalogue/roles";
 import { parseUsersCsv } from "../../src/validation/csv";
 import { FakeApi } from "../handler/fake-api";
 import { useFakeHandlerBundle } from "../constructs/helpers";
@@ -151,6 +152,18 @@ describe("a customer above the CSV size", () => {
       ]),
     );
     expect(users).toEqual(expected);
+  });
+
+  test("H6: every role the app may ask for is a column the CSV parser reads back, and a file of PBX users holding none parses too", () => {
+    const manual = ROLE_CATALOGUE.filter((r) => r.assignment === "manual").map((r) => r.key);
+    const every = manual.map((role, i) => user(`u${i}@x.test`, [...new Set([role, ...findRole(role)!.prerequisites, "customer.user"])]));
+    const rows = plan([customer("X", [user("admin@x.test", ADMIN), ...every])], { csv: true }).customers[0].users;
+    const parsed = parseUsersCsv(renderCsv(rows), { file: "x.users.csv", displayNameRequired: true, region: "eu" });
+    expect(parsed.findings).toEqual([]);
+    expect(parsed.rows.map((r) => [r.email, [...r.roles].sort()])).toEqual(rows.map((u) => [u.email, [...u.roles].sort()]));
+
+    const bare = plan([customer("Y", [user("admin@y.test", ADMIN), user("pbx@y.test", ["customer.user.pbx"])])], { csv: true }).customers[0].users.filter((u) => u.adopt);
+    expect(parseUsersCsv(renderCsv(bare), { file: "y.pbx-users.csv", displayNameRequired: false, region: "eu" })).toMatchObject({ findings: [], rows: [{ email: "pbx@y.test", roles: [] }] });
   });
 
   test(`the documented size: ${CSV_ABOVE_USERS} users stay in main.ts, one more goes to CSV, and --csv sends any customer's there`, () => {

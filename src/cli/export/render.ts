@@ -118,7 +118,6 @@ export function renderCsv(users: readonly PlannedUser[]): string {
   return [header, ...rows].map((cells) => cells.map(csvCell).join(",")).join("\n") + "\n";
 }
 
-
 function customerLines(customer: PlannedCustomer, files: Map<string, string>): string[] {
   const adopted = customer.users.filter((u) => u.adopt).length;
   const lines: string[] = ["", `// ${customer.reference} ${q(customer.name)}: ${count(customer.users.length, "user")}${adopted ? `, ${adopted} of them on the PBX` : ""}.`];
