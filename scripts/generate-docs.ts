@@ -14,6 +14,8 @@ import { ROLE_ALIASES, ROLE_CATALOGUE, Role, type RoleDefinition } from "../src/
 import { MIN_REASON_LENGTH, TODAY_CONTEXT_KEY } from "../src/validation/acknowledgements";
 import { RULE_CODES, type RuleCode, type RuleCodeDefinition } from "../src/validation/rules";
 import { APPLY_CODES, type ApplyCodeDefinition } from "../src/contracts/apply-codes";
+import { EXPORT_CODES, type ExportCodeDefinition } from "../src/cli/export/codes";
+import { EXPORT_EXAMPLE_FILE, renderExportExample } from "./export-example";
 
 export const RULES_PAGE = "docs/rules.md";
 export const ROLES_PAGE = "docs/roles.md";
@@ -110,6 +112,19 @@ export function renderRulesPage(): string {
   for (const [code, d] of Object.entries(APPLY_CODES) as Array<[string, ApplyCodeDefinition]>) {
     lines.push(`| \`${code}\` | ${d.rule} | ${d.kind} | ${cell(d.summary)} | ${cell(d.fix)} |`);
   }
+  lines.push(
+    "",
+    "## `dimensions export`",
+    "",
+    "Codes the export prints on stderr: a failure is one line `dimensions export: Code [rule]: …; fix`,",
+    "exits 1 and writes nothing; a notice is a line of a run that still writes the app.",
+    "",
+    "| code | rule | kind | what it means | fix |",
+    "|---|---|---|---|---|",
+  );
+  for (const [code, d] of Object.entries(EXPORT_CODES) as Array<[string, ExportCodeDefinition]>) {
+    lines.push(`| \`${code}\` | ${d.rule} | ${d.kind} | ${cell(d.summary)} | ${cell(d.fix)} |`);
+  }
   lines.push("");
   return lines.join("\n");
 }
@@ -177,7 +192,7 @@ export function repoRoot(): string {
 }
 
 if (require.main === module) {
-  for (const [file, content] of Object.entries(renderedPages())) {
+  for (const [file, content] of Object.entries({ ...renderedPages(), [EXPORT_EXAMPLE_FILE]: renderExportExample() })) {
     const target = path.join(repoRoot(), file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, content);

@@ -8,6 +8,7 @@ import { accessRequestsCommand } from "./access-requests";
 import { consoleIo, execute, type CommandIo } from "./command-line";
 import { demoCommand } from "./demo";
 import { driftCommand } from "./drift";
+import { exportCommand } from "./export/command";
 import { planSummaryCommand } from "./plan-summary";
 import { stacksCommand } from "./stacks";
 import { tokenCommand } from "./token";
@@ -30,6 +31,7 @@ export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = proc
     .addCommand(accessRequestsCommand(env, { ...io, now: () => Date.now() }))
     .addCommand(licensesCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(driftCommand({ out: io.out, err: io.err, env, cwd }))
+    .addCommand(exportCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(planSummaryCommand(io))
     .addCommand(loginCommand({ ...io, env }))
     .addCommand(tokenCommand(env, io))

@@ -16,7 +16,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "plan-summary", "login", "token", "stacks"];
+const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "export", "plan-summary", "login", "token", "stacks"];
 
 // Per command, a value it refuses (or a value missing); every command also refuses an unknown option.
 const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
@@ -25,6 +25,7 @@ const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
   licenses: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   demo: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   drift: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
+  export: { args: ["--all", "--region", "mars"], message: /option '--region <region>' argument 'mars' is invalid\. Allowed choices are au, eu, na, uk/ },
   "plan-summary": { args: [], message: /missing required argument 'plan-json'/ },
   stacks: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   login: { args: ["--port", "http"], message: /--port <n>.*'http' is invalid.*integer between 0 and 65535/ },
