@@ -27,7 +27,7 @@ import {
   type JsonPatchOperation,
   type PartnerUser,
 } from "../contracts/api";
-import { ApiError, CreateOutcomeUnknownError, InvalidArgumentError, NetworkError, UnexpectedResponseError } from "./errors";
+import { ApiError, CreateOutcomeUnknownError, InvalidArgumentError, isTenantNotPrimary, NetworkError, TenantNotPrimaryError, UnexpectedResponseError } from "./errors";
 import { HttpTransport, type HttpOptions, type HttpRequest, type HttpResponse } from "./http";
 import type { DimensionsApi, RequestOptions } from "./types";
 
@@ -191,11 +191,20 @@ export class DimensionsClient implements DimensionsApi {
   }
 
   async sendActivationEmail(customerId: string, userId: string): Promise<void> {
-    // Not repeated on failure: a second e-mail is the worse outcome and nothing can look it up.
-    await this.http.send({
-      method: "POST",
-      path: `customers/${id(customerId, "customerId")}/users/${id(userId, "userId")}/sendActivationEmail`,
-    });
+    await this.sendEmail(customerId, userId, "sendActivationEmail");
+  }
+
+  async sendUcWelcomeEmail(customerId: string, userId: string): Promise<void> {
+    await this.sendEmail(customerId, userId, "sendUConnectActivationEmail");
+  }
+
+  private async sendEmail(customerId: string, userId: string, route: string): Promise<void> {
+    try {
+      // Not repeated on failure: a second e-mail is the worse outcome and nothing can look it up.
+      await this.http.send({ method: "POST", path: `customers/${id(customerId, "customerId")}/users/${id(userId, "userId")}/${route}` });
+    } catch (err) {
+      throw err instanceof ApiError && isTenantNotPrimary(err) ? new TenantNotPrimaryError(err) : err;
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -50,6 +50,32 @@ export class ApiError extends DimensionsClientError {
   }
 }
 
+/**
+ * U15: the API refused an activation or UC welcome e-mail because the customer it was sent from is
+ * not the user's primary tenant. An ApiError still (status 400, code `TenantNotPrimary`), with a
+ * message that says what the rule is and what to do.
+ */
+export class TenantNotPrimaryError extends ApiError {
+  readonly rule = "U15";
+
+  constructor(from: ApiError) {
+    const own = from.serverMessage ? ` (the API said: ${from.serverMessage})` : "";
+    super(
+      from.status,
+      "TenantNotPrimary",
+      `this customer is not the user's primary tenant, and activation and UC welcome e-mails are sent only from the primary tenant (U15)${own}`,
+      from.method,
+      from.path,
+    );
+  }
+}
+
+/** The vendor's errorCode is optional: without one, its message says it (api-contract §1.1). */
+export function isTenantNotPrimary(error: ApiError): boolean {
+  if (error.errorCode === "TenantNotPrimary") return true;
+  return error.status === 400 && error.errorCode === "Http400" && /primary\s*tenant/i.test(error.serverMessage);
+}
+
 /** No answer at all (connection refused or dropped, timeout): the request may or may not have landed. */
 export class NetworkError extends DimensionsClientError {
   override readonly name = "NetworkError";

@@ -52,7 +52,13 @@ export interface DimensionsApi {
   patchUser(customerId: string, userId: string, patch: JsonPatchOperation[], options?: RequestOptions): Promise<void>;
   /** 404 is success. Returns false when it was already gone. */
   deleteUser(customerId: string, userId: string): Promise<boolean>;
+  /**
+   * H5: `POST …/sendActivationEmail` (204), never retried (a second e-mail is the worse outcome).
+   * U15: from a tenant that is not the user's primary one, TenantNotPrimaryError.
+   */
   sendActivationEmail(customerId: string, userId: string): Promise<void>;
+  /** U14: `POST …/sendUConnectActivationEmail`, the UC welcome e-mail (204); as sendActivationEmail. */
+  sendUcWelcomeEmail(customerId: string, userId: string): Promise<void>;
 
   listPartnerUsers(): Promise<PartnerUser[]>;
   listAccessRequests(status?: string): Promise<AccessRequest[]>;

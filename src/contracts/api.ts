@@ -184,6 +184,12 @@ export const customerUser = z.looseObject({
   roles: z.array(z.string()).optional(),
   primaryTenant: z.string().nullish(),
   isParent: z.boolean().nullish(),
+  /**
+   * [ours] H5: whether the user has activated its account (followed the activation e-mail's link).
+   * The vendor documents no such field: its absence is not an error here, but a reader that needs
+   * it (an activation e-mail) fails with ActivationStatusUnknown instead of guessing.
+   */
+  activated: z.boolean().nullish(),
 });
 export type CustomerUser = z.infer<typeof customerUser>;
 

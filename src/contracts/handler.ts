@@ -169,6 +169,16 @@ export const customerDesired = z.object({
 export type CustomerDesired = z.infer<typeof customerDesired>;
 
 /**
+ * H5, U14: the value whose change sends a user's activation or UC welcome e-mail once (a date
+ * "2026-12-01", a counter "3", a ticket "INC-1234"). A plain token: it is one flag of the rendered
+ * line below, so it holds no space and no "|".
+ */
+export const EMAIL_TRIGGER = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+export const emailTrigger = z.string().regex(EMAIL_TRIGGER, "1–64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+export const EMAIL_KINDS = ["activation", "welcome"] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+/**
  * One user of a tenant, keyed by its e-mail in `t.users`. Defaults are left out so that the plan
  * of a 5,000-user customer shows names and roles, not flags.
  */
@@ -185,13 +195,17 @@ export const userEntry = z.object({
   management: userManagement.optional(),
   /** @default "delete" for created exact users, "revoke" otherwise */
   removal: userRemovalPolicy.optional(),
+  /** H5: a change of it (on a user already applied) sends the activation e-mail once. @default - none */
+  activation: emailTrigger.optional(),
+  /** U14: a change of it (on a user already applied) sends the UC welcome e-mail once. @default - none */
+  welcome: emailTrigger.optional(),
 });
 export type UserEntry = z.infer<typeof userEntry>;
 
 /**
  * How a user entry is rendered into Terraform: one line of text,
  *
- *   `<role> <role> … | primary | adopted | additive | removal=<policy> | name=<displayName>`
+ *   `<role> <role> … | primary | adopted | additive | removal=<policy> | activation=<v> | welcome=<v> | name=<displayName>`
  *
  * roles first (keys hold no space or "|"), then the flags that are not the default, then the
  * name, last so that it may hold any text. A string, not an object: Terraform stores the type of
@@ -205,6 +219,7 @@ export function encodeUserEntry(entry: UserEntry): string {
   if ((entry.origin ?? "created") !== "created") parts.push(entry.origin!);
   if ((entry.management ?? "exact") !== "exact") parts.push(entry.management!);
   if (entry.removal) parts.push(`removal=${entry.removal}`);
+  for (const kind of EMAIL_KINDS) if (entry[kind] !== undefined) parts.push(`${kind}=${entry[kind]}`);
   if (entry.displayName !== undefined) parts.push(`name=${entry.displayName}`);
   return parts.join(" | ");
 }
@@ -225,9 +240,20 @@ export function decodeUserEntry(text: string): UserEntry | undefined {
     else if (flag === "adopted") entry.origin = "adopted";
     else if (flag === "additive") entry.management = "additive";
     else if (flag.startsWith("removal=") && (USER_REMOVAL_POLICIES as readonly string[]).includes(flag.slice(8))) entry.removal = flag.slice(8) as UserEntry["removal"];
-    else return undefined;
+    else if (!decodeEmailFlag(flag, entry)) return undefined;
   }
   return entry;
+}
+
+/** `activation=<v>` or `welcome=<v>` into `entry`; false when `flag` is neither (or its value is malformed). */
+function decodeEmailFlag(flag: string, entry: { -readonly [K in keyof UserEntry]: UserEntry[K] }): boolean {
+  for (const kind of EMAIL_KINDS) {
+    if (flag.startsWith(`${kind}=`) && EMAIL_TRIGGER.test(flag.slice(kind.length + 1))) {
+      entry[kind] = flag.slice(kind.length + 1);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** A user entry as rendered (text), or as an object (markers and tests); parsed to the object. */

@@ -7,6 +7,7 @@ import type { DimensionsApi } from "../client/types";
 import { canonicalJson, type Manifest } from "../contracts/handler";
 import type { MarkerStore } from "./markers";
 import type { Reporter } from "./report";
+import type { SentLog } from "./sent-log";
 
 export interface Clock {
   now(): number;
@@ -23,6 +24,8 @@ export interface HandlerDeps {
   readonly env: NodeJS.ProcessEnv;
   /** What releases leave for the step after them (src/handler/markers.ts). */
   readonly markers: MarkerStore;
+  /** E-mails an unfinished change already sent (src/handler/sent-log.ts). @default - no guard: a re-run sends again */
+  readonly sent?: SentLog;
   /** Requests kept in flight at once by this process. */
   readonly concurrency: number;
   /** @default "terraform_data" */

@@ -78,7 +78,10 @@ const API_ERRORS: Record<string, { rule?: string; hint?: string }> = {
   RoleReadOnly: { rule: "U13" },
   UnknownRole: { hint: "check the role key against the role catalogue (docs/roles.md)" },
   UserAlreadyExists: { rule: "U2" },
-  TenantNotPrimary: { rule: "U15" },
+  TenantNotPrimary: {
+    rule: "U15",
+    hint: "activation and UC welcome e-mails are sent only from the user's primary tenant: send it from that customer, or remove the e-mail trigger (sendActivation, sendWelcome) from this customer's user",
+  },
 };
 
 const CHARGES_HINT =

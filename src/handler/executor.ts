@@ -8,10 +8,11 @@
  */
 import { isAdmin } from "../catalogue/roles";
 import type { Customer, CustomerUser, KazooPbxConnectionProfile } from "../contracts/api";
-import type { CustomerDesired, TenantDesired } from "../contracts/handler";
+import { customerKey, type CustomerDesired, type TenantDesired } from "../contracts/handler";
 import {
   declaredAdmins,
   desiredUsers,
+  EMAIL_NAMES,
   emailKey,
   exactTarget,
   planCustomer,
@@ -21,6 +22,7 @@ import {
   sameEntry,
   sameSet,
   usersToRead,
+  type EmailSend,
   type LiveUser,
   type UserOperation,
   type UserPlanInput,
@@ -28,6 +30,7 @@ import {
 import { customerSubject, list, meter, userSubject, type HandlerDeps } from "./context";
 import { HandlerError, toHandlerError } from "./errors";
 import { formatFailure } from "./report";
+import { SENT_LOG_MAX_AGE_MS } from "./sent-log";
 
 /** Seconds between two progress lines of a long run. */
 export const PROGRESS_EVERY_MS = 10_000;
@@ -211,14 +214,60 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
     await runOne(op, () => confirmAnotherAdmin(customer.id, reference, op.email, successors.filter((k) => !failed.has(k)), ids, deps));
   }
 
-  deps.report.action(subject, `${total - opFailures} user change${total === 1 ? "" : "s"} applied, ${plan.unchanged} already as declared, in ${Math.round((deps.clock.now() - started) / 100) / 10} s`, requests());
+  // H5, U14: last, once every user's roles are as declared (a welcome e-mail needs the UC client).
+  const mailed = await sendEmails(plan.emails, customer.id, reference, failed, deps, reportFailure);
+
+  const mails = mailed > 0 ? `, ${mailed} e-mail${mailed === 1 ? "" : "s"} sent` : "";
+  deps.report.action(subject, `${total - opFailures} user change${total === 1 ? "" : "s"} applied, ${plan.unchanged} already as declared${mails}, in ${Math.round((deps.clock.now() - started) / 100) / 10} s`, requests());
   if (failures.length) {
     throw new HandlerError("TenantIncomplete", `${failures.length} user${failures.length === 1 ? "" : "s"} of customer ${reference} could not be taken to the declared state (each is reported above); the others were`, {
       subject,
       hint: failures.length === 1 && failures[0].hint ? failures[0].hint : "fix the causes above and apply again; what already succeeded is not sent twice",
     });
   }
+  deps.sent?.clear(customerKey(reference));
   return { customerId: customer.id, operations: total, unchanged: plan.unchanged };
+}
+
+/**
+ * H5, U14, U15: sends the e-mails whose trigger changed, each once: never for a user whose own
+ * change failed (the next apply sends it), never twice for one change run again (the sent log).
+ * The POST is not retried by the client: a second e-mail is the worse outcome. Returns how many went.
+ */
+async function sendEmails(
+  sends: readonly EmailSend[],
+  customerId: string,
+  reference: string,
+  failed: ReadonlySet<string>,
+  deps: HandlerDeps,
+  reportFailure: (email: string, error: HandlerError) => void,
+): Promise<number> {
+  const key = customerKey(reference);
+  let count = 0;
+  await pool(sends, deps.concurrency, async (send) => {
+    const subject = userSubject(reference, send.email);
+    const what = `${EMAIL_NAMES[send.kind]} (${send.kind}=${send.value})`;
+    if (failed.has(emailKey(send.email))) {
+      deps.report.action(subject, `${what} not sent: the user's change failed (the next apply sends it)`);
+      return;
+    }
+    const at = deps.sent?.sentAt(key, send.email, send.kind, send.value);
+    if (at !== undefined && deps.clock.now() - at < SENT_LOG_MAX_AGE_MS) {
+      deps.report.action(subject, `${what} already sent by an earlier run of this change (${new Date(at).toISOString()}): not sent twice [EmailAlreadySent]`);
+      return;
+    }
+    try {
+      if (send.kind === "activation") await deps.api.sendActivationEmail(customerId, send.userId);
+      else await deps.api.sendUcWelcomeEmail(customerId, send.userId);
+    } catch (e) {
+      reportFailure(send.email, toHandlerError(e, subject, `sending the ${what}`));
+      return;
+    }
+    deps.sent?.record(key, send.email, send.kind, send.value, deps.clock.now());
+    count++;
+    deps.report.action(subject, `sent the ${what}`);
+  });
+  return count;
 }
 
 function sameUserEntries(a: TenantDesired, b: TenantDesired): boolean {
@@ -236,8 +285,13 @@ async function readRoles(customerId: string, keys: readonly string[], live: Map<
   await pool(keys, deps.concurrency, async (key) => {
     const listed = live.get(key)!;
     const user = await deps.api.getUser(customerId, listed.id);
-    live.set(key, { id: user.id, email: user.email, displayName: user.displayName, roles: user.roles ?? [] });
+    live.set(key, { id: user.id, email: user.email, displayName: user.displayName, roles: user.roles ?? [], ...activationOf(user) });
   });
+}
+
+/** H5 [ours]: the user's activation as the API said it; absent when the answer does not say. */
+export function activationOf(user: CustomerUser): { activated?: boolean } {
+  return typeof user.activated === "boolean" ? { activated: user.activated } : {};
 }
 
 function describeOperation(op: UserOperation): string {

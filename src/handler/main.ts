@@ -19,6 +19,7 @@ import { HandlerError } from "./errors";
 import { FileMarkerStore, type MarkerStore } from "./markers";
 import { decodePayload, parseOperation, parseRuntimeEnv, payloadFromEnv, payloadFromManifest, readManifest, type Payload } from "./payload";
 import { createReporter, type Reporter, type Sink } from "./report";
+import { FileSentLog, type SentLog } from "./sent-log";
 import { applyStack, releaseStack } from "./stack";
 import { applyTenant, releaseTenant } from "./tenant";
 
@@ -34,6 +35,8 @@ export interface MainOptions {
   readonly createApi?: ApiFactory;
   /** Tests pass an in-memory store; by default markers live beside the manifest. */
   readonly markers?: MarkerStore;
+  /** Tests pass an in-memory log; by default it lives beside the markers. */
+  readonly sent?: SentLog;
 }
 
 const createRealApi: ApiFactory = async (env, settings, report) => {
@@ -111,6 +114,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       clock: options.clock ?? systemClock,
       env,
       markers,
+      sent: options.sent ?? new FileSentLog(manifestFile!),
       concurrency: runtime.concurrency,
       variant: parsed.variant,
       stackDir: path.dirname(manifestFile!),

@@ -3,3 +3,4 @@ export * from "./users";
 export * from "./plan";
 export * from "./customer";
 export * from "./predict";
+export * from "./emails";

@@ -13,6 +13,7 @@ import { isAdmin } from "../catalogue/roles";
 import type { JsonPatchOperation } from "../contracts/api";
 import type { ApplyCode } from "../contracts/apply-codes";
 import { removalOf, type UserEntry } from "../contracts/handler";
+import { planEmails, type EmailSend } from "./emails";
 import {
   emailKey,
   exactTarget,
@@ -88,6 +89,8 @@ export interface UserPlan {
   readonly notices: PlanNotice[];
   /** Users looked at whose live state already matches. */
   readonly unchanged: number;
+  /** H5, U14: e-mails whose trigger changed (src/reconcile/emails.ts), sent after every operation. */
+  readonly emails: EmailSend[];
 }
 
 /** An undeclared user of an authoritative customer (H8): revoked, never deleted. */
@@ -246,8 +249,12 @@ export function planUsers(input: UserPlanInput, live: UserMap<LiveUser>): UserPl
     });
   }
 
+  const mail = planEmails(input, live);
+  issues.push(...mail.issues);
+  notices.push(...mail.notices);
+
   operations.sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || Number(b.primary) - Number(a.primary) || emailKey(a.email).localeCompare(emailKey(b.email)));
-  return { operations, issues, notices, unchanged };
+  return { operations, issues, notices, unchanged, emails: mail.sends };
 }
 
 /** Users whose desired roles make them admins (H1 successors), the primary first. */

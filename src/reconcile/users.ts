@@ -18,6 +18,11 @@ export interface LiveUser {
   readonly email: string;
   readonly displayName?: string;
   readonly roles?: readonly string[];
+  /**
+   * H5 [ours]: whether the user has activated its account, from the read of the user itself;
+   * undefined when the API's answer does not say (the plan then refuses an activation send).
+   */
+  readonly activated?: boolean;
 }
 
 export type UserMap<T> = ReadonlyMap<string, T>;
@@ -49,7 +54,10 @@ export function sameEntry(a: UserEntry, b: UserEntry): boolean {
     (a.primary ?? false) === (b.primary ?? false) &&
     (a.origin ?? "created") === (b.origin ?? "created") &&
     (a.management ?? "exact") === (b.management ?? "exact") &&
-    removalOf(a) === removalOf(b)
+    removalOf(a) === removalOf(b) &&
+    // H5, U14: a changed e-mail trigger is a change of the user (its one send is planned then).
+    a.activation === b.activation &&
+    a.welcome === b.welcome
   );
 }
 

@@ -49,6 +49,7 @@ class AccessFake implements DimensionsApi {
   patchUser = this.base.patchUser.bind(this.base);
   deleteUser = this.base.deleteUser.bind(this.base);
   sendActivationEmail = this.base.sendActivationEmail.bind(this.base);
+  sendUcWelcomeEmail = this.base.sendUcWelcomeEmail.bind(this.base);
 
   idOf(email: string): string {
     return this.partners.find((p) => p.email === email)!.id;

@@ -58,6 +58,12 @@ export class FakeApi implements DimensionsApi {
    * many writes were in flight when it started, itself included.
    */
   overlapWrites = false;
+  /** H5 [ours]: a user's activation by e-mail (default false); "absent": the answer lacks the field. */
+  readonly activation = new Map<string, boolean | "absent">();
+  /** U15: users (by lower-cased e-mail) whose primary tenant is another customer. */
+  readonly notPrimary = new Set<string>();
+  /** `activation ana@x`, `welcome bo@x`: every e-mail sent, in order. */
+  readonly sentEmails: string[] = [];
   readonly inFlight: Array<{ call: string; inFlight: number }> = [];
   private writing = 0;
   private requests = 0;
@@ -169,7 +175,8 @@ export class FakeApi implements DimensionsApi {
     const u = this.usersOf(customerId).get(userId);
     this.record(`GET user ${u?.email ?? userId}`);
     if (!u) throw notFound("GET", `/customers/${customerId}/users/${userId}`);
-    return { ...u, roles: [...u.roles] };
+    const activated = this.activation.get(u.email.toLowerCase()) ?? false;
+    return { ...u, roles: [...u.roles], ...(activated === "absent" ? {} : { activated }) };
   }
   async createUser(customerId: string, body: CreateUserRequest, _options?: RequestOptions): Promise<{ created: CustomerUser } | { existing: string }> {
     this.record(`POST user ${body.email} ${JSON.stringify(body.roles ?? [])}`);
@@ -213,8 +220,20 @@ export class FakeApi implements DimensionsApi {
     this.checkAdministratorRules(customerId, new Map([[userId, null]]), "DELETE", `/customers/${customerId}/users/${userId}`);
     return this.usersOf(customerId).delete(userId);
   }
-  async sendActivationEmail(): Promise<void> {
-    throw new Error("not used by the handler");
+  async sendActivationEmail(customerId: string, userId: string): Promise<void> {
+    await this.sendEmail(customerId, userId, "activation", "sendActivationEmail");
+  }
+  async sendUcWelcomeEmail(customerId: string, userId: string): Promise<void> {
+    await this.sendEmail(customerId, userId, "welcome", "sendUConnectActivationEmail");
+  }
+  private async sendEmail(customerId: string, userId: string, kind: string, route: string): Promise<void> {
+    const u = this.usersOf(customerId).get(userId);
+    this.record(`POST ${kind} e-mail ${u?.email ?? userId}`);
+    const path = `/customers/${customerId}/users/${userId}/${route}`;
+    if (!u) throw notFound("POST", path);
+    // U15, as the server says it.
+    if (this.notPrimary.has(u.email.toLowerCase())) throw new ApiError(400, "TenantNotPrimary", "This customer is not the user's primary tenant.", "POST", path);
+    this.sentEmails.push(`${kind} ${u.email}`);
   }
   async listPartnerUsers(): Promise<never[]> {
     throw new Error("not used by the handler");

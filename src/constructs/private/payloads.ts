@@ -116,7 +116,8 @@ export function releaseRecordOf(payload: RenderedObjectPayload): RenderedInvento
   const users = Object.fromEntries(
     Object.entries(tenant.t.users).map(([email, rendered]): [string, string] => {
       const entry = typeof rendered === "string" ? decodeUserEntry(rendered)! : (rendered as UserEntry);
-      const { displayName: _name, roles, ...flags } = entry;
+      // E-mail triggers (H5, U14) release nothing: a changed one must not replace the inventory.
+      const { displayName: _name, roles, activation: _activation, welcome: _welcome, ...flags } = entry;
       return [email, encodeUserEntry({ ...flags, roles: (entry.management ?? "exact") === "additive" ? roles : [] })];
     }),
   );
