@@ -14,6 +14,7 @@ import { stacksCommand } from "./stacks";
 import { tokenCommand } from "./token";
 import { licensesCommand } from "./licenses";
 import { loginCommand } from "./login";
+import { usersCommand } from "./users";
 import { emulatorCommand } from "../emulator/main";
 import { packageVersion } from "./version";
 
@@ -32,6 +33,7 @@ export function program(io: CommandIo = consoleIo, env: NodeJS.ProcessEnv = proc
     .addCommand(licensesCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(driftCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(exportCommand({ out: io.out, err: io.err, env, cwd }))
+    .addCommand(usersCommand({ out: io.out, err: io.err, env, cwd }))
     .addCommand(planSummaryCommand(io))
     .addCommand(loginCommand({ ...io, env }))
     .addCommand(tokenCommand(env, io))

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import type { TerraformResource } from "../framework";
 import { checkDisplayName, checkRoleKeys, checkUserEmail } from "../validation/props";
+import { checkEmailTrigger } from "../validation/emails";
 import { finding } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { DimensionsStack } from "./dimensions-stack";
@@ -53,7 +54,24 @@ export interface CustomerUserProps {
    */
   readonly primaryAdmin?: boolean;
   /** @default UserRemovalPolicy.DELETE - the app created the user, so removing it deletes it */
-  readonly removalPolicy?: UserRemovalPolicy;
+  readonly removalPolicy?: UserRemovalPolicy;  /**
+   * H5: a value whose change sends the user's activation e-mail once, at the next apply: a date
+   * (`"2026-12-01"`), a counter (`2`) or a short label (1–64 letters, digits, `.`, `_`, `:`, `-`).
+   * A changed value shows in the plan (`activation=<old>` → `activation=<new>` in the user's line)
+   * and is sent once: never again on later applies, `-replace`, `taint` or destroy. The value a
+   * user first appears with (the customer's first apply, a user added to the code, an apply after
+   * `-replace` or `taint`) is recorded, not sent: the platform sends its own new-user e-mail when
+   * it creates a user. Only to a user that has not activated its account (H5), and only from its
+   * primary tenant (U15: otherwise the apply fails with TenantNotPrimary).
+   * @default - the app sends no activation e-mail
+   */
+  readonly sendActivation?: string | number;
+  /**
+   * U14: as `sendActivation`, for the UC welcome e-mail (the links to the UC clients); the user
+   * must hold `Role.UC_CLIENT` (WelcomeEmailNeedsUc otherwise).
+   * @default - the app sends no UC welcome e-mail
+   */
+  readonly sendWelcome?: string | number;
 }
 
 export interface AdoptUserProps {
@@ -72,7 +90,10 @@ export interface AdoptUserProps {
    * REVOKE or RETAIN; DELETE is rejected (an adopted user is never deleted by the app).
    * @default UserRemovalPolicy.REVOKE - removing the construct takes away the roles the app manages
    */
-  readonly removalPolicy?: UserRemovalPolicy;
+  readonly removalPolicy?: UserRemovalPolicy;  /** @default - the app sends no activation e-mail (see CustomerUserProps.sendActivation) */
+  readonly sendActivation?: string | number;
+  /** @default - the app sends no UC welcome e-mail (see CustomerUserProps.sendWelcome) */
+  readonly sendWelcome?: string | number;
 }
 
 const ADOPT = Symbol("adopt");
@@ -90,8 +111,8 @@ interface InternalProps extends Omit<CustomerUserProps, "displayName"> {
  * resources. The customer's apply grants the primary admin first (U5) and takes admin roles away
  * last (H1, U4).
  *
- * Replacement: changing `email`, `displayName`, the roles (own and assigned), `primaryAdmin` or
- * `removalPolicy` replaces the customer's tenant resource, which the handler turns into an update
+ * Replacement: changing `email`, `displayName`, the roles (own and assigned), `primaryAdmin`,
+ * `removalPolicy`, `sendActivation` or `sendWelcome` replaces the customer's tenant resource, which the handler turns into an update
  * of exactly this user: roles the new config keeps are never removed, even briefly. Changing
  * `email` or `customer` is another user: the old one is released by its removal policy (a user
  * on the PBX is never deleted, H7). Since the construct id is no Terraform address, renaming it
@@ -127,10 +148,14 @@ export class CustomerUser extends Construct {
     const subject = `user "${String(props.email)}"`;
     // Every problem of the props is reported at synth (private/deferred), with the app's others.
     const emailProblems = checkUserEmail(path, props.email);
+    const activation = checkEmailTrigger(path, subject, "sendActivation", props.sendActivation);
+    const welcome = checkEmailTrigger(path, subject, "sendWelcome", props.sendWelcome);
     const findings = [
       ...emailProblems,
       ...checkDisplayName(path, emailProblems.length === 0 ? subject : "the user", props.displayName, kind === "declared"),
       ...checkRoleKeys(path, subject, props.roles),
+      ...activation.findings,
+      ...welcome.findings,
     ];
 
     const defaultPolicy = kind === "adopted" ? UserRemovalPolicy.REVOKE : UserRemovalPolicy.DELETE;
@@ -162,6 +187,8 @@ export class CustomerUser extends Construct {
       roles: Array.isArray(props.roles) ? expandRoles(props.roles) : [],
       primaryAdmin: this.isPrimaryAdmin,
       removalPolicy,
+      ...(activation.value !== undefined ? { sendActivation: activation.value } : {}),
+      ...(welcome.value !== undefined ? { sendWelcome: welcome.value } : {}),
     };
     // Without a usable e-mail the user cannot be identified: its error is reported, and it takes no
     // part in the rules or the rendering; its customer's rules about all its users wait (U4, H1).

@@ -76,7 +76,12 @@ export interface UserRecord {
   devices: DeviceRecord[];
   /** C3: imported from the PBX directory. */
   fromPbx: boolean;
+  /** H5: activation e-mails sent to the user (`/sendActivationEmail`). */
   activationEmailsSent: number;
+  /** U14: UC welcome e-mails sent (`/sendUConnectActivationEmail`); absent in older data files = 0. */
+  welcomeEmailsSent?: number;
+  /** [ours] H5: the user followed its activation link (set with the PATCH control); absent = false. */
+  activated?: boolean;
 }
 
 export interface PbxDirectoryEntry {

@@ -4,3 +4,4 @@ export * from "./model";
 export * from "./access";
 export * from "./acknowledgements";
 export * from "./csv";
+export * from "./emails";

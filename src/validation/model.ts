@@ -7,6 +7,7 @@
  * construct tree, no network, no clock.
  */
 import { findRole, isAdmin, isAvailableIn, regionalEquivalents, Role, type Region } from "../catalogue/roles";
+import { checkWelcomeNeedsUc } from "./emails";
 import { finding, type Finding } from "./rules";
 import { editDistance } from "./suggest";
 
@@ -63,6 +64,8 @@ export interface UserModel {
    * @default - no template
    */
   readonly rolesFrom?: string;
+  /** U14: the trigger of the UC welcome e-mail (validation/emails). @default - none */
+  readonly sendWelcome?: string;
 }
 
 export interface AssignmentModel {
@@ -350,6 +353,9 @@ export function validateModel(model: DimensionsModel): Finding[] {
         ),
       );
     }
+
+    // U14: the UC welcome e-mail is for UC client users.
+    out.push(...checkWelcomeNeedsUc(user, roles, uncertain));
 
     // H1: the primary admin holds both admin roles (U3 already says so when only customer.user lacks).
     if (user.primaryAdmin && !uncertain && !adminWithoutLogin && !isAdmin(roles)) {

@@ -78,6 +78,10 @@ export interface UserState {
   readonly removalPolicy: UserRemovalPolicyValue;
   /** H2: the user whose roles this one copies (resolved at synth; set by rolesFrom or copyRolesFrom). */
   rolesFrom?: UserState;
+  /** H5: the activation e-mail's trigger, as rendered. */
+  readonly sendActivation?: string;
+  /** U14: the UC welcome e-mail's trigger, as rendered. */
+  readonly sendWelcome?: string;
 }
 
 /** A RoleAssignment target: a user construct's state, or an e-mail resolved at synth. */

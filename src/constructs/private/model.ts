@@ -40,6 +40,7 @@ export function buildModel(root: IConstruct): { model: DimensionsModel; byPath: 
         roles: [...user.roles],
         primaryAdmin: user.primaryAdmin,
         ...(user.rolesFrom ? { rolesFrom: user.rolesFrom.construct.node.path } : {}),
+        ...(user.sendWelcome !== undefined ? { sendWelcome: user.sendWelcome } : {}),
       });
     }
     if (assignment) {

@@ -39,6 +39,8 @@ export function userEntryOf(user: UserState): UserEntry {
     ...(origin !== "created" ? { origin } : {}),
     ...(management !== "exact" ? { management } : {}),
     ...(user.removalPolicy !== defaultRemoval ? { removal: user.removalPolicy } : {}),
+    ...(user.sendActivation !== undefined ? { activation: user.sendActivation } : {}),
+    ...(user.sendWelcome !== undefined ? { welcome: user.sendWelcome } : {}),
   };
 }
 

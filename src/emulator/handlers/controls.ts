@@ -26,7 +26,7 @@ const resellerBody = z.object({ name: z.string().min(1).max(100) });
 const loginBody = z.object({ reseller: z.string().min(1), email: z.string().min(1) });
 const clockBody = z.object({ advanceSeconds: z.number().finite() });
 const authBody = z.object({ accessTokenSeconds: z.number().int().min(1).max(31_536_000).optional(), rotateRefreshTokens: z.boolean().optional() });
-const userSeam = z.object({ primaryTenant: guid.optional(), isParent: z.boolean().optional(), roles: z.array(z.string()).optional() });
+const userSeam = z.object({ primaryTenant: guid.optional(), isParent: z.boolean().optional(), roles: z.array(z.string()).optional(), activated: z.boolean().optional() });
 
 export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
   const store = core.store;
@@ -115,14 +115,28 @@ export function controlRoutes(table: RouteTable, core: EmulatorCore): void {
   });
 
   table.add("PATCH", "/_emulator/customers/{C}/users/{U}", (ctx) => {
-    // A seam for what only the platform sets: a user's primary tenant (U15), read-only roles (U13).
+    // A seam for what only the platform sets: a user's primary tenant (U15), read-only roles (U13),
+    // and whether the user activated its account (H5: as if it followed the e-mail's link).
     const user = store.get("users", ctx.params.U.toLowerCase());
     if (!user || user.customerId !== ctx.params.C.toLowerCase()) throw errors.notFound();
     const body = parseOrThrow(userSeam, ctx.json());
     if (body.primaryTenant !== undefined) store.assign(user, { primaryTenant: body.primaryTenant.toLowerCase() });
     if (body.isParent !== undefined) store.assign(user, { isParent: body.isParent });
     if (body.roles !== undefined) store.setRoles(user, [...new Set(body.roles)]);
+    if (body.activated !== undefined) store.assign(user, { activated: body.activated });
     return json({ ...user });
+  });
+
+  // H5, U14: e-mails sent per user, for tests; `?customer=<id>` keeps one customer's users.
+  table.add("GET", "/_emulator/emails", (ctx) => {
+    const filter = ctx.query.get("customer");
+    if (filter !== null && !guid.safeParse(filter).success) throw errors.invalidValue(filter);
+    const users = Object.values(store.state.users).filter((u) => filter === null || u.customerId === filter.toLowerCase());
+    return json({
+      users: users.map((u) => ({ customerId: u.customerId, userId: u.id, email: u.email, activation: u.activationEmailsSent, welcome: u.welcomeEmailsSent ?? 0 })),
+      activation: users.reduce((n, u) => n + u.activationEmailsSent, 0),
+      welcome: users.reduce((n, u) => n + (u.welcomeEmailsSent ?? 0), 0),
+    });
   });
 
   table.add("GET", "/_emulator/clock", () => json(clockView(core)));

@@ -55,12 +55,13 @@ export function userRoutes(table: RouteTable, core: EmulatorCore): void {
     table.add(method, "/customers/{C}/users/{U}/devices/pbx/{D}/unassign", (ctx) => device(ctx, core, "unassign"));
   }
 
-  table.add("POST", "/customers/{C}/users/{U}/sendActivationEmail", (ctx) => sendEmail(ctx, core));
-  table.add("POST", "/customers/{C}/users/{U}/sendUConnectActivationEmail", (ctx) => sendEmail(ctx, core));
+  table.add("POST", "/customers/{C}/users/{U}/sendActivationEmail", (ctx) => sendEmail(ctx, core, "activation"));
+  table.add("POST", "/customers/{C}/users/{U}/sendUConnectActivationEmail", (ctx) => sendEmail(ctx, core, "welcome"));
 }
 
 export function toApiUser(u: UserRecord, withRoles: boolean): Record<string, unknown> {
-  const base: Record<string, unknown> = { id: u.id, displayName: u.displayName, email: u.email, primaryTenant: u.primaryTenant, isParent: u.isParent };
+  // `activated` is [ours] (api-contract §4): the client refuses an activation e-mail without it (H5).
+  const base: Record<string, unknown> = { id: u.id, displayName: u.displayName, email: u.email, primaryTenant: u.primaryTenant, isParent: u.isParent, activated: u.activated ?? false };
   if (withRoles) base.roles = [...u.roles];
   return base;
 }
@@ -198,10 +199,12 @@ function device(ctx: RequestContext, core: EmulatorCore, action: "assign" | "una
   return ok(ctx, { userId: user.id, deviceId, clientType: clientType.data, assigned: action === "assign" }, 201);
 }
 
-function sendEmail(ctx: RequestContext, core: EmulatorCore) {
+/** §4: 204, counted per user and kind for tests (`GET /_emulator/emails`). */
+function sendEmail(ctx: RequestContext, core: EmulatorCore, kind: "activation" | "welcome") {
   const user = userFor(ctx, core);
   // U15: only from the user's primary tenant.
   if (user.primaryTenant !== user.customerId) throw errors.tenantNotPrimary();
-  core.store.assign(user, { activationEmailsSent: user.activationEmailsSent + 1 });
+  if (kind === "activation") core.store.assign(user, { activationEmailsSent: user.activationEmailsSent + 1 });
+  else core.store.assign(user, { welcomeEmailsSent: (user.welcomeEmailsSent ?? 0) + 1 });
   return noContent();
 }
