@@ -24,6 +24,7 @@ import {
   type UserEntry,
 } from "../../src/contracts/handler";
 import { MemoryMarkerStore } from "../../src/handler/markers";
+import type { SentLog } from "../../src/handler/sent-log";
 import type { Clock, HandlerDeps } from "../../src/handler/context";
 import { createReporter, type FailingReporter } from "../../src/handler/report";
 
@@ -372,7 +373,7 @@ export interface TestDeps extends HandlerDeps {
 }
 
 export function makeDeps(
-  options: { api?: FakeApi; manifest?: Manifest; env?: NodeJS.ProcessEnv; concurrency?: number; debug?: boolean; markers?: MemoryMarkerStore; clock?: FakeClock } = {},
+  options: { api?: FakeApi; manifest?: Manifest; env?: NodeJS.ProcessEnv; concurrency?: number; debug?: boolean; markers?: MemoryMarkerStore; clock?: FakeClock; sent?: SentLog } = {},
 ): TestDeps {
   const out: string[] = [];
   const err: string[] = [];
@@ -385,6 +386,7 @@ export function makeDeps(
     env: options.env ?? { [PBX_ENV]: PBX_KEY },
     markers: options.markers ?? new MemoryMarkerStore(),
     concurrency: options.concurrency ?? 4,
+    ...(options.sent ? { sent: options.sent } : {}),
     out,
     err,
   };
