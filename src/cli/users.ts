@@ -38,7 +38,7 @@ export interface SendOutcome {
 }
 
 interface SendOptions {
-  readonly customer: string;
+  readonly customer?: string;
   readonly email?: string;
   readonly declared?: boolean;
   readonly dryRun?: boolean;
@@ -71,14 +71,16 @@ export function usersCommand(deps: UsersCliDeps): Command {
 }
 
 function sendCommand(name: string, kind: EmailKind, deps: UsersCliDeps): Command {
-  const command = new Command(name)
+  // Typed explicitly, so that command.error() (never) narrows the options after it.
+  const command: Command = new Command(name)
     .summary(`send the ${EMAIL_NAMES[kind]} to one user, or to every declared user of a customer`)
     .description(
       `Sends the ${EMAIL_NAMES[kind]} once to the user --email names, or (--declared) to every user the synthesized manifest declares for the customer` +
         (kind === "activation" ? " that has not activated its account (H5)" : " that holds the UC client (U14)") +
         ". E-mails are sent only from the user's primary tenant (U15). Exit 0: every send succeeded; 1: some failed or were refused; 2: a usage error.",
     )
-    .requiredOption("--customer <reference>", "the customer's reference (C2)")
+    // Checked in the action, not by commander: an unknown option is then reported first, as everywhere.
+    .option("--customer <reference>", "the customer's reference (C2; required)")
     .addOption(new Option("--email <email>", "the one user to send it to").argParser(emailArgument).conflicts("declared"))
     .option("--declared", "every user the code declares for the customer (read from the synthesized manifest)")
     .option("--dry-run", "read the API and say what would be sent; send nothing")
@@ -89,8 +91,9 @@ function sendCommand(name: string, kind: EmailKind, deps: UsersCliDeps): Command
     .addOption(new Option("--region <region>", "the region's API, when no URL is given (default: the stack's, else eu)").choices(Object.keys(REGION_BASE_URLS)))
     .addHelpText("after", `\nCredentials: ${ENV.accessToken}, or ${ENV.clientId} + ${ENV.clientSecret} + ${ENV.refreshToken}\n(the same environment as terraform apply).`);
   return withAction(command, (values: SendOptions) => {
+    if (values.customer === undefined) command.error("error: required option '--customer <reference>' not specified", { exitCode: 2, code: "dimensions.usage" });
     if (values.email === undefined && values.declared !== true) command.error("error: name the user with --email <email>, or send to every declared user with --declared", { exitCode: 2, code: "dimensions.usage" });
-    return send(kind, values, deps);
+    return send(kind, { ...values, customer: values.customer }, deps);
   });
 }
 
@@ -122,7 +125,7 @@ function failure(email: string, code: ApplyCode | string, message: string, rule?
   return { email, outcome: "failed", code, ...(rule ?? known?.rule ? { rule: rule ?? known?.rule } : {}), message };
 }
 
-async function send(kind: EmailKind, values: SendOptions, deps: UsersCliDeps): Promise<number> {
+async function send(kind: EmailKind, values: SendOptions & { readonly customer: string }, deps: UsersCliDeps): Promise<number> {
   const dir = path.resolve(deps.cwd, values.dir);
   const what = EMAIL_NAMES[kind];
   let outcomes: SendOutcome[];

@@ -16,7 +16,9 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
-const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "export", "plan-summary", "login", "token", "stacks"];
+// A name with a space is a subcommand ("users send-activation"): its parent is what the program lists.
+const COMMANDS = ["emulator", "demo", "access-requests", "licenses", "drift", "export", "plan-summary", "login", "token", "stacks", "users", "users send-activation", "users send-welcome"];
+const words = (name: string) => name.split(" ");
 
 // Per command, a value it refuses (or a value missing); every command also refuses an unknown option.
 const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
@@ -30,6 +32,9 @@ const BAD_VALUES: Record<string, { args: string[]; message: RegExp }> = {
   stacks: { args: ["--dir"], message: /option '--dir <dir>' argument missing/ },
   login: { args: ["--port", "http"], message: /--port <n>.*'http' is invalid.*integer between 0 and 65535/ },
   token: { args: ["now"], message: /too many arguments for .token.\. Expected 0 arguments but got 1/ },
+  users: { args: ["send-mail"], message: /unknown command 'send-mail'/ },
+  "users send-activation": { args: ["--customer", "ACME-001"], message: /name the user with --email <email>, or send to every declared user with --declared/ },
+  "users send-welcome": { args: ["--customer", "ACME-001", "--email", "nobody"], message: /option '--email <email>' argument 'nobody' is invalid\. It takes an e-mail address/ },
 };
 
 const VERSION = (JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
@@ -49,13 +54,14 @@ describe("dimensions --help", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     expect(stdout).toMatch(/^Usage: dimensions \[options\] \[command\]/);
-    for (const name of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${name} \\[options\\]`, "m"));
+    // A command with subcommands and no options of its own is listed without "[options]".
+    for (const name of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${words(name)[0]}( \\[options\\]| {2,})`, "m"));
   });
 });
 
 describe.each(COMMANDS)("dimensions %s", (name) => {
   test("GIVEN --help WHEN run THEN it prints the command's usage and options on stdout and exits 0", async () => {
-    const { code, stdout, stderr } = await run([name, "--help"]);
+    const { code, stdout, stderr } = await run([...words(name), "--help"]);
 
     expect(code).toBe(0);
     expect(stderr).toBe("");
@@ -64,11 +70,14 @@ describe.each(COMMANDS)("dimensions %s", (name) => {
   });
 
   test("GIVEN `help <command>` WHEN run THEN it prints the same help as --help", async () => {
-    expect((await run(["help", name])).stdout).toBe((await run([name, "--help"])).stdout);
+    const [parent, ...sub] = words(name);
+    // `help` is the parent's: `dimensions users help send-activation`.
+    const helped = sub.length ? await run([parent, "help", ...sub]) : await run(["help", name]);
+    expect(helped.stdout).toBe((await run([...words(name), "--help"])).stdout);
   });
 
   test("GIVEN an unknown option WHEN run THEN it prints the error and the usage on stderr and exits 2", async () => {
-    const { code, stdout, stderr } = await run([name, "--bogus"]);
+    const { code, stdout, stderr } = await run([...words(name), "--bogus"]);
 
     expect(code).toBe(2);
     expect(stdout).toBe("");
@@ -79,7 +88,7 @@ describe.each(COMMANDS)("dimensions %s", (name) => {
   test("GIVEN a bad or missing value WHEN run THEN it names the option and exits 2 without running the command", async () => {
     const { args, message } = BAD_VALUES[name];
 
-    const { code, stdout, stderr } = await run([name, ...args]);
+    const { code, stdout, stderr } = await run([...words(name), ...args]);
 
     expect(code).toBe(2);
     expect(stdout).toBe("");
@@ -111,11 +120,11 @@ const describeBundle = fs.existsSync(CLI) || process.env.CI ? describe : describ
 describeBundle("the bundled dist/cli.cjs", () => {
   const node = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 20_000 });
 
-  test.each([[[]], ...COMMANDS.map((name) => [[name]])])("GIVEN %j --help WHEN the bundle runs THEN it exits 0 with the usage on stdout", (args) => {
+  test.each([[[]], ...COMMANDS.map((name) => [words(name)])])("GIVEN %j --help WHEN the bundle runs THEN it exits 0 with the usage on stdout", (args) => {
     const result = node([...args, "--help"]);
 
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^Usage: dimensions ${args.length ? `${args[0]} ` : ""}\\[options\\]`));
+    expect(result.stdout).toMatch(new RegExp(`^Usage: dimensions ${args.length ? `${args.join(" ")} ` : ""}\\[options\\]`));
   });
 
   test("GIVEN --version WHEN the bundle runs THEN it prints the version of the package it ships in", () => {
@@ -126,7 +135,7 @@ describeBundle("the bundled dist/cli.cjs", () => {
   });
 
   test.each(COMMANDS)("GIVEN %s --bogus WHEN the bundle runs THEN it exits 2 with the usage on stderr", (name) => {
-    const result = node([name, "--bogus"]);
+    const result = node([...words(name), "--bogus"]);
 
     expect(result.status).toBe(2);
     expect(result.stdout).toBe("");
