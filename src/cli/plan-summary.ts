@@ -8,8 +8,8 @@
 import * as fs from "node:fs";
 import { Command } from "commander";
 import { findRole, ROLE_CATALOGUE } from "../catalogue/roles";
-import { decodeUserEntry, removalOf, type UserEntry } from "../contracts/handler";
-import { emailKey, sameEntry } from "../reconcile";
+import { decodeUserEntry, EMAIL_KINDS, removalOf, type UserEntry } from "../contracts/handler";
+import { EMAIL_NAMES, emailKey, sameEntry } from "../reconcile";
 import { execute, withAction, type CommandIo } from "./command-line";
 
 interface TenantView {
@@ -28,6 +28,8 @@ export interface UserChange {
   readonly loses: readonly string[];
   /** For removals: what the removal policy does (deleted, revoked, retained). */
   readonly note?: string;
+  /** H5, U14: the e-mails a changed trigger sends (src/reconcile/emails.ts decides at apply). */
+  readonly emails?: readonly string[];
 }
 
 export interface CustomerSummary {
@@ -133,7 +135,15 @@ export function summarize(plan: unknown): PlanSummary {
         const adopted = u.entry.origin === "adopted" || u.entry.management === "additive";
         users.push({ email: u.email, change: adopted ? "adopted" : "created", gains: [...u.entry.roles].sort(), loses: [] });
       } else if (!sameEntry(old.entry, u.entry)) {
-        users.push({ email: u.email, change: "changed", gains: u.entry.roles.filter((r) => !old.entry.roles.includes(r)).sort(), loses: old.entry.roles.filter((r) => !u.entry.roles.includes(r)).sort() });
+        // Only a changed trigger on a user already applied sends (never a new user's, never on -replace).
+        const emails = EMAIL_KINDS.filter((k) => u.entry[k] !== undefined && u.entry[k] !== old.entry[k]).map((k) => `sends the ${EMAIL_NAMES[k]} (${k}=${u.entry[k]})`);
+        users.push({
+          email: u.email,
+          change: "changed",
+          gains: u.entry.roles.filter((r) => !old.entry.roles.includes(r)).sort(),
+          loses: old.entry.roles.filter((r) => !u.entry.roles.includes(r)).sort(),
+          ...(emails.length ? { emails } : {}),
+        });
       }
     }
     for (const [key, u] of before?.users ?? []) {
@@ -189,7 +199,7 @@ export function renderSummary(summary: PlanSummary, markdown: boolean): string[]
       for (const u of c.users) {
         const gains = named(u.gains).join(", ");
         const loses = named(u.loses).join(", ");
-        const change = u.note ? `${u.change}: ${u.note}` : u.change;
+        const change = [u.note ? `${u.change}: ${u.note}` : u.change, ...(u.emails ?? [])].join("; ");
         out.push(markdown ? `| ${code(u.email)} | ${change} | ${gains || "–"} | ${loses || "–"} |` : `  ${u.email}: ${change}${gains ? `; gains ${strip(gains)}` : ""}${loses ? `; loses ${strip(loses)}` : ""}`);
       }
       if (markdown) out.push("");
