@@ -208,7 +208,8 @@ export async function sendAll(
       const refusal = emailRefusal(kind, { roles: live.roles ?? [], ...(typeof live.activated === "boolean" ? { activated: live.activated } : {}) });
       if (refusal) {
         const skip = !options.oneUser && !(refusal.code === "ActivationStatusUnknown");
-        return { email, outcome: skip ? "skipped" : "failed", code: refusal.code, rule: refusal.rule, message: `${refusal.message}; ${refusal.hint}` };
+        // A skip is by rule and needs no fix; a failure says what to do.
+        return { email, outcome: skip ? "skipped" : "failed", code: refusal.code, rule: refusal.rule, message: skip ? refusal.message : `${refusal.message}; ${refusal.hint}` };
       }
       if (options.dryRun) return { email, outcome: "would-send" };
       if (kind === "activation") await api.sendActivationEmail(customerId, user.id);

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Lazy } from "cdktf";
 import { CustomerUser, Role, RoleAssignment } from "../../src";
+import { buildEmailsExample } from "../../examples/emails/main";
 import { acmeWithAdmin, newApp, newStack, stackDir, synthErrors, synthFailure, synthJson, useFakeHandlerBundle, userEntryIn } from "./helpers";
 
 beforeAll(() => {
@@ -134,4 +135,14 @@ describe("WelcomeEmailNeedsUc [U14]", () => {
 
     expect(synthErrors(app).map((e) => e.code)).toEqual(["UnknownRole"]);
   });
+});
+
+test("GIVEN examples/emails (the README's code) WHEN synthesized THEN it passes, with Bruno's activation and Carla's welcome triggers in their lines", () => {
+  const app = newApp();
+  const stack = buildEmailsExample(app);
+
+  const json = synthJson(app, stack);
+
+  expect(userEntryIn(json, "bruno.petit@acme.example").entry).toMatchObject({ origin: "adopted", activation: "2026-12-01" });
+  expect(userEntryIn(json, "carla.rossi@acme.example").entry).toMatchObject({ welcome: "2" });
 });
