@@ -55,6 +55,8 @@ export const ERROR_CODES = [
   "SupervisorLevelConflict",
   "RoleReadOnly",
   "TenantNotPrimary",
+  "DeviceNotFound",
+  "DeviceAlreadyAssigned",
   "ChargesNotAccepted",
   "RoleRequired",
   "AccessRequestExists",
@@ -176,6 +178,29 @@ export const CUSTOMER_PATCHABLE_PATHS = [
 // ---------------------------------------------------------------------------------------------
 // Customer users (§4)
 
+/** The softphone client types a PBX device is assigned with (§4, U14). */
+export const CLIENT_TYPES = ["desktop", "mobile", "webrtc", "crm"] as const;
+export const deviceClientType = z.enum(CLIENT_TYPES);
+export type DeviceClientType = z.infer<typeof deviceClientType>;
+
+/**
+ * A PBX device id as the library sends it in a path and the emulator accepts it [ours]: 1–64
+ * letters, digits, `.`, `_` or `-`, starting with a letter or digit (Kazoo ids are 32 hex digits,
+ * extensions such as `1001` are digits), so it can never hold a `/`, a `%` or a dot segment.
+ */
+export const PBX_DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export function isPbxDeviceId(value: unknown): boolean {
+  return typeof value === "string" && PBX_DEVICE_ID.test(value);
+}
+
+/**
+ * A device assigned to a user, as `GET /customers/{C}/users/{U}` reports it in `devices` [ours]:
+ * §4 gives no way to read a user's devices, so the emulator adds the field and the client refuses
+ * to plan device changes when an answer lacks it (DevicesNotReported), rather than assign blindly.
+ */
+export const assignedDevice = z.looseObject({ deviceId: z.string(), clientType: z.string() });
+export type AssignedDevice = z.infer<typeof assignedDevice>;
+
 /** User as the API returns it (`roles` absent in collections). */
 export const customerUser = z.looseObject({
   id: guid,
@@ -190,6 +215,8 @@ export const customerUser = z.looseObject({
    * it (an activation e-mail) fails with ActivationStatusUnknown instead of guessing.
    */
   activated: z.boolean().nullish(),
+  /** [ours] The user's assigned PBX devices (one-user answers only); see `assignedDevice`. */
+  devices: z.array(assignedDevice).nullish(),
 });
 export type CustomerUser = z.infer<typeof customerUser>;
 
@@ -203,7 +230,8 @@ export type CreateUserRequest = z.input<typeof createUserRequest>;
 /** `data` of a 409 `UserAlreadyExists`: the existing user's id. */
 export const userAlreadyExistsData = z.looseObject({ id: guid });
 
-export const deviceClientType = z.enum(["desktop", "mobile", "webrtc", "crm"]);
+/** `POST|PUT /customers/{C}/users/{U}/devices/pbx/{D}/assign` and `/unassign` body. */
+export const deviceAssignmentRequest = z.object({ clientType: deviceClientType });
 
 // ---------------------------------------------------------------------------------------------
 // Partner users and access requests (§5)

@@ -73,6 +73,14 @@ export const errors = {
   /** §4: a softphone device needs customer.user.uc and customer.user.uc.softphone. */
   devicePrerequisiteMissing: (role: string) =>
     new ApiError(400, "RolePrerequisiteMissing", `Assigning a PBX device requires the role '${role}'.`),
+  /** §4 [ours]: the role change would leave an assigned device without what it needs. */
+  roleNeededByDevice: (role: string, deviceId: string) =>
+    new ApiError(400, "RolePrerequisiteMissing", `Role '${role}' is needed by the PBX device '${deviceId}' assigned to the user; unassign the device first.`),
+  /** §4 [ours]: no entry of the customer's PBX directory lists the device. */
+  deviceNotFound: (deviceId: string) => new ApiError(404, "DeviceNotFound", `Device '${deviceId}' is not a device of the customer's PBX.`),
+  deviceAssignedElsewhere: (deviceId: string) => new ApiError(409, "DeviceAlreadyAssigned", `Device '${deviceId}' is assigned to another user.`),
+  deviceClientTypeMismatch: (deviceId: string, held: string) =>
+    new ApiError(409, "DeviceAlreadyAssigned", `Device '${deviceId}' is assigned to this user as '${held}'; unassign it with that client type first.`),
   supervisorLevelConflict: () => new ApiError(400, "SupervisorLevelConflict", "A user can hold only one supervisor role."),
   roleReadOnly: (key: string) => new ApiError(400, "RoleReadOnly", `Role '${key}' is read-only.`),
   tenantNotPrimary: () => new ApiError(400, "TenantNotPrimary", "This customer is not the user's primary tenant; send the e-mail from the primary tenant."),

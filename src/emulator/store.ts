@@ -88,6 +88,8 @@ export interface PbxDirectoryEntry {
   email: string;
   displayName: string;
   acdAgent?: boolean;
+  /** Ids of that PBX user's devices: any of them can be assigned to a user of the customer (§4). */
+  devices?: string[];
 }
 
 export interface AccessTenantRecord {

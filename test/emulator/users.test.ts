@@ -502,8 +502,9 @@ describe("user JSON Patch", () => {
 });
 
 describe("devices (§4)", () => {
-  test("GIVEN a user with the UC client and softphone WHEN a device is assigned THEN 201", async () => {
-    const { customerId } = await api.customerWithAdmin();
+  test("GIVEN a user with the UC client and softphone WHEN a device of the PBX is assigned THEN 201", async () => {
+    await call(emulator, "PUT", "/_emulator/pbx/acct-u/users", [{ email: "desk@acme.test", displayName: "Desk", devices: ["dev-1"] }]);
+    const { customerId } = await api.customerWithAdmin({ pbxConnectionProfile: KAZOO });
     const uc = await api.createUser(customerId, "uc@acme.test", ["customer.user.uc", "customer.user.uc.softphone"]);
 
     const answer = await api.call("POST", `/customers/${customerId}/users/${uc}/devices/pbx/dev-1/assign`, { clientType: "desktop" });

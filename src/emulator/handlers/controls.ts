@@ -3,7 +3,7 @@
  * envelope), need no token, and are never subject to fault injection.
  */
 import { z } from "zod";
-import { guid } from "../../contracts/api";
+import { guid, PBX_DEVICE_ID } from "../../contracts/api";
 import type { EmulatorCore } from "../core";
 import { errors } from "../errors";
 import { faultConfig } from "../faults";
@@ -17,7 +17,7 @@ import { toApiCustomer } from "./customers";
 const json = (body: unknown, status = 200): Reply => ({ status, body });
 
 const pbxDirectory = z.array(
-  z.object({ email: z.string().min(1).max(200), displayName: z.string().min(1).max(100), acdAgent: z.boolean().optional() }),
+  z.object({ email: z.string().min(1).max(200), displayName: z.string().min(1).max(100), acdAgent: z.boolean().optional(), devices: z.array(z.string().regex(PBX_DEVICE_ID)).max(100).optional() }),
 ).max(10_000);
 const partnerUsersBody = z.array(
   z.object({ email: z.string().min(1).max(200), displayName: z.string().min(1).max(100), roles: z.array(z.string()).default([]) }),

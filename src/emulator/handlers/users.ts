@@ -9,7 +9,7 @@
  * one of a read-only role is refused with RoleReadOnly.
  */
 import { z } from "zod";
-import { API_PREFIX, createUserRequest, deviceClientType, FIELD_LIMITS, jsonPatch, type JsonPatchOperation } from "../../contracts/api";
+import { API_PREFIX, createUserRequest, FIELD_LIMITS, jsonPatch, type JsonPatchOperation } from "../../contracts/api";
 import type { EmulatorCore } from "../core";
 import { errors } from "../errors";
 import { acceptsCharges, collection, created, done, noContent, ok, readPage, type RequestContext, type RouteTable } from "../http";
@@ -18,16 +18,14 @@ import {
   checkAdministratorRules,
   isReadOnly,
   isSynchronised,
-  requireAdministrator,
   requireChargesForAddedRoles,
-  SOFTPHONE_ROLE,
-  UC_ROLE,
   validateRoles,
   WEBSITE_ACCESS,
 } from "../rules";
 import { newId, type Region, type UserRecord } from "../store";
 import { isEmail, parseOrThrow } from "../validate";
 import { firstSegment, requireString } from "./customers";
+import { device, devicesView, requireRolesOfDevices } from "./devices";
 import { customerFor } from "./scope";
 
 export function userRoutes(table: RouteTable, core: EmulatorCore): void {
@@ -62,7 +60,7 @@ export function userRoutes(table: RouteTable, core: EmulatorCore): void {
 export function toApiUser(u: UserRecord, withRoles: boolean): Record<string, unknown> {
   // `activated` is [ours] (api-contract §4): the client refuses an activation e-mail without it (H5).
   const base: Record<string, unknown> = { id: u.id, displayName: u.displayName, email: u.email, primaryTenant: u.primaryTenant, isParent: u.isParent, activated: u.activated ?? false };
-  if (withRoles) base.roles = [...u.roles];
+  if (withRoles) Object.assign(base, { roles: [...u.roles], devices: devicesView(u) });
   return base;
 }
 
@@ -116,6 +114,7 @@ function patchUser(ctx: RequestContext, core: EmulatorCore) {
   for (const op of ops) applyUserOp(draft, op, user.roles, core.region);
   draft.roles = unique(draft.roles);
   validateRoles(draft.roles, user.roles, core.region);
+  requireRolesOfDevices(user, draft.roles);
   checkAdministratorRules(core, user.customerId, new Map([[user.id, draft.roles]]));
   requireChargesForAddedRoles(draft.roles, user.roles, acceptsCharges(ctx));
   const hadHigh = core.store.holdsHighSupervisor(user.customerId);
@@ -176,27 +175,6 @@ function parseRoleList(value: unknown): string[] {
   const parsed = roleList.safeParse(value);
   if (!parsed.success) throw errors.validation("The field 'roles' must be an array of role keys.");
   return parsed.data;
-}
-
-function device(ctx: RequestContext, core: EmulatorCore, action: "assign" | "unassign") {
-  const user = userFor(ctx, core);
-  const body = ctx.json();
-  const clientType = deviceClientType.safeParse(body !== null && typeof body === "object" ? (body as Record<string, unknown>).clientType : undefined);
-  if (!clientType.success) throw errors.validation(`The field 'clientType' must be one of ${deviceClientType.options.join(", ")}.`);
-  requireAdministrator(core, user.customerId);
-  const deviceId = ctx.params.D;
-  if (action === "assign") {
-    // §4: a softphone device needs the UC client and its softphone feature.
-    for (const role of [UC_ROLE, SOFTPHONE_ROLE]) {
-      if (!user.roles.includes(role)) throw errors.devicePrerequisiteMissing(role);
-    }
-    if (!user.devices.some((d) => d.deviceId === deviceId && d.clientType === clientType.data)) {
-      core.store.assign(user, { devices: [...user.devices, { deviceId, clientType: clientType.data }] });
-    }
-  } else {
-    core.store.assign(user, { devices: user.devices.filter((d) => !(d.deviceId === deviceId && d.clientType === clientType.data)) });
-  }
-  return ok(ctx, { userId: user.id, deviceId, clientType: clientType.data, assigned: action === "assign" }, 201);
 }
 
 /** §4: 204, counted per user and kind for tests (`GET /_emulator/emails`). */
