@@ -12,7 +12,7 @@ import { Command } from "commander";
 import { createClientFromEnv, type DimensionsApi } from "../client";
 import type { Customer } from "../contracts/api";
 import { customerKey, MANIFEST_FILE, manifest as manifestSchema, type CustomerDesired, type TenantPayload } from "../contracts/handler";
-import { desiredUsers, emailKey, planCustomer, planUsers, roleDiff, usersToRead, type LiveUser, type UserPlanInput } from "../reconcile";
+import { desiredUsers, devicesToRead, emailKey, liveUserOf, planCustomer, planUsers, roleDiff, usersToRead, type LiveUser, type UserPlanInput } from "../reconcile";
 import { execute, withAction, type CommandIo } from "./command-line";
 
 export interface DriftCliDeps extends CommandIo {
@@ -26,7 +26,7 @@ export interface DriftCliDeps extends CommandIo {
 export interface DriftItem {
   readonly user?: string;
   /** What the live tenant differs by, from the code's point of view. */
-  readonly kind: "customer-missing" | "customer-settings" | "user-missing" | "user-roles" | "user-name" | "user-undeclared" | "user-leaves" | "user-not-found";
+  readonly kind: "customer-missing" | "customer-settings" | "user-missing" | "user-roles" | "user-name" | "user-undeclared" | "user-leaves" | "user-not-found" | "user-softphones";
   readonly detail: string;
 }
 
@@ -90,15 +90,15 @@ export async function customerDrift(api: DimensionsApi, payload: TenantPayload):
   const input: UserPlanInput = { desired: desiredUsers(t.users), authoritative: t.authoritative === true };
   const live = new Map<string, LiveUser>();
   for (const u of await api.listUsers(found.id)) live.set(emailKey(u.email), { id: u.id, email: u.email, displayName: u.displayName });
-  for (const key of usersToRead(input, live)) {
-    const u = await api.getUser(found.id, live.get(key)!.id);
-    live.set(key, { id: u.id, email: u.email, displayName: u.displayName, roles: u.roles ?? [] });
-  }
+  const withDevices = new Set(devicesToRead(input, live));
+  for (const key of usersToRead(input, live)) live.set(key, liveUserOf(await api.getUser(found.id, live.get(key)!.id, { devices: withDevices.has(key) })));
   const plan = planUsers(input, live);
   for (const issue of plan.issues) items.push({ user: issue.email, kind: "user-not-found", detail: issue.message });
   for (const op of plan.operations) {
     if (op.kind === "create") items.push({ user: op.email, kind: "user-missing", detail: `not in the tenant: apply creates it with [${op.roles.join(", ")}]` });
     else if (op.kind === "delete") items.push({ user: op.email, kind: "user-leaves", detail: "apply deletes it" });
+    else if (op.kind === "assign-device") items.push({ user: op.email, kind: "user-softphones", detail: `apply assigns softphone ${op.device} (${op.clientType})` });
+    else if (op.kind === "unassign-device") items.push({ user: op.email, kind: "user-softphones", detail: `apply unassigns softphone ${op.device} (${op.clientType}): ${op.why}` });
     else {
       const diff = roleDiff(op.before, op.after);
       const renamed = op.patch.some((p) => p.path === "/displayName");

@@ -15,6 +15,7 @@ import {
   emptySuccessEnvelope,
   errorEnvelope,
   isGuid,
+  isPbxDeviceId,
   partnerUser,
   successEnvelope,
   userAlreadyExistsData,
@@ -24,12 +25,13 @@ import {
   type CreateUserRequest,
   type Customer,
   type CustomerUser,
+  type DeviceClientType,
   type JsonPatchOperation,
   type PartnerUser,
 } from "../contracts/api";
-import { ApiError, CreateOutcomeUnknownError, InvalidArgumentError, isTenantNotPrimary, NetworkError, TenantNotPrimaryError, UnexpectedResponseError } from "./errors";
+import { ApiError, CreateOutcomeUnknownError, DevicesNotReportedError, InvalidArgumentError, isTenantNotPrimary, NetworkError, TenantNotPrimaryError, UnexpectedResponseError } from "./errors";
 import { HttpTransport, type HttpOptions, type HttpRequest, type HttpResponse } from "./http";
-import type { DimensionsApi, RequestOptions } from "./types";
+import type { DimensionsApi, GetUserOptions, RequestOptions } from "./types";
 
 export interface DimensionsClientOptions extends HttpOptions {
   /** Page size for list calls (1–1000). Default 1000. */
@@ -141,9 +143,12 @@ export class DimensionsClient implements DimensionsApi {
     return match ? this.getUser(customerId, match.id) : undefined;
   }
 
-  async getUser(customerId: string, userId: string): Promise<CustomerUser> {
+  async getUser(customerId: string, userId: string, options: GetUserOptions = {}): Promise<CustomerUser> {
     const path = `customers/${id(customerId, "customerId")}/users/${id(userId, "userId")}`;
-    return this.data(await this.http.send({ method: "GET", path }), customerUser, "GET", path);
+    const user = this.data(await this.http.send({ method: "GET", path }), customerUser, "GET", path);
+    // Never assume "no devices" from silence: a real API without the field would be re-assigned blindly.
+    if (options.devices && !Array.isArray(user.devices)) throw new DevicesNotReportedError("GET", `/api/v1.0/${path}`);
+    return user;
   }
 
   async createUser(
@@ -205,6 +210,23 @@ export class DimensionsClient implements DimensionsApi {
     } catch (err) {
       throw err instanceof ApiError && isTenantNotPrimary(err) ? new TenantNotPrimaryError(err) : err;
     }
+  }
+
+  async assignDevice(customerId: string, userId: string, deviceId: string, clientType: DeviceClientType): Promise<void> {
+    await this.device(customerId, userId, deviceId, clientType, "assign");
+  }
+
+  async unassignDevice(customerId: string, userId: string, deviceId: string, clientType: string): Promise<void> {
+    await this.device(customerId, userId, deviceId, clientType, "unassign");
+  }
+
+  private async device(customerId: string, userId: string, deviceId: string, clientType: string, action: "assign" | "unassign"): Promise<void> {
+    if (!isPbxDeviceId(deviceId)) {
+      throw new InvalidArgumentError("InvalidArgument", `deviceId ${JSON.stringify(String(deviceId)).slice(0, 80)} is not a PBX device id (1–64 letters, digits, ".", "_" or "-")`);
+    }
+    // PUT, not POST (both are offered, §4): idempotent, so the transport retries it safely.
+    const path = `customers/${id(customerId, "customerId")}/users/${id(userId, "userId")}/devices/pbx/${deviceId}/${action}`;
+    await this.http.send({ method: "PUT", path, json: { clientType } });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -169,6 +169,28 @@ export class UnexpectedResponseError extends DimensionsClientError {
   }
 }
 
+/**
+ * A one-user answer without the user's `devices`, asked for because the code declares softphones
+ * for that user (or did before). §4 of the contract gives no way to read a user's devices: the
+ * `devices` field is ours (the emulator's). Without it the client cannot tell which devices to
+ * assign or unassign, so it refuses, rather than assign blindly.
+ */
+export class DevicesNotReportedError extends DimensionsClientError {
+  override readonly name = "DevicesNotReportedError";
+  readonly code = "DevicesNotReported";
+
+  constructor(
+    readonly method: string,
+    /** Path only. */
+    readonly path: string,
+  ) {
+    super(
+      `DevicesNotReported: ${method} ${path} answered without "devices": this API does not report a user's PBX devices ` +
+        "(api-contract §4 [ours]), so the softphones declared for the user cannot be compared with what it holds",
+    );
+  }
+}
+
 export type AuthErrorCode = "RefreshTokenRejected" | "ClientRejected" | "TokenEndpointError";
 
 /** The token endpoint refused or failed a grant. */

@@ -10,6 +10,7 @@ import type {
   CreateUserRequest,
   Customer,
   CustomerUser,
+  DeviceClientType,
   JsonPatchOperation,
   PartnerUser,
 } from "../contracts/api";
@@ -17,6 +18,11 @@ import type {
 export interface RequestOptions {
   /** Send `accept-charges: true` (C6). Only when the stack opted in. */
   readonly acceptCharges?: boolean;
+}
+
+export interface GetUserOptions {
+  /** The code declares softphones for the user: its devices must be reported. @default false */
+  readonly devices?: boolean;
 }
 
 export interface DimensionsApi {
@@ -38,7 +44,11 @@ export interface DimensionsApi {
   listUsers(customerId: string): Promise<CustomerUser[]>;
   /** The user whose e-mail equals `email` case-insensitively, with roles; undefined if none. */
   findUserByEmail(customerId: string, email: string): Promise<CustomerUser | undefined>;
-  getUser(customerId: string, userId: string): Promise<CustomerUser>;
+  /**
+   * With `devices: true` the answer must report the user's PBX devices (`devices`, an [ours] field
+   * of api-contract §4): one that does not fails with DevicesNotReportedError.
+   */
+  getUser(customerId: string, userId: string, options?: GetUserOptions): Promise<CustomerUser>;
   /**
    * POST; a 409 `UserAlreadyExists` is answered as `{ existing: id }` (adopt, U2). On a dropped
    * connection, timeout or 5xx it is looked up by e-mail and, when absent, sent again (bounded): the
@@ -59,6 +69,14 @@ export interface DimensionsApi {
   sendActivationEmail(customerId: string, userId: string): Promise<void>;
   /** U14: `POST …/sendUConnectActivationEmail`, the UC welcome e-mail (204); as sendActivationEmail. */
   sendUcWelcomeEmail(customerId: string, userId: string): Promise<void>;
+  /**
+   * U14: PUT `…/devices/pbx/{deviceId}/assign` (or `/unassign`) `{ clientType }`. PUT is idempotent
+   * (assigning a device the user holds, or unassigning one it does not, changes nothing), so it is
+   * retried like any idempotent call on 429, 5xx and dropped connections.
+   */
+  assignDevice(customerId: string, userId: string, deviceId: string, clientType: DeviceClientType): Promise<void>;
+  /** `clientType` as the user holds the device (the API may report types this library does not assign). */
+  unassignDevice(customerId: string, userId: string, deviceId: string, clientType: string): Promise<void>;
 
   listPartnerUsers(): Promise<PartnerUser[]>;
   listAccessRequests(status?: string): Promise<AccessRequest[]>;

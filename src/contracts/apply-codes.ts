@@ -34,6 +34,7 @@ export const APPLY_CODES = {
   PartnerUserNotFound: { rule: "A3", kind: "failure", summary: "A partner user named by an access request is not one of the reseller's account users.", fix: "Check the e-mail against dimensions access-requests or the portal." },
   RoleRequired: { rule: "A1", kind: "failure", summary: "Sending access requests needs the reseller role tm.admin.", fix: "Use credentials of a partner user holding tm.admin." },
   AccessNotGranted: { rule: "A4", kind: "failure", summary: "With requireGrant, a tenant rejected, let expire or did not answer the request in time.", fix: "Ask the customer's admin to grant it, then apply again (the same request is adopted)." },
+  DevicesNotReported: { rule: "U14", kind: "failure", summary: "The API's answer for a user whose softphones the code declares does not report the user's devices (the devices field is ours, api-contract §4); nothing is assigned blindly.", fix: "Remove softphones from the user's declaration, or use an API that reports devices." },
   // Guard rails of the Terraform integration.
   SynthFailed: { rule: "runtime", kind: "failure", summary: "The configuration was synthesized with errors (forced past them); nothing is sent.", fix: "Fix the errors cdktf synth reports and synthesize again." },
   StateLost: { rule: "runtime", kind: "failure", summary: "The Terraform state forgot a stack this directory applied (an emptied local state file after a kill -9); nothing is sent.", fix: "Restore the previous state (cp <state>.backup <state>) and apply again." },

@@ -38,6 +38,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { decodeSoftphones, encodeSoftphones, softphone, SOFTPHONES_FLAG } from "./softphones";
 
 /** Environment variables the handler (and every CLI command that calls the API) reads. §7 */
 export const ENV = {
@@ -199,13 +200,15 @@ export const userEntry = z.object({
   activation: emailTrigger.optional(),
   /** U14: a change of it (on a user already applied) sends the UC welcome e-mail once. @default - none */
   welcome: emailTrigger.optional(),
+  /** U14: the PBX devices the user holds, exactly, sorted by device. @default - not managed (contracts/softphones) */
+  softphones: z.array(softphone).optional(),
 });
 export type UserEntry = z.infer<typeof userEntry>;
 
 /**
  * How a user entry is rendered into Terraform: one line of text,
  *
- *   `<role> <role> … | primary | adopted | additive | removal=<policy> | activation=<v> | welcome=<v> | name=<displayName>`
+ *   `<role> <role> … | primary | adopted | additive | removal=<policy> | activation=<v> | welcome=<v> | softphones=<device>:<type>,… | name=<displayName>`
  *
  * roles first (keys hold no space or "|"), then the flags that are not the default, then the
  * name, last so that it may hold any text. A string, not an object: Terraform stores the type of
@@ -220,6 +223,7 @@ export function encodeUserEntry(entry: UserEntry): string {
   if ((entry.management ?? "exact") !== "exact") parts.push(entry.management!);
   if (entry.removal) parts.push(`removal=${entry.removal}`);
   for (const kind of EMAIL_KINDS) if (entry[kind] !== undefined) parts.push(`${kind}=${entry[kind]}`);
+  if (entry.softphones) parts.push(encodeSoftphones(entry.softphones));
   if (entry.displayName !== undefined) parts.push(`name=${entry.displayName}`);
   return parts.join(" | ");
 }
@@ -240,7 +244,11 @@ export function decodeUserEntry(text: string): UserEntry | undefined {
     else if (flag === "adopted") entry.origin = "adopted";
     else if (flag === "additive") entry.management = "additive";
     else if (flag.startsWith("removal=") && (USER_REMOVAL_POLICIES as readonly string[]).includes(flag.slice(8))) entry.removal = flag.slice(8) as UserEntry["removal"];
-    else if (!decodeEmailFlag(flag, entry)) return undefined;
+    else if (flag.startsWith(SOFTPHONES_FLAG) && entry.softphones === undefined) {
+      const softphones = decodeSoftphones(flag.slice(SOFTPHONES_FLAG.length));
+      if (!softphones) return undefined;
+      entry.softphones = softphones;
+    } else if (!decodeEmailFlag(flag, entry)) return undefined;
   }
   return entry;
 }

@@ -82,6 +82,8 @@ const API_ERRORS: Record<string, { rule?: string; hint?: string }> = {
     rule: "U15",
     hint: "activation and UC welcome e-mails are sent only from the user's primary tenant: send it from that customer, or remove the e-mail trigger (sendActivation, sendWelcome) from this customer's user",
   },
+  DeviceNotFound: { rule: "U14", hint: "check the device id against the customer's PBX (softphones of the CustomerUser)" },
+  DeviceAlreadyAssigned: { rule: "U14", hint: "a device is held by one user with one client type: unassign it where it is held (portal), or change the code to match, then apply again" },
 };
 
 const CHARGES_HINT =
@@ -134,10 +136,11 @@ function clip(text: string): string {
 }
 
 const CREDENTIALS_HINT = "the handler reads credentials from the environment of terraform only (DIMENSIONS_ACCESS_TOKEN, or DIMENSIONS_CLIENT_ID + DIMENSIONS_CLIENT_SECRET + DIMENSIONS_REFRESH_TOKEN; the README's Environment section)";
-const CLIENT_HINTS: Record<string, { hint: string }> = {
+const CLIENT_HINTS: Record<string, { hint: string; rule?: string }> = {
   CredentialsMissing: { hint: CREDENTIALS_HINT },
   RefreshTokenRejected: { hint: `${CREDENTIALS_HINT}: get a new refresh token and set DIMENSIONS_REFRESH_TOKEN` },
   ClientRejected: { hint: `${CREDENTIALS_HINT}: check DIMENSIONS_CLIENT_ID and DIMENSIONS_CLIENT_SECRET` },
   NetworkError: { hint: "the request may or may not have landed; applying again is safe (every operation adopts what exists); each request waits at most DIMENSIONS_REQUEST_TIMEOUT_SECONDS (default 20)" },
+  DevicesNotReported: { rule: "U14", hint: "this API does not report a user's devices: remove softphones from the user's declaration (the app then leaves its devices alone), or use an API that reports them" },
   TokenEndpointError: { hint: "the token endpoint failed after the refresh may have been processed; apply again — if it then says RefreshTokenRejected, the refresh token rotated away: set a new one in DIMENSIONS_REFRESH_TOKEN" },
 };

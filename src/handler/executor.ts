@@ -11,10 +11,13 @@ import type { Customer, CustomerUser, KazooPbxConnectionProfile } from "../contr
 import { customerKey, type CustomerDesired, type TenantDesired } from "../contracts/handler";
 import {
   declaredAdmins,
+  describeDeviceOperation,
   desiredUsers,
   EMAIL_NAMES,
+  devicesToRead,
   emailKey,
   exactTarget,
+  liveUserOf,
   planCustomer,
   pbxProblem,
   planUsers,
@@ -154,7 +157,7 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   try {
     for (const u of await deps.api.listUsers(customer.id)) live.set(emailKey(u.email), { id: u.id, email: u.email, displayName: u.displayName });
     const toRead = usersToRead(input, live);
-    await readRoles(customer.id, toRead, live, deps);
+    await readRoles(customer.id, toRead, new Set(devicesToRead(input, live)), live, deps);
   } catch (e) {
     throw toHandlerError(e, subject, `reading the users of customer ${reference}`);
   }
@@ -185,6 +188,13 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   const failed = new Set<string>();
   let opFailures = 0;
   const runOne = async (op: UserOperation, guard?: () => Promise<void>) => {
+    // A user's operations run in phase order (devices off, roles, devices on): after one fails,
+    // the next would meet a state the plan did not expect (a role revoked under a device).
+    if (failed.has(emailKey(op.email))) {
+      deps.report.action(userSubject(reference, op.email), `${describeOperation(op)} skipped: an earlier change of this user failed`);
+      progress();
+      return;
+    }
     try {
       if (guard) await guard();
       await execute(op, customer.id, reference, run, ids, deps);
@@ -198,6 +208,8 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   };
 
   const inPhase = (phase: UserOperation["phase"]) => plan.operations.filter((op) => op.phase === phase);
+  // U14: devices off before any role goes (and before another user takes one of them).
+  await pool(inPhase("device-unassigns"), deps.concurrency, (op) => runOne(op));
   // U5: the first admin's grants before any other user change; one at a time, the primary first.
   for (const op of inPhase("admin-grants")) await runOne(op);
   await pool(inPhase("changes"), deps.concurrency, (op) => runOne(op));
@@ -213,6 +225,8 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   for (const op of revocations) {
     await runOne(op, () => confirmAnotherAdmin(customer.id, reference, op.email, successors.filter((k) => !failed.has(k)), ids, deps));
   }
+  // U14, U7: devices on once every role they need is granted.
+  await pool(inPhase("device-assigns"), deps.concurrency, (op) => runOne(op));
 
   // H5, U14: last, once every user's roles are as declared (a welcome e-mail needs the UC client).
   const mailed = await sendEmails(plan.emails, customer.id, reference, failed, deps, reportFailure);
@@ -281,11 +295,12 @@ function sameUserEntries(a: TenantDesired, b: TenantDesired): boolean {
   return true;
 }
 
-async function readRoles(customerId: string, keys: readonly string[], live: Map<string, LiveUser>, deps: HandlerDeps): Promise<void> {
+/** Reads each user of `keys` (roles, and devices where the API reports them; required for `withDevices`). */
+async function readRoles(customerId: string, keys: readonly string[], withDevices: ReadonlySet<string>, live: Map<string, LiveUser>, deps: HandlerDeps): Promise<void> {
   await pool(keys, deps.concurrency, async (key) => {
     const listed = live.get(key)!;
-    const user = await deps.api.getUser(customerId, listed.id);
-    live.set(key, { id: user.id, email: user.email, displayName: user.displayName, roles: user.roles ?? [], ...activationOf(user) });
+    const user = await deps.api.getUser(customerId, listed.id, { devices: withDevices.has(key) });
+    live.set(key, { ...liveUserOf(user), ...activationOf(user) });
   });
 }
 
@@ -295,6 +310,7 @@ export function activationOf(user: CustomerUser): { activated?: boolean } {
 }
 
 function describeOperation(op: UserOperation): string {
+  if (op.kind === "assign-device" || op.kind === "unassign-device") return `${describeDeviceOperation(op).replace(/^(\w+)/, "$1ing")} of user ${op.email}`;
   return op.kind === "create" ? `creating user ${op.email}` : op.kind === "delete" ? `deleting user ${op.email}` : `changing user ${op.email}`;
 }
 
@@ -344,6 +360,14 @@ async function execute(
     ];
     if (patch.length) await deps.api.patchUser(customerId, result.existing, patch, options);
     deps.report.action(subject, `adopted existing user: roles ${roleDiff(user.roles ?? [], target) || "already as declared"}`);
+    return;
+  }
+  if (op.kind === "assign-device" || op.kind === "unassign-device") {
+    const userId = op.userId ?? ids.get(emailKey(op.email));
+    if (!userId) throw new Error(`internal: no id for user ${op.email} before its devices`);
+    if (op.kind === "assign-device") await deps.api.assignDevice(customerId, userId, op.device, op.clientType);
+    else await deps.api.unassignDevice(customerId, userId, op.device, op.clientType);
+    deps.report.action(subject, `${op.kind === "assign-device" ? "assigned" : `${op.why}: unassigned`} softphone ${op.device} (${op.clientType})`);
     return;
   }
   if (op.kind === "delete") {

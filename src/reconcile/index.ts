@@ -4,3 +4,4 @@ export * from "./plan";
 export * from "./customer";
 export * from "./predict";
 export * from "./emails";
+export * from "./softphones";

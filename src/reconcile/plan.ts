@@ -3,14 +3,14 @@
  * users and its live users, and returns the ordered operations that take the tenant there. The
  * handler's executor only runs them.
  *
- * Order (U5, H1, U4): admins are granted first (the primary first), then creates and role changes,
- * then removals, and admin revocations last, each re-checked against the live tenant before it
- * runs. Each user write is one request. Roles the server assigns, synchronises or keeps read-only
+ * Order (U5, H1, U4): softphone devices are unassigned first (U14, ./softphones), then admins are
+ * granted (the primary first), then creates and role changes, then removals, and admin revocations
+ * each re-checked against the live tenant before it runs, and devices are assigned last. Each user write is one request. Roles the server assigns, synchronises or keeps read-only
  * (U10–U13) are never removed and never cause a change. A role the new desired state keeps is
  * never missing, even for a moment: role lists are replaced whole, never emptied first.
  */
 import { isAdmin } from "../catalogue/roles";
-import type { JsonPatchOperation } from "../contracts/api";
+import type { DeviceClientType, JsonPatchOperation } from "../contracts/api";
 import type { ApplyCode } from "../contracts/apply-codes";
 import { removalOf, type UserEntry } from "../contracts/handler";
 import { planEmails, type EmailSend } from "./emails";
@@ -29,8 +29,9 @@ import {
   type LiveUser,
   type UserMap,
 } from "./users";
+import { planDevices } from "./softphones";
 
-export const PHASES = ["admin-grants", "changes", "removals", "admin-revocations"] as const;
+export const PHASES = ["device-unassigns", "admin-grants", "changes", "removals", "admin-revocations", "device-assigns"] as const;
 export type Phase = (typeof PHASES)[number];
 
 interface OperationBase {
@@ -52,7 +53,10 @@ export type UserOperation =
       /** Why: "changed", "removed from the code", "not declared (H8)". */
       readonly why: string;
     })
-  | (OperationBase & { readonly kind: "delete"; readonly userId: string; readonly before: readonly string[] });
+  | (OperationBase & { readonly kind: "delete"; readonly userId: string; readonly before: readonly string[] })
+  /** U14. `userId` is absent for a user the plan creates: the executor knows its id by then. */
+  | (OperationBase & { readonly kind: "assign-device"; readonly userId?: string; readonly device: string; readonly clientType: DeviceClientType; readonly why: string })
+  | (OperationBase & { readonly kind: "unassign-device"; readonly userId: string; readonly device: string; readonly clientType: string; readonly why: string });
 
 /** A user the plan cannot take to its desired state; the other users still go ahead. */
 export interface PlanIssue {
@@ -253,6 +257,11 @@ export function planUsers(input: UserPlanInput, live: UserMap<LiveUser>): UserPl
   issues.push(...mail.issues);
   notices.push(...mail.notices);
 
+  const devices = planDevices(input, live, operations);
+  // A user whose roles stay but whose devices change is not "already as declared".
+  const roleChanged = new Set(operations.map((op) => emailKey(op.email)));
+  unchanged -= new Set(devices.map((op) => emailKey(op.email)).filter((k) => !roleChanged.has(k))).size;
+  operations.push(...devices);
   operations.sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || Number(b.primary) - Number(a.primary) || emailKey(a.email).localeCompare(emailKey(b.email)));
   return { operations, issues, notices, unchanged, emails: mail.sends };
 }

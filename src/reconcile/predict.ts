@@ -18,7 +18,7 @@ export function rolesAfter(live: UserMap<LiveUser>, plan: UserPlan): Map<string,
     const key = emailKey(op.email);
     if (op.kind === "create") out.set(key, { email: op.email, roles: sorted([...op.roles, ...ADDED_ON_CREATE]) });
     else if (op.kind === "delete") out.delete(key);
-    else out.set(key, { email: op.email, roles: sorted(op.after) });
+    else if (op.kind === "patch") out.set(key, { email: op.email, roles: sorted(op.after) });
   }
   return out;
 }

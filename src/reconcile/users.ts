@@ -4,7 +4,9 @@
  * e-mail (U1). Pure: no I/O, no clock. Shared by the handler, the CLI and the tests.
  */
 import { ADMIN_ROLES, findRole, isAdmin, isServerManaged } from "../catalogue/roles";
+import type { CustomerUser } from "../contracts/api";
 import { removalOf, type UserEntry, type UserRemovalPolicyValue } from "../contracts/handler";
+import { sameSoftphones } from "../contracts/softphones";
 
 /** A user of the code: its e-mail as declared, and its entry. */
 export interface DesiredUser {
@@ -12,7 +14,16 @@ export interface DesiredUser {
   readonly entry: UserEntry;
 }
 
-/** A user of the live tenant. `roles` is undefined until the user itself was read (listings carry none). */
+/** A PBX device a live user holds (U14); the client type as the API reports it. */
+export interface LiveDevice {
+  readonly device: string;
+  readonly clientType: string;
+}
+
+/**
+ * A user of the live tenant. `roles` (and `devices`, where the API reports them) are undefined
+ * until the user itself was read (listings carry neither).
+ */
 export interface LiveUser {
   readonly id: string;
   readonly email: string;
@@ -23,9 +34,21 @@ export interface LiveUser {
    * undefined when the API's answer does not say (the plan then refuses an activation send).
    */
   readonly activated?: boolean;
+  readonly devices?: readonly LiveDevice[];
 }
 
 export type UserMap<T> = ReadonlyMap<string, T>;
+
+/** A one-user answer of the API as the plan sees it: roles, and devices where the API reports them. */
+export function liveUserOf(user: CustomerUser): LiveUser {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    roles: user.roles ?? [],
+    ...(Array.isArray(user.devices) ? { devices: user.devices.map((d) => ({ device: d.deviceId, clientType: d.clientType })) } : {}),
+  };
+}
 
 export function emailKey(email: string): string {
   return email.toLowerCase();
@@ -57,7 +80,8 @@ export function sameEntry(a: UserEntry, b: UserEntry): boolean {
     removalOf(a) === removalOf(b) &&
     // H5, U14: a changed e-mail trigger is a change of the user (its one send is planned then).
     a.activation === b.activation &&
-    a.welcome === b.welcome
+    a.welcome === b.welcome &&
+    sameSoftphones(a.softphones, b.softphones)
   );
 }
 

@@ -45,6 +45,8 @@ class AccessFake implements DimensionsApi {
   listUsers = this.base.listUsers.bind(this.base);
   findUserByEmail = this.base.findUserByEmail.bind(this.base);
   getUser = this.base.getUser.bind(this.base);
+  assignDevice = this.base.assignDevice.bind(this.base);
+  unassignDevice = this.base.unassignDevice.bind(this.base);
   createUser = this.base.createUser.bind(this.base);
   patchUser = this.base.patchUser.bind(this.base);
   deleteUser = this.base.deleteUser.bind(this.base);

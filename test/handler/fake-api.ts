@@ -2,7 +2,8 @@
  * An in-memory DimensionsApi for the handler's unit tests: holds customers and users with roles,
  * records every call, and plays the few server rules the handler must cope with (409 on a
  * duplicate e-mail, customer.user added on create, synchronised roles kept by `replace /roles`,
- * U4 last admin, U5 no user change before the first admin, 402 without accept-charges), plus just
+ * U4 last admin, U5 no user change before the first admin, 402 without accept-charges, softphone
+ * devices as the emulator answers them: U7 roles, one holder per device, no revoke under a device), plus just
  * enough of the access requests for a stack's release to withdraw them. The emulator plays the full server; this only
  * needs to be small and inspectable.
  */
@@ -11,8 +12,9 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { ApiError } from "../../src/client/errors";
-import type { DimensionsApi, RequestOptions } from "../../src/client/types";
-import type { AccessRequest, CreateCustomerRequest, CreateUserRequest, Customer, CustomerUser, JsonPatchOperation } from "../../src/contracts/api";
+import type { DimensionsApi, GetUserOptions, RequestOptions } from "../../src/client/types";
+import { DevicesNotReportedError } from "../../src/client/errors";
+import type { AccessRequest, CreateCustomerRequest, CreateUserRequest, Customer, CustomerUser, DeviceClientType, JsonPatchOperation } from "../../src/contracts/api";
 import {
   accessRequestKey,
   customerKey,
@@ -34,11 +36,14 @@ export { ApiError as FakeApiError } from "../../src/client/errors";
 const SYNCED = new Set(["customer.user.pbx", "customer.user.uc.essential"]);
 const ADMIN = ["customer.user", "user.admin"];
 
+const DEVICE_ROLES = ["customer.user.uc", "customer.user.uc.softphone"];
+
 interface StoredUser {
   id: string;
   email: string;
   displayName: string;
   roles: string[];
+  devices: Array<{ deviceId: string; clientType: string }>;
 }
 
 export class FakeApi implements DimensionsApi {
@@ -65,6 +70,8 @@ export class FakeApi implements DimensionsApi {
   readonly notPrimary = new Set<string>();
   /** `activation ana@x`, `welcome bo@x`: every e-mail sent, in order. */
   readonly sentEmails: string[] = [];
+  /** Whether a one-user GET reports `devices` ([ours]); false plays an API without the field. */
+  reportDevices = true;
   readonly inFlight: Array<{ call: string; inFlight: number }> = [];
   private writing = 0;
   private requests = 0;
@@ -83,7 +90,7 @@ export class FakeApi implements DimensionsApi {
   }
 
   addUser(customerId: string, email: string, roles: string[], displayName = email.split("@")[0]): StoredUser {
-    const user = { id: randomUUID(), email, displayName, roles: [...roles] };
+    const user: StoredUser = { id: randomUUID(), email, displayName, roles: [...roles], devices: [] };
     this.usersOf(customerId).set(user.id, user);
     return user;
   }
@@ -97,16 +104,22 @@ export class FakeApi implements DimensionsApi {
     return u ? [...u.roles].sort() : undefined;
   }
 
+  /** The devices a user holds, as `device:clientType`, sorted. */
+  devices(customerId: string, email: string): string[] | undefined {
+    const u = this.user(customerId, email);
+    return u ? u.devices.map((d) => `${d.deviceId}:${d.clientType}`).sort() : undefined;
+  }
+
   /** Calls other than reads. */
   writes(): string[] {
-    return this.calls.filter((c) => /^(POST|PATCH|DELETE)/.test(c));
+    return this.calls.filter((c) => /^(POST|PUT|PATCH|DELETE)/.test(c));
   }
 
   /** Calls by kind: `{ "GET customers": 1, "GET users": 1, "GET user": 3, "PATCH user": 1 }`. */
   countByKind(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const call of this.calls) {
-      const kind = call.replace(/^(GET|POST|PATCH|DELETE) (customers|customer|users|user|accessrequests|accessrequest)\b.*$/, "$1 $2");
+      const kind = call.replace(/^(GET|POST|PUT|PATCH|DELETE) (customers|customer|users|user|accessrequests|accessrequest|assign|unassign)\b.*$/, "$1 $2");
       out[kind] = (out[kind] ?? 0) + 1;
     }
     return out;
@@ -165,19 +178,21 @@ export class FakeApi implements DimensionsApi {
 
   async listUsers(customerId: string): Promise<CustomerUser[]> {
     this.record(`GET users of ${customerId}`);
-    return [...this.usersOf(customerId).values()].map(({ roles: _roles, ...u }) => ({ ...u }));
+    return [...this.usersOf(customerId).values()].map(({ roles: _roles, devices: _devices, ...u }) => ({ ...u }));
   }
   async findUserByEmail(customerId: string, email: string): Promise<CustomerUser | undefined> {
     this.record(`GET user ${email}`);
     const u = this.user(customerId, email);
     return u ? { ...u, roles: [...u.roles] } : undefined;
   }
-  async getUser(customerId: string, userId: string): Promise<CustomerUser> {
+  async getUser(customerId: string, userId: string, options: GetUserOptions = {}): Promise<CustomerUser> {
     const u = this.usersOf(customerId).get(userId);
     this.record(`GET user ${u?.email ?? userId}`);
     if (!u) throw notFound("GET", `/customers/${customerId}/users/${userId}`);
     const activated = this.activation.get(u.email.toLowerCase()) ?? false;
-    return { ...u, roles: [...u.roles], ...(activated === "absent" ? {} : { activated }) };
+    const { devices, ...rest } = u;
+    if (options.devices && !this.reportDevices) throw new DevicesNotReportedError("GET", `/customers/${customerId}/users/${userId}`);
+    return { ...rest, roles: [...u.roles], ...(activated === "absent" ? {} : { activated }), ...(this.reportDevices ? { devices: devices.map((d) => ({ ...d })) } : {}) };
   }
   async createUser(customerId: string, body: CreateUserRequest, _options?: RequestOptions): Promise<{ created: CustomerUser } | { existing: string }> {
     this.record(`POST user ${body.email} ${JSON.stringify(body.roles ?? [])}`);
@@ -210,6 +225,10 @@ export class FakeApi implements DimensionsApi {
       }
     }
     this.checkAdministratorRules(customerId, new Map([[userId, roles]]), "PATCH", `/customers/${customerId}/users/${userId}`);
+    const needed = DEVICE_ROLES.find((r) => !roles.includes(r));
+    if (u.devices.length > 0 && needed) {
+      throw new ApiError(400, "RolePrerequisiteMissing", `Role '${needed}' is needed by the PBX device '${u.devices[0].deviceId}' assigned to the user; unassign the device first.`, "PATCH", `/customers/${customerId}/users/${userId}`);
+    }
     u.roles = roles;
     u.displayName = displayName;
   }
@@ -220,6 +239,32 @@ export class FakeApi implements DimensionsApi {
     if (!u) return false;
     this.checkAdministratorRules(customerId, new Map([[userId, null]]), "DELETE", `/customers/${customerId}/users/${userId}`);
     return this.usersOf(customerId).delete(userId);
+  }
+  async assignDevice(customerId: string, userId: string, deviceId: string, clientType: DeviceClientType): Promise<void> {
+    const u = this.usersOf(customerId).get(userId);
+    const path = `/customers/${customerId}/users/${userId}/devices/pbx/${deviceId}/assign`;
+    this.record(`PUT assign ${u?.email ?? userId} ${deviceId} ${clientType}`);
+    await this.overlap(`PUT assign ${u?.email ?? userId} ${deviceId}`);
+    if (!u) throw notFound("PUT", path);
+    const missing = DEVICE_ROLES.find((r) => !u.roles.includes(r));
+    if (missing) throw new ApiError(400, "RolePrerequisiteMissing", `Assigning a PBX device requires the role '${missing}'.`, "PUT", path);
+    const held = u.devices.find((d) => d.deviceId === deviceId);
+    if (held && held.clientType !== clientType) throw new ApiError(409, "DeviceAlreadyAssigned", `Device '${deviceId}' is assigned to this user as '${held.clientType}'; unassign it with that client type first.`, "PUT", path);
+    if (held) return;
+    if ([...this.usersOf(customerId).values()].some((o) => o !== u && o.devices.some((d) => d.deviceId === deviceId))) {
+      throw new ApiError(409, "DeviceAlreadyAssigned", `Device '${deviceId}' is assigned to another user.`, "PUT", path);
+    }
+    u.devices.push({ deviceId, clientType });
+  }
+  async unassignDevice(customerId: string, userId: string, deviceId: string, clientType: string): Promise<void> {
+    const u = this.usersOf(customerId).get(userId);
+    const path = `/customers/${customerId}/users/${userId}/devices/pbx/${deviceId}/unassign`;
+    this.record(`PUT unassign ${u?.email ?? userId} ${deviceId} ${clientType}`);
+    await this.overlap(`PUT unassign ${u?.email ?? userId} ${deviceId}`);
+    if (!u) throw notFound("PUT", path);
+    const held = u.devices.find((d) => d.deviceId === deviceId);
+    if (held && held.clientType !== clientType) throw new ApiError(409, "DeviceAlreadyAssigned", `Device '${deviceId}' is assigned to this user as '${held.clientType}'.`, "PUT", path);
+    u.devices = u.devices.filter((d) => d !== held);
   }
   async sendActivationEmail(customerId: string, userId: string): Promise<void> {
     await this.sendEmail(customerId, userId, "activation", "sendActivationEmail");
