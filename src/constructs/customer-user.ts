@@ -2,12 +2,14 @@ import { Construct } from "constructs";
 import type { TerraformResource } from "../framework";
 import { checkDisplayName, checkRoleKeys, checkUserEmail } from "../validation/props";
 import { checkEmailTrigger } from "../validation/emails";
+import { checkSoftphones } from "../validation/softphones";
 import { finding } from "../validation/rules";
 import { customerState, type ICustomer } from "./customer";
 import { DimensionsStack } from "./dimensions-stack";
 import { attachState, customerStateOf, isUnusableUser, stackStateOf, UNUSABLE_USER, USER_STATE, userStateOf, type UserKindValue, type UserState } from "./private/internals";
 import { expandRoles, type RoleLike } from "../catalogue/bundles";
 import { deferFinding, deferFindings } from "./private/deferred";
+import type { Softphone } from "./softphone";
 
 /** A short, secret-free description of a wrong value for an error message. */
 function describeValue(x: unknown): string {
@@ -54,7 +56,8 @@ export interface CustomerUserProps {
    */
   readonly primaryAdmin?: boolean;
   /** @default UserRemovalPolicy.DELETE - the app created the user, so removing it deletes it */
-  readonly removalPolicy?: UserRemovalPolicy;  /**
+  readonly removalPolicy?: UserRemovalPolicy;
+  /**
    * H5: a value whose change sends the user's activation e-mail once, at the next apply: a date
    * (`"2026-12-01"`), a counter (`2`) or a short label (1–64 letters, digits, `.`, `_`, `:`, `-`).
    * A changed value shows in the plan (`activation=<old>` → `activation=<new>` in the user's line)
@@ -72,6 +75,15 @@ export interface CustomerUserProps {
    * @default - the app sends no UC welcome e-mail
    */
   readonly sendWelcome?: string | number;
+  /**
+   * U14: the PBX devices the user holds as softphones, each with its client type. Exactly these:
+   * apply assigns the missing ones and unassigns any other device the user holds (`[]`: none). A
+   * softphone needs `customer.user.uc` and `customer.user.uc.softphone` (`RoleBundle.UC_SOFTPHONE`)
+   * among the user's roles (U7), and a device is a softphone of one user of the customer.
+   * @default - the app leaves the user's devices alone (and, once it assigned some, unassigns
+   * only those when they leave the code)
+   */
+  readonly softphones?: Softphone[];
 }
 
 export interface AdoptUserProps {
@@ -90,10 +102,13 @@ export interface AdoptUserProps {
    * REVOKE or RETAIN; DELETE is rejected (an adopted user is never deleted by the app).
    * @default UserRemovalPolicy.REVOKE - removing the construct takes away the roles the app manages
    */
-  readonly removalPolicy?: UserRemovalPolicy;  /** @default - the app sends no activation e-mail (see CustomerUserProps.sendActivation) */
+  readonly removalPolicy?: UserRemovalPolicy;
+  /** @default - the app sends no activation e-mail (see CustomerUserProps.sendActivation) */
   readonly sendActivation?: string | number;
   /** @default - the app sends no UC welcome e-mail (see CustomerUserProps.sendWelcome) */
   readonly sendWelcome?: string | number;
+  /** @default - the user's devices are left alone (see CustomerUserProps.softphones) */
+  readonly softphones?: Softphone[];
 }
 
 const ADOPT = Symbol("adopt");
@@ -112,7 +127,7 @@ interface InternalProps extends Omit<CustomerUserProps, "displayName"> {
  * last (H1, U4).
  *
  * Replacement: changing `email`, `displayName`, the roles (own and assigned), `primaryAdmin`,
- * `removalPolicy`, `sendActivation` or `sendWelcome` replaces the customer's tenant resource, which the handler turns into an update
+ * `removalPolicy`, `sendActivation`, `sendWelcome` or `softphones` replaces the customer's tenant resource, which the handler turns into an update
  * of exactly this user: roles the new config keeps are never removed, even briefly. Changing
  * `email` or `customer` is another user: the old one is released by its removal policy (a user
  * on the PBX is never deleted, H7). Since the construct id is no Terraform address, renaming it
@@ -150,12 +165,14 @@ export class CustomerUser extends Construct {
     const emailProblems = checkUserEmail(path, props.email);
     const activation = checkEmailTrigger(path, subject, "sendActivation", props.sendActivation);
     const welcome = checkEmailTrigger(path, subject, "sendWelcome", props.sendWelcome);
+    const softphones = checkSoftphones(path, subject, props.softphones);
     const findings = [
       ...emailProblems,
       ...checkDisplayName(path, emailProblems.length === 0 ? subject : "the user", props.displayName, kind === "declared"),
       ...checkRoleKeys(path, subject, props.roles),
       ...activation.findings,
       ...welcome.findings,
+      ...softphones.findings,
     ];
 
     const defaultPolicy = kind === "adopted" ? UserRemovalPolicy.REVOKE : UserRemovalPolicy.DELETE;
@@ -189,6 +206,7 @@ export class CustomerUser extends Construct {
       removalPolicy,
       ...(activation.value !== undefined ? { sendActivation: activation.value } : {}),
       ...(welcome.value !== undefined ? { sendWelcome: welcome.value } : {}),
+      ...(softphones.softphones ? { softphones: softphones.softphones } : {}),
     };
     // Without a usable e-mail the user cannot be identified: its error is reported, and it takes no
     // part in the rules or the rendering; its customer's rules about all its users wait (U4, H1).
@@ -220,6 +238,21 @@ export class CustomerUser extends Construct {
   /** The user's own roles (without those RoleAssignments add). */
   public get roles(): string[] {
     return [...this.state.roles];
+  }
+
+  /** U14: the softphones the code declares for the user (undefined: its devices are not managed). */
+  public get softphones(): Softphone[] | undefined {
+    return this.state.softphones?.map((s) => ({ ...s }));
+  }
+
+  /**
+   * Adds softphones to the user's (starting the list when the props gave none): the user then
+   * holds exactly the listed devices. Checked as the prop is; a device listed twice fails the synth.
+   */
+  public addSoftphones(...softphones: Softphone[]): void {
+    const checked = checkSoftphones(this.node.path, `user "${String(this.email)}"`, softphones, this.state.softphones ?? []);
+    deferFindings(this, checked.findings);
+    this.state.softphones = [...(this.state.softphones ?? []), ...(checked.softphones ?? [])];
   }
 
   /** Adds roles to the user's own roles (raw keys, `Role.X` or bundles); duplicates are held once. */

@@ -1,6 +1,7 @@
 export * from "./dimensions-stack";
 export * from "./customer";
 export * from "./customer-user";
+export * from "./softphone";
 export * from "./role-assignment";
 export * from "./role-bundle";
 export * from "./acknowledgements";

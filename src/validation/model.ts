@@ -9,6 +9,7 @@
 import { findRole, isAdmin, isAvailableIn, regionalEquivalents, Role, type Region } from "../catalogue/roles";
 import { checkWelcomeNeedsUc } from "./emails";
 import { finding, type Finding } from "./rules";
+import { softphoneFindings, type SoftphoneModel } from "./softphones";
 import { editDistance } from "./suggest";
 
 export interface StackModel {
@@ -66,6 +67,11 @@ export interface UserModel {
   readonly rolesFrom?: string;
   /** U14: the trigger of the UC welcome e-mail (validation/emails). @default - none */
   readonly sendWelcome?: string;
+  /**
+   * U14: the PBX devices the user holds, as checked by its construct (./softphones).
+   * @default - none declared
+   */
+  readonly softphones?: readonly SoftphoneModel[];
 }
 
 export interface AssignmentModel {
@@ -491,6 +497,7 @@ export function validateModel(model: DimensionsModel): Finding[] {
       );
     }
   }
+  out.push(...softphoneFindings(model, grants));
   return out;
 }
 

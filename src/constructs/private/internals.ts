@@ -12,6 +12,7 @@ import type {
   UserRemovalPolicyValue,
 } from "../../contracts/handler";
 import type { TerraformResource } from "../../framework";
+import type { SoftphoneModel } from "../../validation/softphones";
 
 export const STACK_BRAND = Symbol.for("cdktf-dimensions.DimensionsStack");
 export const CUSTOMER_STATE = Symbol.for("cdktf-dimensions.Customer");
@@ -82,6 +83,8 @@ export interface UserState {
   readonly sendActivation?: string;
   /** U14: the UC welcome e-mail's trigger, as rendered. */
   readonly sendWelcome?: string;
+  /** U14: the devices the user holds, checked; undefined when the code does not manage them. */
+  softphones?: SoftphoneModel[];
 }
 
 /** A RoleAssignment target: a user construct's state, or an e-mail resolved at synth. */

@@ -41,6 +41,7 @@ export function buildModel(root: IConstruct): { model: DimensionsModel; byPath: 
         primaryAdmin: user.primaryAdmin,
         ...(user.rolesFrom ? { rolesFrom: user.rolesFrom.construct.node.path } : {}),
         ...(user.sendWelcome !== undefined ? { sendWelcome: user.sendWelcome } : {}),
+        ...(user.softphones ? { softphones: user.softphones } : {}),
       });
     }
     if (assignment) {

@@ -13,6 +13,7 @@ import {
   type StackPayload,
   type UserEntry,
 } from "../../contracts/handler";
+import { sortedSoftphones } from "../../contracts/softphones";
 import { accessRequestEntries } from "./access-state";
 import { customerStateOf, isAttached, userStateOf, type CustomerState, type StackState, type UserState } from "./internals";
 import { effectiveRoles } from "./model";
@@ -41,6 +42,7 @@ export function userEntryOf(user: UserState): UserEntry {
     ...(user.removalPolicy !== defaultRemoval ? { removal: user.removalPolicy } : {}),
     ...(user.sendActivation !== undefined ? { activation: user.sendActivation } : {}),
     ...(user.sendWelcome !== undefined ? { welcome: user.sendWelcome } : {}),
+    ...(user.softphones ? { softphones: sortedSoftphones(user.softphones) } : {}),
   };
 }
 
@@ -119,7 +121,8 @@ export function releaseRecordOf(payload: RenderedObjectPayload): RenderedInvento
     Object.entries(tenant.t.users).map(([email, rendered]): [string, string] => {
       const entry = typeof rendered === "string" ? decodeUserEntry(rendered)! : (rendered as UserEntry);
       // E-mail triggers (H5, U14) release nothing: a changed one must not replace the inventory.
-      const { displayName: _name, roles, activation: _activation, welcome: _welcome, ...flags } = entry;
+      // Nor do softphones: a revoke takes the devices of a user whose softphone role goes.
+      const { displayName: _name, roles, activation: _activation, welcome: _welcome, softphones: _softphones, ...flags } = entry;
       return [email, encodeUserEntry({ ...flags, roles: (entry.management ?? "exact") === "additive" ? roles : [] })];
     }),
   );
