@@ -2,13 +2,15 @@
  * `dimensions plan-summary PLAN.json [--markdown]`: what a saved plan does to the tenants, for a
  * reviewer (a pull-request comment). PLAN.json is `terraform show -json <saved plan>`. Per stack
  * and customer: users created, adopted, changed and removed with the roles each gains and loses
- * (readable names and keys), the licensed-role delta and whether charges apply, and the server's
+ * (readable names and keys) and the softphones each is assigned or loses (U14), the licensed-role
+ * delta and whether charges apply, and the server's
  * side effects the change triggers (U11, U12). Pure over the plan: no API call.
  */
 import * as fs from "node:fs";
 import { Command } from "commander";
 import { findRole, ROLE_CATALOGUE } from "../catalogue/roles";
 import { decodeUserEntry, EMAIL_KINDS, removalOf, type UserEntry } from "../contracts/handler";
+import { describeSoftphone, type Softphone } from "../contracts/softphones";
 import { EMAIL_NAMES, emailKey, sameEntry } from "../reconcile";
 import { execute, withAction, type CommandIo } from "./command-line";
 
@@ -30,6 +32,10 @@ export interface UserChange {
   readonly note?: string;
   /** H5, U14: the e-mails a changed trigger sends (src/reconcile/emails.ts decides at apply). */
   readonly emails?: readonly string[];
+  /** U14: softphones the code newly declares for the user (absent when none). */
+  readonly assigns?: readonly Softphone[];
+  /** U14: softphones the code declared and no longer does, the user's leaving included (absent when none). */
+  readonly unassigns?: readonly Softphone[];
 }
 
 export interface CustomerSummary {
@@ -85,6 +91,15 @@ const licensed = (roles: readonly string[]) => roles.filter((r) => findRole(r)?.
 const countLicensed = (t: TenantView | undefined) => [...(t?.users.values() ?? [])].reduce((n, u) => n + licensed(u.entry.roles).length, 0);
 const triggersRealtime = (t: TenantView | undefined) => [...(t?.users.values() ?? [])].some((u) => u.entry.roles.some((r) => findRole(r)?.triggersAutoAssign));
 
+const phoneKey = (s: Softphone) => `${s.device}:${s.clientType}`;
+/** The declared softphones of `a` that `b` does not declare (a client type change is one of each). */
+const phonesOnlyIn = (a: UserEntry | undefined, b: UserEntry | undefined): Softphone[] => (a?.softphones ?? []).filter((s) => !(b?.softphones ?? []).some((t) => phoneKey(t) === phoneKey(s)));
+function phoneChanges(before: UserEntry | undefined, after: UserEntry | undefined): Pick<UserChange, "assigns" | "unassigns"> {
+  const assigns = phonesOnlyIn(after, before);
+  const unassigns = phonesOnlyIn(before, after);
+  return { ...(assigns.length ? { assigns } : {}), ...(unassigns.length ? { unassigns } : {}) };
+}
+
 function removalNote(entry: UserEntry): string {
   const policy = removalOf(entry);
   if (policy === "retain") return "retained (removal policy retain)";
@@ -133,7 +148,7 @@ export function summarize(plan: unknown): PlanSummary {
       const old = before?.users.get(key);
       if (!old) {
         const adopted = u.entry.origin === "adopted" || u.entry.management === "additive";
-        users.push({ email: u.email, change: adopted ? "adopted" : "created", gains: [...u.entry.roles].sort(), loses: [] });
+        users.push({ email: u.email, change: adopted ? "adopted" : "created", gains: [...u.entry.roles].sort(), loses: [], ...phoneChanges(undefined, u.entry) });
       } else if (!sameEntry(old.entry, u.entry)) {
         // Only a changed trigger on a user already applied sends (never a new user's, never on -replace).
         const emails = EMAIL_KINDS.filter((k) => u.entry[k] !== undefined && u.entry[k] !== old.entry[k]).map((k) => `sends the ${EMAIL_NAMES[k]} (${k}=${u.entry[k]})`);
@@ -143,11 +158,14 @@ export function summarize(plan: unknown): PlanSummary {
           gains: u.entry.roles.filter((r) => !old.entry.roles.includes(r)).sort(),
           loses: old.entry.roles.filter((r) => !u.entry.roles.includes(r)).sort(),
           ...(emails.length ? { emails } : {}),
+          ...phoneChanges(old.entry, u.entry),
         });
       }
     }
     for (const [key, u] of before?.users ?? []) {
-      if (!after?.users.has(key)) users.push({ email: u.email, change: "removed", gains: [], loses: [...u.entry.roles].sort(), note: removalNote(u.entry) });
+      if (after?.users.has(key)) continue;
+      const phones = removalOf(u.entry) === "retain" ? {} : phoneChanges(u.entry, undefined);
+      users.push({ email: u.email, change: "removed", gains: [], loses: [...u.entry.roles].sort(), note: removalNote(u.entry), ...phones });
     }
     users.sort((a, b) => a.email.localeCompare(b.email));
     const settings: string[] = [];
@@ -182,6 +200,9 @@ export function summarize(plan: unknown): PlanSummary {
 const ORDER = new Map(ROLE_CATALOGUE.map((r, i) => [r.key, i]));
 const named = (roles: readonly string[]) => [...roles].sort((a, b) => (ORDER.get(a) ?? 99) - (ORDER.get(b) ?? 99)).map((r) => `${findRole(r)?.name ?? r} (\`${r}\`)`);
 
+/** U14: a softphone in the gains and loses columns. */
+const phones = (list: readonly Softphone[] | undefined) => (list ?? []).map((s) => `softphone ${describeSoftphone(s)}`);
+
 export function renderSummary(summary: PlanSummary, markdown: boolean): string[] {
   const out: string[] = [];
   const code = (s: string) => (markdown ? `\`${s}\`` : s);
@@ -197,8 +218,8 @@ export function renderSummary(summary: PlanSummary, markdown: boolean): string[]
     if (c.users.length) {
       if (markdown) out.push("| user | change | gains | loses |", "|---|---|---|---|");
       for (const u of c.users) {
-        const gains = named(u.gains).join(", ");
-        const loses = named(u.loses).join(", ");
+        const gains = [...named(u.gains), ...phones(u.assigns)].join(", ");
+        const loses = [...named(u.loses), ...phones(u.unassigns)].join(", ");
         const change = [u.note ? `${u.change}: ${u.note}` : u.change, ...(u.emails ?? [])].join("; ");
         out.push(markdown ? `| ${code(u.email)} | ${change} | ${gains || "–"} | ${loses || "–"} |` : `  ${u.email}: ${change}${gains ? `; gains ${strip(gains)}` : ""}${loses ? `; loses ${strip(loses)}` : ""}`);
       }
@@ -221,7 +242,7 @@ interface Options {
 export function planSummaryCommand(io: CommandIo): Command {
   const command = new Command("plan-summary")
     .summary("what a saved terraform plan does to the tenants (users, roles, licences, side effects), for a review")
-    .description("Reads PLAN.json, the output of `terraform show -json <saved plan>`, and prints per customer the users created, adopted, changed and removed with the roles each gains and loses, the licensed-role delta and whether charges apply, and the server's side effects (U11, U12).")
+    .description("Reads PLAN.json, the output of `terraform show -json <saved plan>`, and prints per customer the users created, adopted, changed and removed with the roles and softphones each gains and loses, the licensed-role delta and whether charges apply, and the server's side effects (U11, U12).")
     .argument("<plan-json>", "terraform show -json of a saved plan")
     .option("--markdown", "Markdown fit for a pull-request comment")
     .option("--json", "machine-readable output");
