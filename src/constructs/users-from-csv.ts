@@ -50,7 +50,9 @@ export interface CustomerUsersFromCsvProps {
  * error (`CsvRowsInvalid [H6]`; the construct's `findings` hold each problem) that lists every
  * problem as `<file>:<line>:<column> <Code> [<rule>]: …; <fix>` — unknown or repeated columns, cells that are
  * not TRUE/FALSE, missing or invalid e-mails and display names (U1), e-mails repeated in the file
- * (U1), read-only roles (U13), and role sets breaking U3, U7, U8/H3, U10 or H1 on their own.
+ * (U1), read-only roles (U13), role sets breaking U3, U7, U8/H3, U10 or H1 on their own, and, in an
+ * optional `softphones` column (`1001:desktop 1002:mobile`), malformed or repeated devices and
+ * devices without the UC softphone roles (U14, U7).
  * Cross-construct rules (U4, H1 across the customer, RoleAssignments folded in, C6) run at synth as
  * for any CustomerUser.
  *
@@ -128,6 +130,7 @@ export class CustomerUsersFromCsv extends Construct {
         email: row.email,
         roles: [...row.roles],
         primaryAdmin: row.primaryAdmin,
+        ...(row.softphones ? { softphones: row.softphones.map((p) => ({ ...p })) } : {}),
         ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
       };
       users.push(

@@ -8,6 +8,9 @@
  * - `email` (or `e-mail`): required; the user's natural key (U1).
  * - `displayName` (or `display name`): required unless the users are adopted.
  * - `primaryAdmin` (or `primary admin`): optional TRUE/FALSE; at most one TRUE per file (H1).
+ * - `softphones` (U14): optional; each cell lists the row's PBX devices as `<device>:<clientType>`,
+ *   separated by spaces, commas or semicolons (`1001:desktop 1002:mobile`). With the column, every
+ *   row holds exactly its devices (an empty cell: none), as its roles are exactly its TRUE cells.
  * - a role: its key (`customer.user.supervisorl1`), its catalogue name (`Reports Supervisor`) or its
  *   `Role` constant (`REPORTS_SUPERVISOR`, `Role.REPORTS_SUPERVISOR`).
  * - a bundle (H2): `bundle:<name>` (`bundle:report-supervisor`); the bare bundle name works too
@@ -21,7 +24,9 @@ import { BUILT_IN_BUNDLES, type IRoleBundle } from "../catalogue/bundles";
 import { findRole, Role, ROLE_ALIASES, ROLE_CATALOGUE, type Region } from "../catalogue/roles";
 import { FIELD_LIMITS } from "../contracts/api";
 import { validateModel, type DimensionsModel } from "./model";
+import { sortedSoftphones } from "../contracts/softphones";
 import { checkUserFields } from "./props";
+import { checkSoftphones, type SoftphoneModel } from "./softphones";
 import { didYouMean, nearest, suggestRoles } from "./suggest";
 import { finding, formatFinding, type Finding, type RuleCode } from "./rules";
 
@@ -30,6 +35,7 @@ export type UsersCsvColumn =
   | { readonly kind: "email" }
   | { readonly kind: "displayName" }
   | { readonly kind: "primaryAdmin" }
+  | { readonly kind: "softphones" }
   | { readonly kind: "role"; readonly role: string }
   | { readonly kind: "bundle"; readonly bundle: string; readonly roles: readonly string[] }
   | { readonly kind: "note" };
@@ -44,6 +50,8 @@ export interface UsersCsvRow {
   /** Role keys the row grants (role columns and expanded bundles), sorted, each once. */
   readonly roles: readonly string[];
   readonly primaryAdmin: boolean;
+  /** U14: the row's softphones, sorted by device; absent when the file has no softphones column. */
+  readonly softphones?: readonly SoftphoneModel[];
 }
 
 export interface UsersCsvOptions {
@@ -118,6 +126,8 @@ const STRUCTURAL: ReadonlyMap<string, UsersCsvColumn> = new Map<string, UsersCsv
   ["display name", { kind: "displayName" }],
   ["primaryadmin", { kind: "primaryAdmin" }],
   ["primary admin", { kind: "primaryAdmin" }],
+  ["softphones", { kind: "softphones" }],
+  ["softphone", { kind: "softphones" }],
 ]);
 
 /** Every spelling of every role: key, catalogue name, `Role` constant (with or without `Role.`). */
@@ -247,6 +257,8 @@ export function parseUsersCsv(text: string, options: UsersCsvOptions): UsersCsv 
   const emailIndex = indexOf("email");
   const nameIndex = indexOf("displayName");
   const primaryIndex = indexOf("primaryAdmin");
+  const phonesIndex = indexOf("softphones");
+  const deviceLines = new Map<string, number>();
   const headerLine = recordLine(header);
   // A missing column that a mistyped header is suggested for is that header's error alone.
   if (emailIndex < 0 && !meant.has("email")) push("CsvFileInvalid", headerLine, undefined, "the header has no email column", "add an email column (the user's natural key)");
@@ -336,6 +348,25 @@ export function parseUsersCsv(text: string, options: UsersCsvOptions): UsersCsv 
       }
     }
 
+    // U14: the row's devices, each once in the file (one user of a customer holds a device).
+    let softphones: SoftphoneModel[] | undefined;
+    if (phonesIndex >= 0) {
+      const where = at(line, phonesIndex + 1);
+      const items = cell(phonesIndex).split(/[\s,;]+/).filter((x) => x !== "");
+      const parsed = items.map((item) => {
+        const colon = item.lastIndexOf(":");
+        return colon < 0 ? { device: item, clientType: undefined } : { device: item.slice(0, colon), clientType: item.slice(colon + 1) };
+      });
+      const checked = checkSoftphones(where, who, parsed);
+      extra.push(...checked.findings.map((f) => (f.code === "SoftphoneInvalid" ? { ...f, fix: `${f.fix}; a cell lists <device>:<clientType> items, e.g. "1001:desktop 1002:mobile"` } : f)));
+      softphones = sortedSoftphones(checked.softphones ?? []);
+      for (const s of softphones) {
+        const earlier = deviceLines.get(s.device);
+        if (earlier !== undefined) add("DuplicateSoftphoneDevice", phonesIndex + 1, `device "${s.device}" of ${who} is already a softphone of the user on line ${earlier}; one user of a customer holds a device`, "give the device to one row only");
+        else deviceLines.set(s.device, line);
+      }
+    }
+
     // The role set on its own: the same rules as any user (U3, U7, U8/H3, U10, H1 admin roles),
     // by running the model's rules on a one-user model. Warnings (U6) are left to the synth-time
     // Aspect, which reports them on the user's construct with every grant folded in.
@@ -343,12 +374,12 @@ export function parseUsersCsv(text: string, options: UsersCsvOptions): UsersCsv 
     const model: DimensionsModel = {
       stacks: [{ path: "csv", acceptCharges: true, ...(options.region ? { region: options.region } : {}) }],
       customers: [],
-      users: [{ path: "row", stackPath: "csv", customerPath: "csv", email, kind: "declared", roles, primaryAdmin }],
+      users: [{ path: "row", stackPath: "csv", customerPath: "csv", email, kind: "declared", roles, primaryAdmin, ...(softphones ? { softphones } : {}) }],
       assignments: [],
     };
     for (const f of validateModel(model)) {
       if (f.level !== "error" || f.code === "CrossStackReference") continue;
-      const column = f.code === "PrimaryAdminNotAdmin" ? primaryIndex + 1 : columnOfFirstRole(f.message, source);
+      const column = f.code === "PrimaryAdminNotAdmin" ? primaryIndex + 1 : f.code === "SoftphoneRoleMissing" ? phonesIndex + 1 : columnOfFirstRole(f.message, source);
       extra.push({ ...f, path: at(line, column) });
     }
 
@@ -358,6 +389,7 @@ export function parseUsersCsv(text: string, options: UsersCsvOptions): UsersCsv 
       ...(displayName !== "" ? { displayName } : {}),
       roles,
       primaryAdmin,
+      ...(softphones ? { softphones } : {}),
     };
     return { row, extra };
   }
@@ -377,10 +409,11 @@ function columnOfFirstRole(message: string, source: ReadonlyMap<string, number>)
 }
 
 /** The structural headers as a user writes them, for suggestions. */
-const STRUCTURAL_SPELLINGS: ReadonlyMap<string, "email" | "displayName" | "primaryAdmin"> = new Map([
+const STRUCTURAL_SPELLINGS: ReadonlyMap<string, "email" | "displayName" | "primaryAdmin" | "softphones"> = new Map([
   ["email", "email"],
   ["displayName", "displayName"],
   ["primaryAdmin", "primaryAdmin"],
+  ["softphones", "softphones"],
 ]);
 
 /** Every header a user may write (structural, each role's key, name and constant, each bundle), to what it means. */
