@@ -10,6 +10,7 @@ import {
   DimensionsStack,
   RoleAssignment,
   UserRemovalPolicy,
+  type Softphone,
 } from "../../src";
 
 export const PBX_ACCOUNT = "e2e-pbx-account";
@@ -27,6 +28,8 @@ export interface UserSpec {
   /** Adopt an existing (PBX-imported) user instead of creating one. */
   readonly adopt?: boolean;
   readonly removalPolicy?: UserRemovalPolicy;
+  /** U14: the user's PBX devices (absent: not managed). */
+  readonly softphones?: Softphone[];
 }
 
 export interface AssignmentSpec {
@@ -63,7 +66,7 @@ export function fixtureStack(app: App, spec: FixtureSpec): DimensionsStack {
   });
   const declared = new Map<string, CustomerUser>();
   for (const user of spec.users) {
-    const common = { customer, email: user.email, roles: user.roles, primaryAdmin: user.primary, removalPolicy: user.removalPolicy };
+    const common = { customer, email: user.email, roles: user.roles, primaryAdmin: user.primary, removalPolicy: user.removalPolicy, softphones: user.softphones };
     declared.set(
       user.id,
       user.adopt
