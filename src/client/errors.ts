@@ -219,6 +219,24 @@ export class TokenCacheError extends DimensionsClientError {
   }
 }
 
+export type CredentialsStoreErrorCode = "CredentialsStoreUnreachable" | "CredentialsStoreRefused" | "CredentialsStoreFailed" | "CredentialsLockTimeout";
+
+/**
+ * The PostgreSQL credentials store (DIMENSIONS_CREDENTIALS_URL) could not be reached, refused the
+ * connection or a statement, failed, or its row stayed locked too long. The message names the
+ * store by its URL without the password.
+ */
+export class CredentialsStoreError extends DimensionsClientError {
+  override readonly name = "CredentialsStoreError";
+
+  constructor(
+    readonly code: CredentialsStoreErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
 /**
  * Replaces every occurrence of the given secrets in `text` with `[redacted]`. Secrets shorter than
  * 4 characters are ignored (they would mangle ordinary words and cannot be meaningful tokens).

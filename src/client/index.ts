@@ -6,7 +6,8 @@ import { DEFAULT_TOKEN_URL, REGION_BASE_URLS } from "../contracts/api";
 import { ENV } from "../contracts/handler";
 import { DimensionsClient } from "./dimensions-client";
 import { ClientConfigError } from "./errors";
-import { SharedTokenCache, StaticTokenProvider, defaultCredentialsFile, hasCachedRefreshToken, type TokenProvider } from "./token-cache";
+import { credentialsStoreFromEnv, describeCredentialsStore } from "./credentials-store";
+import { StaticTokenProvider, type TokenProvider } from "./token-cache";
 import type { DimensionsApi } from "./types";
 
 export * from "./errors";
@@ -20,6 +21,8 @@ export {
   type SharedTokenCacheOptions,
   type TokenProvider,
 } from "./token-cache";
+export { credentialsStoreFromEnv, type CredentialsStore } from "./credentials-store";
+export { CREDENTIALS_TABLE, PostgresCredentialsStore } from "./pg-credentials-store";
 
 export type Region = keyof typeof REGION_BASE_URLS;
 
@@ -40,11 +43,13 @@ export type DimensionsClientApi = DimensionsApi & { readonly tokenGrants: number
  *
  * - Base URL: `DIMENSIONS_API_URL`, else `settings.apiUrl`, else the region's URL.
  * - Token: `DIMENSIONS_ACCESS_TOKEN` as is; otherwise `DIMENSIONS_CLIENT_ID` + `DIMENSIONS_CLIENT_SECRET`
- *   with `DIMENSIONS_REFRESH_TOKEN` or a refresh token already in the shared credentials file
- *   (`DIMENSIONS_CREDENTIALS_FILE`, default `~/.config/dimensions/credentials.json`), against
+ *   with `DIMENSIONS_REFRESH_TOKEN` or a refresh token already in the credentials store the
+ *   environment selects (credentials-store.ts: `DIMENSIONS_CREDENTIALS_URL`, else the file
+ *   `DIMENSIONS_CREDENTIALS_FILE`, default `~/.config/dimensions/credentials.json`), against
  *   `DIMENSIONS_TOKEN_URL` (default the vendor's).
  *
- * Throws ClientConfigError synchronously (`CredentialsMissing`, `InvalidConfiguration`) before any request.
+ * Throws ClientConfigError synchronously (`CredentialsMissing`, `InvalidConfiguration`) before any
+ * request; a database store that holds no credentials says CredentialsMissing at the first request.
  */
 export function createClientFromEnv(
   env: NodeJS.ProcessEnv,
@@ -109,7 +114,7 @@ export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 20;
 
 /**
  * The token provider the client would use, from the same environment: `DIMENSIONS_ACCESS_TOKEN` as
- * is, or the shared credentials cache refreshed under its lock (`dimensions token` prints it).
+ * is, or the selected credentials store, refreshed under its lock (`dimensions token` prints it).
  */
 export function createTokenProviderFromEnv(env: NodeJS.ProcessEnv, options: CreateClientOptions = {}): TokenProvider {
   return tokenProviderFromEnv((name) => env[name]?.trim() || undefined, options.log);
@@ -129,19 +134,22 @@ function tokenProviderFromEnv(get: (name: string) => string | undefined, log?: (
   const clientId = get(ENV.clientId);
   const clientSecret = get(ENV.clientSecret);
   const refreshToken = get(ENV.refreshToken);
-  const credentialsFile = defaultCredentialsFile({ [ENV.credentialsFile]: get(ENV.credentialsFile) });
+  // The one place a store is chosen (credentials-store.ts); a malformed store URL fails here.
+  // Built without a secret too, only to tell whether it holds a refresh token.
+  const store = clientId ? credentialsStoreFromEnv(get, { tokenUrl, clientId, clientSecret: clientSecret ?? "", refreshToken, log, timeoutMs: requestTimeoutMs(get) }) : undefined;
 
   const missing: string[] = [];
   if (!clientId) missing.push(ENV.clientId);
   if (!clientSecret) missing.push(ENV.clientSecret);
-  if (!refreshToken && !(clientId && hasCachedRefreshToken(credentialsFile, tokenUrl, clientId))) missing.push(ENV.refreshToken);
-  if (missing.length > 0 || !clientId || !clientSecret) {
+  // A database store can only tell at the first request (CredentialsMissing, naming dimensions login).
+  if (!refreshToken && (store ? store.hasStoredRefreshToken() === false : true)) missing.push(ENV.refreshToken);
+  if (missing.length > 0 || !store || !clientSecret) {
     throw new ClientConfigError(
       "CredentialsMissing",
       `no API credentials: missing ${missing.join(", ")}. Set ${ENV.accessToken} to use a bearer token as is, or ` +
-        `${ENV.clientId}, ${ENV.clientSecret} and ${ENV.refreshToken} (the refresh token may instead come from the ` +
-        `credentials file ${credentialsFile}, shared by all processes, where dimensions login puts it).`,
+        `${ENV.clientId}, ${ENV.clientSecret} and ${ENV.refreshToken} (the refresh token may instead come from ` +
+        `${describeCredentialsStore(get)}, shared by all processes, where dimensions login puts it).`,
     );
   }
-  return new SharedTokenCache({ tokenUrl, clientId, clientSecret, refreshToken, credentialsFile, log, timeoutMs: requestTimeoutMs(get) });
+  return store;
 }

@@ -11,12 +11,14 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import got from "got";
 import * as lockfile from "proper-lockfile";
 import { z } from "zod";
-import { tokenErrorResponse, tokenResponse } from "../contracts/api";
+import type { TokenResponse } from "../contracts/api";
 import type { CredentialsStore, SignInTokens } from "./credentials-store";
-import { AuthError, NetworkError, TokenCacheError, UnexpectedResponseError, redact } from "./errors";
+import { AuthError, TokenCacheError } from "./errors";
+import { refreshTokenGrant } from "./refresh-grant";
+
+export { safePath } from "./refresh-grant";
 
 /** What the HTTP layer needs from a token source. */
 export interface TokenProvider {
@@ -158,7 +160,7 @@ export interface SharedTokenCacheOptions {
 }
 
 /** Safety margin before expiry: 60 s, or a quarter of a short token's life. */
-function stillValid(entry: CacheEntry | undefined, now: number, rejected: string | undefined): entry is CacheEntry & { accessToken: string } {
+export function stillValid(entry: CacheEntry | undefined, now: number, rejected: string | undefined): entry is CacheEntry & { accessToken: string } {
   if (!entry?.accessToken || entry.expiresAt === undefined) return false;
   if (entry.accessToken === rejected) return false;
   const lifetime = entry.expiresAt - (entry.obtainedAt ?? entry.expiresAt - 3_600_000);
@@ -176,13 +178,11 @@ export class SharedTokenCache implements TokenProvider, CredentialsStore {
   private readonly now: () => number;
   /** Tokens seen by this process, for redaction. */
   private readonly seen = new Set<string>();
-  private readonly tokenPath: string;
 
   constructor(private readonly options: SharedTokenCacheOptions) {
     this.key = cacheKey(options.tokenUrl, options.clientId);
     this.now = options.now ?? Date.now;
     if (options.refreshToken) this.seen.add(options.refreshToken);
-    this.tokenPath = safePath(options.tokenUrl);
   }
 
   get grants(): number {
@@ -199,6 +199,11 @@ export class SharedTokenCache implements TokenProvider, CredentialsStore {
 
   get location(): string {
     return this.options.credentialsFile;
+  }
+
+  /** CredentialsStore: whether the file holds a refresh token for this client (read now, without the lock). */
+  hasStoredRefreshToken(): boolean {
+    return hasCachedRefreshToken(this.options.credentialsFile, this.options.tokenUrl, this.options.clientId);
   }
 
   /** CredentialsStore: a sign-in's tokens become this client's entry, under the file's lock. */
@@ -338,79 +343,8 @@ export class SharedTokenCache implements TokenProvider, CredentialsStore {
   }
 
   /** One `refresh_token` grant. */
-  private async grant(refreshToken: string): Promise<z.infer<typeof tokenResponse>> {
-    const { tokenUrl, clientId, clientSecret } = this.options;
-    const scrub = (text: string): string => redact(text, [clientSecret, refreshToken, ...this.seen]);
-    let response;
-    try {
-      response = await got.post(tokenUrl, {
-        form: { grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret },
-        headers: { accept: "application/json" },
-        responseType: "text",
-        throwHttpErrors: false,
-        timeout: { request: this.options.timeoutMs ?? 30_000 },
-        // A refresh is not idempotent under rotation: retry only when the server certainly did not
-        // process it (refused connection; 429 and 503, which refuse the request before handling it).
-        retry: { limit: 3, methods: ["POST"], statusCodes: [429, 503], errorCodes: ["ECONNREFUSED"], maxRetryAfter: 10_000, backoffLimit: 2_000 },
-        followRedirect: false,
-      });
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      throw new NetworkError("POST", this.tokenPath, e.code ?? "UNKNOWN", scrub(e.message ?? "request failed"));
-    }
-    let body: unknown;
-    try {
-      body = response.body ? JSON.parse(response.body) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (response.statusCode >= 200 && response.statusCode < 300) {
-      const parsed = tokenResponse.safeParse(body);
-      if (!parsed.success) {
-        throw new UnexpectedResponseError(
-          "POST",
-          this.tokenPath,
-          response.statusCode,
-          parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`),
-        );
-      }
-      this.seen.add(parsed.data.access_token);
-      if (parsed.data.refresh_token) this.seen.add(parsed.data.refresh_token);
-      return parsed.data;
-    }
-    const oauth = tokenErrorResponse.safeParse(body);
-    const description = oauth.success ? scrub(oauth.data.error_description ?? "") : "";
-    if (oauth.success && oauth.data.error === "invalid_grant") {
-      throw new AuthError(
-        "RefreshTokenRejected",
-        `the token endpoint ${this.tokenPath} rejected the refresh token (invalid_grant${description ? `: ${description}` : ""}). ` +
-          "Refresh tokens rotate: it was used already, revoked or has expired. Sign in again with dimensions login, which stores " +
-          `the new credentials in ${this.options.credentialsFile} (or set a new refresh token in DIMENSIONS_REFRESH_TOKEN; the credentials file takes it over on the next run).`,
-        response.statusCode,
-      );
-    }
-    if (oauth.success && oauth.data.error === "invalid_client") {
-      throw new AuthError(
-        "ClientRejected",
-        `the token endpoint ${this.tokenPath} rejected the client (invalid_client${description ? `: ${description}` : ""}); check DIMENSIONS_CLIENT_ID and DIMENSIONS_CLIENT_SECRET.`,
-        response.statusCode,
-      );
-    }
-    throw new AuthError(
-      "TokenEndpointError",
-      `the token endpoint ${this.tokenPath} answered ${response.statusCode}${oauth.success ? ` ${oauth.data.error}${description ? `: ${description}` : ""}` : ""}`,
-      response.statusCode,
-    );
-  }
-}
-
-/** Origin and path of a URL, never its query (a misconfigured URL could carry a secret). */
-export function safePath(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return "(invalid URL)";
+  private grant(refreshToken: string): Promise<TokenResponse> {
+    return refreshTokenGrant(this.options, refreshToken, this.seen, { location: this.options.credentialsFile, noun: "the credentials file" });
   }
 }
 

@@ -49,6 +49,8 @@ export const ENV = {
   refreshToken: "DIMENSIONS_REFRESH_TOKEN",
   accessToken: "DIMENSIONS_ACCESS_TOKEN",
   credentialsFile: "DIMENSIONS_CREDENTIALS_FILE",
+  /** A postgresql:// URL: the credentials store shared by many machines, instead of the file. */
+  credentialsUrl: "DIMENSIONS_CREDENTIALS_URL",
   /** Set by the provisioner: base64 of gzip of the JSON payload (first chunk; see PAYLOAD_CHUNKS). */
   payload: "DIMENSIONS_PAYLOAD",
   /** Set by the provisioner: absolute path of the stack's manifest. */
