@@ -73,7 +73,7 @@ export function loginCommand(deps: LoginDeps): Command {
     .description(
       "Signs a partner user in (OAuth 2.0 authorization code with state and PKCE, scope openid offline_access onboarding) with the reseller's client " +
         "(DIMENSIONS_CLIENT_ID, DIMENSIONS_CLIENT_SECRET, DIMENSIONS_TOKEN_URL), listening on 127.0.0.1 for the answer, and stores the credentials " +
-        "where terraform apply and dimensions token find them (DIMENSIONS_CREDENTIALS_FILE). Prints who signed in.",
+        "where terraform apply and dimensions token find them (the PostgreSQL database of DIMENSIONS_CREDENTIALS_URL, else the file DIMENSIONS_CREDENTIALS_FILE). Prints who signed in.",
     )
     .option("--no-browser", "only print the address to open; do not start a browser")
     .option("--port <n>", `port on 127.0.0.1 the sign-in comes back to (redirect URI http://127.0.0.1:<n>); 0 picks a free one`, port, DEFAULT_LOGIN_PORT)

@@ -1,6 +1,7 @@
 /**
- * `dimensions token`: prints a valid access token from the credentials store — the one every
- * handler process uses — refreshing it under the store's lock when it expired (refresh tokens
+ * `dimensions token`: prints a valid access token from the credentials store the environment
+ * selects (credentialsStoreFromEnv: PostgreSQL or the file) — the one every handler process
+ * uses — refreshing it under the store's lock when it expired (refresh tokens
  * rotate: a refresh here is shared with, never wasted for, the processes that follow). For
  * scripts and CI steps that call the API themselves. The token goes to stdout only; nothing else
  * is printed on success.
@@ -14,7 +15,7 @@ export function tokenCommand(env: NodeJS.ProcessEnv, io: CommandIo): Command {
   const command = new Command("token")
     .summary("print a valid access token from the credentials store (refreshed under its lock when expired)")
     .description(
-      `Prints a valid access token for scripts and CI steps: ${ENV.accessToken} as is, or the token of the shared credentials cache (${ENV.credentialsFile}), refreshed under its lock when it expired, with ${ENV.clientId}, ${ENV.clientSecret} and the rotating refresh token.`,
+      `Prints a valid access token for scripts and CI steps: ${ENV.accessToken} as is, or the token of the credentials store (the PostgreSQL database of ${ENV.credentialsUrl}, else the file ${ENV.credentialsFile}), refreshed under its lock when it expired, with ${ENV.clientId}, ${ENV.clientSecret} and the rotating refresh token.`,
     )
     .option("--header", 'print it as an HTTP header line: "Authorization: Bearer <token>"');
   return withAction(command, async () => {

@@ -135,6 +135,11 @@ interface Row {
 /** What a transaction hands back: a token, or an error to throw once what it recorded is committed. */
 type Outcome = { readonly token: string; readonly refreshed?: true } | { readonly error: Error };
 
+/** `30 s`, `0.5 s`. */
+function seconds(ms: number): string {
+  return `${ms >= 10_000 ? Math.round(ms / 1000) : Number((ms / 1000).toFixed(1))} s`;
+}
+
 function sha256(value: string): string {
   return createHash("sha256").update(value).digest("hex");
 }
@@ -464,7 +469,7 @@ export class PostgresCredentialsStore implements CredentialsStore {
     }
     return new CredentialsStoreError(
       "CredentialsStoreUnreachable",
-      `cannot connect to ${this.names.location} (${this.describe(err)}; a connection is given ${Math.round(this.connectTimeoutMs / 1000)} s); check that the server runs and accepts connections from here, and the host, port and sslmode of ${this.variable}`,
+      `cannot connect to ${this.names.location} (${this.describe(err)}; a connection is given ${seconds(this.connectTimeoutMs)}); check that the server runs and accepts connections from here, and the host, port and sslmode of ${this.variable}`,
     );
   }
 
@@ -474,7 +479,7 @@ export class PostgresCredentialsStore implements CredentialsStore {
     if (state === "55P03") {
       return new CredentialsStoreError(
         "CredentialsLockTimeout",
-        `could not lock the credentials of this client in ${this.names.location} within ${Math.round(this.lockWaitMs / 1000)} s: another process holds them (a refresh in progress, or a session stuck in a transaction: the server ends those after idle_in_transaction_session_timeout)`,
+        `could not lock the credentials of this client in ${this.names.location} within ${seconds(this.lockWaitMs)}: another process holds them (a refresh in progress, or a session stuck in a transaction: the server ends those after idle_in_transaction_session_timeout)`,
       );
     }
     if (state === "42501") {

@@ -142,5 +142,9 @@ const CLIENT_HINTS: Record<string, { hint: string; rule?: string }> = {
   ClientRejected: { hint: `${CREDENTIALS_HINT}: check DIMENSIONS_CLIENT_ID and DIMENSIONS_CLIENT_SECRET` },
   NetworkError: { hint: "the request may or may not have landed; applying again is safe (every operation adopts what exists); each request waits at most DIMENSIONS_REQUEST_TIMEOUT_SECONDS (default 20)" },
   DevicesNotReported: { rule: "U14", hint: "this API does not report a user's devices: remove softphones from the user's declaration (the app then leaves its devices alone), or use an API that reports them" },
+  CredentialsStoreUnreachable: { hint: "the handler could not reach the PostgreSQL credentials store of DIMENSIONS_CREDENTIALS_URL from where terraform runs: check the server, the URL's host, port and sslmode; applying again is safe" },
+  CredentialsStoreRefused: { hint: "the PostgreSQL credentials store refused the role of DIMENSIONS_CREDENTIALS_URL: check its user, password and database, and its privileges on the dimensions_credentials table" },
+  CredentialsStoreFailed: { hint: "the PostgreSQL credentials store of DIMENSIONS_CREDENTIALS_URL failed; applying again is safe unless the message says the refresh token is spent (then: dimensions login)" },
+  CredentialsLockTimeout: { hint: "another process held the credentials lock too long (a refresh in progress); apply again" },
   TokenEndpointError: { hint: "the token endpoint failed after the refresh may have been processed; apply again — if it then says RefreshTokenRejected, the refresh token rotated away: set a new one in DIMENSIONS_REFRESH_TOKEN" },
 };
