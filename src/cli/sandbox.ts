@@ -44,6 +44,8 @@ export class Sandbox {
       [ENV.clientSecret]: emulator.demo.clientSecret,
       [ENV.refreshToken]: emulator.demo.refreshToken,
       [ENV.credentialsFile]: path.join(dir, "credentials.json"),
+      // The emulator's tokens never go to a shared database exported in the user's shell.
+      [ENV.credentialsUrl]: "",
       ...extraEnv,
     });
   }
