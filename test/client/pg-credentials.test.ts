@@ -12,7 +12,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
-import { PostgresCredentialsStore, parseCredentialsUrl, CREDENTIALS_TABLE } from "../../src/client/pg-credentials-store";
+import { SharedTokenCache } from "../../src/client";
+import { credentialsStoreFromEnv } from "../../src/client/credentials-store";
+import { CREDENTIALS_TABLE, CREDENTIALS_TABLE_DDL, PostgresCredentialsStore, parseCredentialsUrl } from "../../src/client/pg-credentials-store";
+import { signInConfigFromEnv } from "../../src/client/sign-in";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
 import { describePostgres, startPostgres, type PostgresServer } from "../support/postgres";
 import { startTokenProxy, type TokenProxy } from "./fixtures/token-proxy";
@@ -163,6 +166,34 @@ function leaks(runs: readonly Run[], known: readonly string[]): string[] {
 function together(count: number, runners: readonly Runner[], env: (r: Runner) => NodeJS.ProcessEnv, args: readonly string[] = API_CALL): Promise<Run[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => runners[i % runners.length]).map((r) => runCli(args, { cwd: r.dir, env: env(r) })));
 }
+
+test("GIVEN no DIMENSIONS_CREDENTIALS_URL THEN the file stays the store; GIVEN one, or a region's own, THEN that database is, for the client and for dimensions login alike", () => {
+  const settings = { tokenUrl: "https://login.example/connect/token", clientId: "c", clientSecret: "s" };
+  const env: NodeJS.ProcessEnv = {
+    DIMENSIONS_CLIENT_ID: "c",
+    DIMENSIONS_CLIENT_SECRET: "s",
+    DIMENSIONS_CREDENTIALS_FILE: "/tmp/dimensions-credentials-choice.json",
+    DIMENSIONS_CREDENTIALS_URL_UK: "postgresql://uk:uk-password@db.uk.example:5432/uk",
+  };
+  const get = (e: NodeJS.ProcessEnv) => (name: string) => e[name] || undefined;
+
+  const file = credentialsStoreFromEnv(get(env), settings);
+  const database = credentialsStoreFromEnv(get({ ...env, DIMENSIONS_CREDENTIALS_URL: "postgres://ci:pw-123456@db.example/ci" }), settings);
+
+  expect(file).toBeInstanceOf(SharedTokenCache);
+  expect(file.location).toBe("/tmp/dimensions-credentials-choice.json");
+  expect(database).toBeInstanceOf(PostgresCredentialsStore);
+  expect(database.location).toBe("postgres://ci@db.example/ci");
+  expect(database.hasStoredRefreshToken()).toBeUndefined();
+  // dimensions login --region uk reads the region's variables, as a UK stack's handler does.
+  expect(signInConfigFromEnv(env, "uk").store.location).toBe("postgresql://uk@db.uk.example:5432/uk");
+  expect(signInConfigFromEnv(env, "eu").store.location).toBe("/tmp/dimensions-credentials-choice.json");
+});
+
+test("the README shows the very table the store creates, for an owner who creates it beforehand", () => {
+  const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+  expect(readme).toContain(`\`\`\`sql\n${CREDENTIALS_TABLE_DDL};\ngrant select, insert, update on ${CREDENTIALS_TABLE} to ci;\n\`\`\``);
+});
 
 describePostgres("the PostgreSQL credentials store", () => {
   beforeAll(async () => {
@@ -430,6 +461,27 @@ describePostgres("the PostgreSQL credentials store", () => {
     const db = await sql(url);
     expect((await db.query("select count(*)::int as n from pg_tables where tablename = $1", [CREDENTIALS_TABLE])).rows[0].n).toBe(1);
     expect((await row(db))?.access_token).toBe(tokens[0]);
+  });
+
+  test("GIVEN a role with only the README's grants on a table its owner created WHEN dimensions token runs THEN it works; a role that may not create the table gets CredentialsStoreRefused", async () => {
+    const url = await database();
+    const owner = await sql(url);
+    const role = `ci_${process.pid}_${databases}`;
+    const password = `pw-${role}-only-for-this-test`;
+    await owner.query(`create role ${role} login password '${password}'`);
+    const asRole = (u: string) => u.replace(/\/\/[^@]+@/, `//${role}:${encodeURIComponent(password)}@`);
+    const r = runner("a");
+
+    const refused = await runCli(["token"], { cwd: r.dir, env: envFor(r, asRole(url), emulator.tokenUrl) });
+    await owner.query(CREDENTIALS_TABLE_DDL);
+    await owner.query(`grant select, insert, update on ${CREDENTIALS_TABLE} to ${role}`);
+    const granted = await runCli(["token"], { cwd: r.dir, env: envFor(r, asRole(url), emulator.tokenUrl) });
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^dimensions token: CredentialsStoreRefused: the credentials store postgresql://${role}@127\\.0\\.0\\.1:\\d+/creds_\\w+ refused: the role lacks a privilege \\(permission denied for schema public`));
+    expect(refused.stderr).toMatch(/create on the schema the first time/);
+    expect(granted).toMatchObject({ code: 0, stderr: "" });
+    expect(leaks([refused, granted], [...secrets(undefined), password])).toEqual([]);
   });
 
   test("GIVEN another session holds the row lock WHEN a token is needed THEN the bounded wait ends in CredentialsLockTimeout", async () => {
