@@ -155,6 +155,7 @@ const REFUSED_STATES: Record<string, string> = {
   "28000": "the role may not connect",
   "3D000": "the database does not exist",
   "42501": "the role lacks a privilege",
+  "53300": "it has no connection slot left (max_connections)",
 };
 
 export class PostgresCredentialsStore implements CredentialsStore {
