@@ -70,7 +70,7 @@ export class TenantNotPrimaryError extends ApiError {
   }
 }
 
-/** The vendor's errorCode is optional: without one, its message says it (api-contract §1.1). */
+/** The vendor's errorCode is optional: without one, its message says it (API contract §1.1). */
 export function isTenantNotPrimary(error: ApiError): boolean {
   if (error.errorCode === "TenantNotPrimary") return true;
   return error.status === 400 && error.errorCode === "Http400" && /primary\s*tenant/i.test(error.serverMessage);
@@ -186,7 +186,7 @@ export class DevicesNotReportedError extends DimensionsClientError {
   ) {
     super(
       `DevicesNotReported: ${method} ${path} answered without "devices": this API does not report a user's PBX devices ` +
-        "(api-contract §4 [ours]), so the softphones declared for the user cannot be compared with what it holds",
+        "(API contract §4 [ours]), so the softphones declared for the user cannot be compared with what it holds",
     );
   }
 }

@@ -93,7 +93,7 @@ export interface UserPlan {
   readonly notices: PlanNotice[];
   /** Users looked at whose live state already matches. */
   readonly unchanged: number;
-  /** H5, U14: e-mails whose trigger changed (src/reconcile/emails.ts), sent after every operation. */
+  /** H5, U14: e-mails whose trigger changed (./emails), sent after every operation. */
   readonly emails: EmailSend[];
 }
 

@@ -25,7 +25,7 @@ import type { UserOperation, UserPlanInput } from "./plan";
 import { leavingUsers, touchedUsers, usersToRead } from "./plan";
 import type { LiveDevice, LiveUser, UserMap } from "./users";
 
-/** What a user must hold while it holds a device (api-contract §4). */
+/** What a user must hold while it holds a device (API contract §4). */
 export const DEVICE_ROLES: readonly string[] = ["customer.user.uc", "customer.user.uc.softphone"];
 
 /** The users whose live devices the plan must know, of those `usersToRead` reads: the code manages them (now or before). */

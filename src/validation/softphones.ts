@@ -23,7 +23,7 @@ export interface SoftphoneModel {
   readonly clientType: ClientTypeValue;
 }
 
-/** What a softphone needs the user to hold (api-contract §4), in prerequisite order. */
+/** What a softphone needs the user to hold (API contract §4), in prerequisite order. */
 export const SOFTPHONE_ROLES = [Role.UC_CLIENT, Role.UC_CLIENT_SOFTPHONE] as const;
 
 const describe = (x: unknown): string => (typeof x === "string" ? JSON.stringify(x) : x === null || typeof x !== "object" ? String(x) : Array.isArray(x) ? "an array" : "an object");

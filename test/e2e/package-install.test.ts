@@ -300,7 +300,8 @@ describeE2E("the package, installed into a fresh app as the README says", () => 
     for (const file of packedFiles.filter((f) => /\.(js|cjs|ts|md)$/.test(f))) {
       // The generated pages' banner is an HTML comment for contributors: not rendered.
       const text = fs.readFileSync(path.join(installed, file), "utf8").replace(/<!--[\s\S]*?-->/g, "");
-      for (const m of text.matchAll(/\b((?:docs|examples)\/[\w./-]*\w)/g)) {
+      // A path of the package, not the tail of a URL (pg cites postgresql.org/docs/current/…).
+      for (const m of text.matchAll(/(?<![\w./-])((?:docs|examples)\/[\w./-]*\w)/g)) {
         const cited = m[1];
         if (!packedFiles.some((f) => f === cited || f.startsWith(`${cited}/`))) problems.push(`${file} cites ${cited}`);
       }

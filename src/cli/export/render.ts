@@ -37,6 +37,8 @@ export interface PackageVersions {
 export const DEFAULT_STACK_NAME = "customers";
 
 const q = (s: string): string => JSON.stringify(s);
+// Quoted at run time: a literal import line in the bundled CLI would read as a dependency of it.
+const LIBRARY = "cdktf-dimensions";
 
 /** `1 user`, `2 users`. */
 export function count(n: number, noun: string): string {
@@ -216,7 +218,7 @@ export function renderApp(plan: ExportPlan, options: RenderOptions): Map<string,
     ...header(plan, options),
     ...(csvFiles ? ['import * as path from "node:path";'] : []),
     'import { App } from "cdktf";',
-    `import { ${names.join(", ")} } from "cdktf-dimensions";`,
+    `import { ${names.join(", ")} } from ${JSON.stringify(LIBRARY)};`,
     "",
     "const app = new App();",
     `const stack = new DimensionsStack(app, ${q(stackName)}, {`,
