@@ -75,7 +75,9 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function customerDelta(customer: CustomerLicenses, live: LiveCustomer, desired: TenantDesired): CustomerDelta {
   const licensed = (roles: readonly string[]) => roles.filter((r) => findRole(r)?.licensed);
-  const liveUsers = new Map(live.users.map((u) => [emailKey(u.email), { id: u.id ?? u.email, email: u.email, roles: u.roles }]));
+  // Devices (U14) change no role, so the count never needs them: read as none, the plan's device
+  // operations (ignored here) are all it changes, and a user declaring softphones does not fail it.
+  const liveUsers = new Map(live.users.map((u) => [emailKey(u.email), { id: u.id ?? u.email, email: u.email, roles: u.roles, devices: [] }]));
   const plan = planUsers({ desired: desiredUsers(desired.users), authoritative: desired.authoritative === true }, liveUsers);
   const count = (users: Iterable<{ email: string; roles: readonly string[] }>) => {
     const map = new Map<string, Set<string>>();

@@ -59,6 +59,14 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
     return;
   }
   const next = entry as TenantPayload;
+  // This directory's release already took the tenant from this old state to this desired one,
+  // and Terraform did not record it (the previous state restored after StateLost, or lost in a
+  // kill -9): running it again would send its e-mails twice (H5, U14), whose log it cleared.
+  const marker = deps.markers.read(key);
+  if (marker?.state === "reconciled" && marker.digest === canonicalDigest(next.t) && deps.clock.now() - marker.writtenAt < MARKER_MAX_AGE_MS) {
+    deps.report.action(subject, "already taken to the declared state by an earlier run of this replacement's release: nothing is sent again");
+    return;
+  }
   await reconcileTenant({ desired: next.t, previous: old.t, owned: next.i.owned, acceptCharges: next.i.settings.acceptCharges }, deps);
   deps.markers.write({ version: 2, key, state: "reconciled", digest: canonicalDigest(next.t), writtenAt: deps.clock.now() });
   // The create that follows tests for this file from the shell and starts no handler at all.

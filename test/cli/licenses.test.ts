@@ -130,6 +130,12 @@ describe("the delta's semantics (pure)", () => {
     expect(delta.roles.find((r) => r.key === L2)).toMatchObject({ before: 1, after: 0, removed: ["other@x.test"] });
   });
 
+  test("U14: GIVEN a declared user with softphones THEN the delta counts its licensed roles (a licence report never needs the user's devices)", () => {
+    const withPhone = { customer: { reference: "X" }, users: { "a@x.test": { displayName: "A", roles: [CU, L1, UC, Role.UC_CLIENT_SOFTPHONE], softphones: [{ device: "1001", clientType: "desktop" as const }] } } };
+    const delta = customerDelta(customer, { exists: true, users: [{ email: "a@x.test", roles: [CU] }] }, withPhone);
+    expect(delta).toMatchObject({ before: 0, after: 3 });
+  });
+
   test("U9: GIVEN live users the code does not manage THEN they count before and after, unchanged", () => {
     const delta = customerDelta(customer, { exists: true, users: [{ email: "other@x.test", roles: [L2] }] }, desired);
     expect(delta).toMatchObject({ before: 1, after: 2 });

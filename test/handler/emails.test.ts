@@ -173,6 +173,20 @@ describe("U15 and failures", () => {
     expect(sent.entries.size).toBe(0);
   });
 
+  test("H5: GIVEN a release that succeeded and sent the e-mail WHEN it runs again from the restored previous state (StateLost's cp <state>.backup, or state lost after a kill -9) THEN the e-mail is not sent twice", async () => {
+    const { api } = seedBo();
+    const sent = new MemorySentLog();
+    const old = tenantPayload(users(bo({ activation: "1" })));
+    const next = tenantPayload(users(bo({ activation: "2" })));
+    const first = await replace(api, old, next, { sent });
+
+    // Terraform never recorded that the old object was destroyed: the same release runs again.
+    const again = await replace(api, old, next, { sent, markers: first.markers });
+
+    expect(api.sentEmails).toEqual([`activation ${BO}`]);
+    expect(again.out.join("\n")).not.toMatch(/sent the activation e-mail/);
+  });
+
   test("GIVEN an entry of the sent log older than its bound WHEN the release runs again THEN the e-mail is sent (an old entry is no evidence)", async () => {
     const { api } = seedBo();
     const sent = new MemorySentLog();
