@@ -12,6 +12,7 @@ import {
   collectionEnvelope,
   customer,
   customerUser,
+  customerUserLenient,
   emptySuccessEnvelope,
   errorEnvelope,
   isGuid,
@@ -133,7 +134,7 @@ export class DimensionsClient implements DimensionsApi {
   // Customer users
 
   async listUsers(customerId: string): Promise<CustomerUser[]> {
-    return this.pages(`customers/${id(customerId, "customerId")}/users`, customerUser);
+    return this.pages(`customers/${id(customerId, "customerId")}/users`, customerUserLenient);
   }
 
   async findUserByEmail(customerId: string, email: string): Promise<CustomerUser | undefined> {
@@ -145,7 +146,8 @@ export class DimensionsClient implements DimensionsApi {
 
   async getUser(customerId: string, userId: string, options: GetUserOptions = {}): Promise<CustomerUser> {
     const path = `customers/${id(customerId, "customerId")}/users/${id(userId, "userId")}`;
-    const user = this.data(await this.http.send({ method: "GET", path }), customerUser, "GET", path);
+    // Devices are parsed strictly only by a reader that plans them (see customerUserLenient).
+    const user = this.data(await this.http.send({ method: "GET", path }), options.devices ? customerUser : customerUserLenient, "GET", path);
     // Never assume "no devices" from silence: a real API without the field would be re-assigned blindly.
     if (options.devices && !Array.isArray(user.devices)) throw new DevicesNotReportedError("GET", `/api/v1.0/${path}`);
     return user;

@@ -220,6 +220,17 @@ export const customerUser = z.looseObject({
 });
 export type CustomerUser = z.infer<typeof customerUser>;
 
+/**
+ * The same user for readers that need neither [ours] field: a vendor answer whose `devices` or
+ * `activated` has another shape must not break every apply of apps that use neither softphones nor
+ * activation e-mails. An unreadable value reads as absent, so a reader that does need it still
+ * fails clearly (DevicesNotReported, ActivationStatusUnknown).
+ */
+export const customerUserLenient = customerUser.extend({
+  activated: z.boolean().nullish().catch(undefined),
+  devices: z.unknown().optional().transform((): undefined => undefined),
+});
+
 export const createUserRequest = z.object({
   email: z.string().min(1).max(FIELD_LIMITS.userEmail),
   displayName: z.string().min(1).max(FIELD_LIMITS.userDisplayName),

@@ -5,7 +5,7 @@
  * caller needs the devices, never read as "no devices".
  */
 import { DevicesNotReportedError, DimensionsClient, InvalidArgumentError, StaticTokenProvider } from "../../src/client";
-import { type FakeServer, type Handler, drop, fail, guid, ok, startServer } from "./fixtures/fake-server";
+import { type FakeServer, type Handler, drop, fail, guid, ok, page, startServer } from "./fixtures/fake-server";
 
 const C = guid(1);
 const U = guid(2);
@@ -91,9 +91,21 @@ describe("U14: reading a user's devices", () => {
     expect(await api.getUser(C, U)).toMatchObject({ id: U, roles: ["customer.user"] });
   });
 
-  test("GIVEN devices that are not a list of { deviceId, clientType } WHEN read THEN ResponseSchemaMismatch", async () => {
+  test("GIVEN devices that are not a list of { deviceId, clientType } WHEN read with devices: true THEN ResponseSchemaMismatch", async () => {
     const api = await clientFor((_req, res) => ok(res, { ...user, devices: [{ id: "1001" }] }));
 
-    await expect(api.getUser(C, U)).rejects.toMatchObject({ code: "ResponseSchemaMismatch" });
+    await expect(api.getUser(C, U, { devices: true })).rejects.toMatchObject({ code: "ResponseSchemaMismatch" });
+  });
+
+  // The field is ours: a vendor's `devices` of another shape must not break apps that use no softphones.
+  test("GIVEN devices of another shape WHEN read without asking for them (user and listing) THEN the user is returned without devices", async () => {
+    const odd = { ...user, devices: "two", activated: "yes" };
+    const api = await clientFor((req, res) => (req.query.has("pageIndex") ? page(res, req, [odd]) : ok(res, odd)));
+
+    const read = await api.getUser(C, U);
+    expect(read).toMatchObject({ id: U, roles: ["customer.user"] });
+    expect(read.devices).toBeUndefined();
+    expect(read.activated).toBeUndefined();
+    expect((await api.listUsers(C)).map((u) => u.id)).toEqual([U]);
   });
 });
