@@ -16,7 +16,7 @@
 import { findRole, isAvailableIn, isServerManaged, ROLE_CATALOGUE, type Region } from "../catalogue/roles";
 import { removalOf, type TenantDesired, type UserEntry } from "../contracts/handler";
 import { planUsers, type UserPlan } from "./plan";
-import { desiredUsers, emailKey, sorted, type LiveUser, type UserMap } from "./users";
+import { desiredUsers, emailKey, sorted, withEquivalents, type LiveUser, type UserMap } from "./users";
 
 /** The server adds customer.user to every user it creates (the API always does). */
 const ADDED_ON_CREATE = ["customer.user"];
@@ -75,13 +75,18 @@ export function rolesAfter(live: UserMap<LiveUser>, plan: UserPlan): Map<string,
   return out;
 }
 
-/** U11 as data: each role the server adds, the roles that trigger it, and whose holders receive it. */
-function autoAssignments(): Array<{ role: string; toHoldersOf: string; triggers: ReadonlySet<string> }> {
-  const byRole = new Map<string, { role: string; toHoldersOf: string; triggers: Set<string> }>();
+/**
+ * U11 as data: each role the server adds, the roles that trigger it, and the roles whose holders
+ * receive it — `toHoldersOf` in the region's form (U10: customer.user.uc.essential in the UK), or
+ * every form where the region is unknown (a stack with apiUrl).
+ */
+function autoAssignments(region: Region | undefined): Array<{ role: string; toHoldersOf: string; recipients: readonly string[]; triggers: ReadonlySet<string> }> {
+  const byRole = new Map<string, { role: string; toHoldersOf: string; recipients: string[]; triggers: Set<string> }>();
   for (const r of ROLE_CATALOGUE) {
     const auto = r.triggersAutoAssign;
     if (!auto) continue;
-    const entry = byRole.get(auto.role) ?? { role: auto.role, toHoldersOf: auto.toHoldersOf, triggers: new Set<string>() };
+    const recipients = withEquivalents(auto.toHoldersOf).filter((k) => region === undefined || isAvailableIn(findRole(k)!, region));
+    const entry = byRole.get(auto.role) ?? { role: auto.role, toHoldersOf: recipients.join(" or "), recipients, triggers: new Set<string>() };
     entry.triggers.add(r.key);
     byRole.set(auto.role, entry);
   }
@@ -173,7 +178,7 @@ export function predictTenant(desired: TenantDesired, live: LiveTenant, region?:
 
   // U11, walked in the handler's order: each time the customer goes from no supervisor level 3+
   // to one, the server adds the role to every holder of `toHoldersOf` at that moment.
-  const autos = autoAssignments().map((a) => {
+  const autos = autoAssignments(region).map((a) => {
     const holding = (roles: readonly string[]) => roles.some((r) => a.triggers.has(r));
     const count = [...state.values()].filter((u) => holding(u.roles)).length;
     return { ...a, holding, count, initially: count, added: new Set<string>() };
@@ -193,7 +198,7 @@ export function predictTenant(desired: TenantDesired, live: LiveTenant, region?:
       a.count += Number(next !== undefined && a.holding(next)) - Number(current !== undefined && a.holding(current));
       if (was > 0 || a.count === 0) continue;
       for (const [k, u] of state) {
-        if (!u.roles.includes(a.toHoldersOf) || u.roles.includes(a.role)) continue;
+        if (!a.recipients.some((k) => u.roles.includes(k)) || u.roles.includes(a.role)) continue;
         state.set(k, { email: u.email, roles: sorted([...u.roles, a.role]) });
         a.added.add(k);
       }
@@ -263,9 +268,10 @@ export function predictFromCode(before: PlannedTenant | undefined, after: Planne
   const created = before === undefined && after !== undefined;
   const entries = (t: PlannedTenant | undefined) => [...(t?.users ?? new Map<string, { email: string; entry: UserEntry }>())];
 
-  for (const a of autoAssignments()) {
+  for (const a of autoAssignments(region)) {
     const holding = (t: PlannedTenant | undefined) => entries(t).some(([, u]) => u.entry.roles.some((r) => a.triggers.has(r)));
-    const recipients = (t: PlannedTenant | undefined) => entries(t).filter(([, u]) => u.entry.roles.includes(a.toHoldersOf) && !u.entry.roles.includes(a.role)).map(([key]) => key);
+    const onPbx = (roles: readonly string[]) => a.recipients.some((k) => roles.includes(k));
+    const recipients = (t: PlannedTenant | undefined) => entries(t).filter(([, u]) => onPbx(u.entry.roles) && !u.entry.roles.includes(a.role)).map(([key]) => key);
     if (holding(after) && !holding(before)) {
       grants.push({
         rule: "U11",
@@ -283,7 +289,7 @@ export function predictFromCode(before: PlannedTenant | undefined, after: Planne
         rule: "U11",
         roles: [a.role],
         certainty: "will",
-        users: sorted(entries(before).filter(([, u]) => u.entry.roles.includes(a.toHoldersOf)).map(([key]) => key)),
+        users: sorted(entries(before).filter(([, u]) => onPbx(u.entry.roles)).map(([key]) => key)),
         unlisted: true,
         why: `the code's last supervisor level 3+ goes, but the ${roleName(a.role)} the server added to the PBX users stays (the app never removes it, U13)`,
       });

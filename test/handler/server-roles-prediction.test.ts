@@ -26,6 +26,7 @@ import { manifestOf } from "./fake-api";
 const CU = "customer.user";
 const ADMIN = [CU, "user.admin"];
 const PBX = "customer.user.pbx";
+const UK_PBX = "customer.user.uc.essential";
 const RT = "customer.user.pbx.realtime";
 const ACD = "customer.user.acd";
 const L1 = "customer.user.supervisorl1";
@@ -83,10 +84,10 @@ function report(reference: string): CustomerLicenses {
   return { reference, owned: true, grants: 0, roles: [], users: [] };
 }
 
-async function apply(desired: TenantDesired): Promise<string[]> {
+async function apply(desired: TenantDesired, client: DimensionsApi = api): Promise<string[]> {
   const out: string[] = [];
   const deps: HandlerDeps = {
-    api,
+    api: client,
     manifest: manifestOf(),
     report: createReporter({ sink: { out: (l) => out.push(l), err: (l) => out.push(l) } }),
     clock: systemClock,
@@ -99,24 +100,24 @@ async function apply(desired: TenantDesired): Promise<string[]> {
 }
 
 /** An existing customer: created with its PBX (the import, C3) and a primary admin, sync off. */
-async function existingCustomer(): Promise<string> {
+async function existingCustomer(client: DimensionsApi = api): Promise<string> {
   const reference = `PREDICT-${++refs}`;
-  const created = await api.createCustomer(
+  const created = await client.createCustomer(
     { name: "Acme", description: "Prediction", reference, enabled: true, syncAcdAgentWithPbx: false, pbxConnectionProfile: { _type: "KazooPbxConnectionProfile", ...PBX_DETAILS, apiKey: "kazoo-key-for-tests" } },
     { acceptCharges: true },
   );
-  await api.createUser(created.id, { email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN] }, { acceptCharges: true });
+  await client.createUser(created.id, { email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN] }, { acceptCharges: true });
   return reference;
 }
 
 const licensed = (roles: readonly string[]) => roles.filter((r) => findRole(r)?.licensed).sort();
 
 /** Every user of the customer with its roles and display name (what the handler would read). */
-async function liveUsers(reference: string): Promise<Map<string, LiveUser>> {
-  const customer = (await api.findCustomersByReference(reference))[0];
+async function liveUsers(reference: string, client: DimensionsApi = api): Promise<Map<string, LiveUser>> {
+  const customer = (await client.findCustomersByReference(reference))[0];
   const out = new Map<string, LiveUser>();
-  for (const listed of await api.listUsers(customer.id)) {
-    const u = await api.getUser(customer.id, listed.id);
+  for (const listed of await client.listUsers(customer.id)) {
+    const u = await client.getUser(customer.id, listed.id);
     out.set(emailKey(u.email), { id: u.id, email: u.email, displayName: u.displayName, roles: u.roles ?? [] });
   }
   return out;
@@ -236,4 +237,28 @@ test("U13: GIVEN an authoritative customer WHEN its last level 3+ goes and an un
   compare(prediction, actual);
   for (const kept of [u11, u13]) for (const email of kept.users) expect(actual.get(email)?.roles).toEqual(expect.arrayContaining([...kept.roles]));
   expect([...(actual.get("lead@acme.test")?.roles ?? [])].sort()).toEqual([PBX, RT]);
+});
+
+test("U11/U10: GIVEN a UK tenant WHEN the code grants its first level 3+ and changes an adopted PBX user THEN every customer.user.uc.essential holder holds the predicted add-on", async () => {
+  const uk = await startEmulator({ port: 0, region: "uk" });
+  try {
+    const ukEnv = { ...env, [ENV.apiUrl]: uk.url, [ENV.tokenUrl]: uk.tokenUrl, [ENV.clientId]: uk.demo.clientId, [ENV.clientSecret]: uk.demo.clientSecret, [ENV.refreshToken]: uk.demo.refreshToken, [ENV.credentialsFile]: path.join(dir, "uk-credentials.json") };
+    const client = createClientFromEnv(ukEnv, { apiUrl: uk.url });
+    expect((await fetch(`${uk.url}/_emulator/pbx/${ACCOUNT}/users`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(DIRECTORY) })).status).toBe(200);
+    const reference = await existingCustomer(client);
+    const desired = tenant(reference, {
+      "ana@acme.test": { roles: [...ADMIN], primary: true, displayName: "Ana" },
+      "carla@acme.test": { roles: [CU, L4], displayName: "Carla" },
+      "agent.one@acme.test": { roles: [CU, UK_PBX, "recording.viewer"], origin: "adopted" },
+    });
+    const prediction = predictTenant(desired, { exists: true, users: await liveUsers(reference, client), acdSync: false }, "uk");
+
+    await apply(desired, client);
+    const actual = await liveUsers(reference, client);
+
+    compare(prediction, actual);
+    for (const entry of DIRECTORY) expect(actual.get(entry.email)?.roles).toEqual(expect.arrayContaining([UK_PBX, RT]));
+  } finally {
+    await uk.close();
+  }
 });

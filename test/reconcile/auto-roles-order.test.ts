@@ -64,3 +64,8 @@ test("U11: GIVEN a user not on the PBX THEN its role list needs no re-read", () 
   const { operations } = plan({ "web@acme.test": { roles: [CU, L2], displayName: "Web" } }, { "web@acme.test": [CU] });
   expect(replacesAutoRecipient(operations[0])).toBe(false);
 });
+
+test("U11/U10: GIVEN a UK PBX user (customer.user.uc.essential) THEN its role list is re-read after a trigger too", () => {
+  const { operations } = plan({ "desk@acme.test": { roles: [CU, "customer.user.uc.essential"], origin: "adopted" } }, { "desk@acme.test": ["customer.user.uc.essential"] });
+  expect(replacesAutoRecipient(operations[0])).toBe(true);
+});

@@ -71,10 +71,10 @@ describe("U11: the first supervisor level 3+ (live)", () => {
     expect(p.stillBilled).toEqual([expect.objectContaining({ rule: "U11", roles: [RT], certainty: "will", users: ["desk@acme.test"] })]);
   });
 
-  test("U11: GIVEN the UK region (no customer.user.pbx) WHEN the first level 3+ is granted THEN nobody gets the add-on", () => {
+  test("U11/U10: GIVEN the UK region WHEN the first level 3+ is granted THEN every holder of customer.user.uc.essential will get the add-on", () => {
     const p = predictTenant(desired({ ...admin, "sup@acme.test": { roles: [CU, L3], displayName: "Sup" } }), { exists: true, users: live({ "ana@acme.test": [...ADMIN], "desk@acme.test": [UK_PBX] }) }, "uk");
-    expect(rolesOf(p, "desk@acme.test")).toEqual([UK_PBX]);
-    expect(p.grants).toEqual([]);
+    expect(rolesOf(p, "desk@acme.test")).toEqual([RT, UK_PBX]);
+    expect(p.grants).toEqual([expect.objectContaining({ rule: "U11", users: ["desk@acme.test"] })]);
   });
 });
 
