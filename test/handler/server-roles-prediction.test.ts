@@ -145,7 +145,7 @@ function compare(prediction: ReturnType<typeof predictTenant>, actual: Map<strin
   expect([...prediction.after.keys()].filter((k) => !actual.has(k))).toEqual([]);
 }
 
-test("U11: GIVEN an existing PBX customer WHEN the code grants its first supervisor level 3+ and changes PBX users THEN every PBX user holds the predicted Real-Time Add-On, no more", async () => {
+test("U11 (compliant): GIVEN an existing PBX customer WHEN the code grants its first supervisor level 3+ and changes PBX users THEN every PBX user holds the predicted Real-Time Add-On, no more", async () => {
   const reference = await existingCustomer();
   const desired = tenant(reference, {
     "ana@acme.test": { roles: [...ADMIN, L1], primary: true, displayName: "Ana" },

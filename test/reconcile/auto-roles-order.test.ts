@@ -45,7 +45,7 @@ test("U11: GIVEN a change from level 2 to 3 but a user already holding level 3 T
   ]);
 });
 
-test("U11/U13: GIVEN a PBX user's role list planned before the server added the add-on WHEN re-read THEN the write keeps it", () => {
+test("U11/U13 (non-compliant): GIVEN a PBX user's role list planned before the server added the add-on WHEN re-read THEN the write keeps it", () => {
   const { operations } = plan({ "desk@acme.test": { roles: [CU, PBX], origin: "adopted" } }, { "desk@acme.test": [PBX] });
   const op = patchOf(operations, "desk@acme.test");
   expect(replacesAutoRecipient(op)).toBe(true);
