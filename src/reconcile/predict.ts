@@ -103,6 +103,12 @@ function meetsPrerequisites(role: string, roles: readonly string[]): boolean {
   return (findRole(role)?.prerequisites ?? []).every((p) => roles.includes(p) || ROLE_CATALOGUE.some((r) => r.regionalEquivalentOf === p && roles.includes(r.key)));
 }
 
+function withoutSoftphones(entry: UserEntry): UserEntry {
+  if (entry.softphones === undefined) return entry;
+  const { softphones: _devices, ...rest } = entry;
+  return rest;
+}
+
 const licensedServerRoles = (roles: readonly string[]) => roles.filter((r) => isServerManaged(r) && findRole(r)?.licensed === true);
 const roleName = (key: string) => `${findRole(key)?.name ?? key} (${key})`;
 
@@ -152,7 +158,10 @@ export function predictTenant(desired: TenantDesired, live: LiveTenant, region?:
     });
   }
 
-  const plan = planUsers({ desired: desiredUsers(desired.users), authoritative: desired.authoritative === true }, users);
+  // Softphones (U14) change no licensed role, and a live read need not report devices: the role plan
+  // is the handler's without its device operations.
+  const roleEntries = Object.fromEntries(Object.entries(desired.users).map(([email, entry]) => [email, withoutSoftphones(entry)]));
+  const plan = planUsers({ desired: desiredUsers(roleEntries), authoritative: desired.authoritative === true }, users);
   const state = new Map<string, HeldRoles>([...users].map(([key, u]) => [key, { email: u.email, roles: sorted(u.roles ?? []) }]));
 
   // U12: the handler sets the customer first; switching the sync on (or creating the customer
@@ -185,6 +194,7 @@ export function predictTenant(desired: TenantDesired, live: LiveTenant, region?:
   });
   const leftBilled = new Map<string, Set<string>>();
   for (const op of plan.operations) {
+    if (op.kind !== "create" && op.kind !== "patch" && op.kind !== "delete") continue;
     const key = emailKey(op.email);
     const current = state.get(key)?.roles;
     let next: string[] | undefined;

@@ -78,6 +78,17 @@ describe("U11: the first supervisor level 3+ (live)", () => {
   });
 });
 
+test("U14: GIVEN a user declaring a softphone whose devices the live read did not report THEN the prediction still runs: devices change no licensed role", () => {
+  const UC = "customer.user.uc";
+  const SOFT = "customer.user.uc.softphone";
+  const p = predictTenant(
+    desired({ ...admin, "bo@acme.test": { roles: [CU, UC, SOFT], displayName: "Bo", softphones: [{ device: "1001", clientType: "desktop" }] } }),
+    { exists: true, users: live({ "ana@acme.test": [...ADMIN], "bo@acme.test": [CU, UC, SOFT] }) },
+  );
+  expect(p.plan.operations.filter((o) => o.kind !== "patch" || o.before.join() !== o.after.join())).toEqual([]);
+  expect(rolesOf(p, "bo@acme.test")).toEqual([CU, UC, SOFT]);
+});
+
 describe("U12: ACD agents (live)", () => {
   const users = { "ana@acme.test": [...ADMIN], "desk@acme.test": [PBX], "agent@acme.test": [PBX, ACD], "web@acme.test": [CU] };
 
