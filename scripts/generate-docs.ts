@@ -1,5 +1,6 @@
 /**
- * Generates docs/rules.md (from the rule registry, src/validation/rules.ts) and docs/roles.md (from
+ * Generates docs/rules.md (from the rule registry, src/validation/rules.ts, the apply codes and the
+ * domain rule list, src/validation/domain-rules.ts) and docs/roles.md (from
  * the role catalogue and the built-in bundles, src/catalogue/). `npm run docs` runs it compiled
  * (lib/scripts/generate-docs.js); test/docs/generated-docs.test.ts renders the pages in memory and
  * fails when the committed ones are stale.
@@ -16,6 +17,7 @@ import { RULE_CODES, type RuleCode, type RuleCodeDefinition } from "../src/valid
 import { APPLY_CODES, type ApplyCodeDefinition } from "../src/contracts/apply-codes";
 import { EXPORT_CODES, type ExportCodeDefinition } from "../src/cli/export/codes";
 import { EXPORT_EXAMPLE_FILE, renderExportExample } from "./export-example";
+import { DOMAIN_RULES } from "../src/validation/domain-rules";
 
 export const RULES_PAGE = "docs/rules.md";
 export const ROLES_PAGE = "docs/roles.md";
@@ -59,7 +61,7 @@ export function renderRulesPage(): string {
   const entries = (Object.entries(RULE_CODES) as Array<[RuleCode, RuleCodeDefinition]>).sort(ruleOrder);
   const families = [...FAMILIES.map((f) => f.prefix), ...new Set(entries.map(([, d]) => familyOf(d.rule)).filter((f) => !FAMILIES.some((x) => x.prefix === f)))];
   const lines: string[] = [
-    banner("src/validation/rules.ts and src/contracts/apply-codes.ts"),
+    banner("src/validation/rules.ts, src/contracts/apply-codes.ts and src/validation/domain-rules.ts"),
     "# Rule codes",
     "",
     "Every finding the library reports has a stable code. Errors fail `cdktf synth` (and `app.synth()`);",
@@ -125,7 +127,18 @@ export function renderRulesPage(): string {
   for (const [code, d] of Object.entries(EXPORT_CODES) as Array<[string, ExportCodeDefinition]>) {
     lines.push(`| \`${code}\` | ${d.rule} | ${d.kind} | ${cell(d.summary)} | ${cell(d.fix)} |`);
   }
-  lines.push("");
+  lines.push(
+    "",
+    "## The domain rules",
+    "",
+    "The rule ids the codes above cite: *synth* rules are checked while the app synthesizes, *apply* rules by",
+    "the handler while Terraform runs, *server* rules by the API (and so by the emulator).",
+    "",
+    "| rule | checked at | what it asks |",
+    "|---|---|---|",
+    ...DOMAIN_RULES.map((r) => `| ${r.id} | ${r.stages.join(", ")} | ${cell(r.summary)} |`),
+    "",
+  );
   return lines.join("\n");
 }
 

@@ -3,15 +3,18 @@
  * reviewer (a pull-request comment). PLAN.json is `terraform show -json <saved plan>`. Per stack
  * and customer: users created, adopted, changed and removed with the roles each gains and loses
  * (readable names and keys) and the softphones each is assigned or loses (U14), the licensed-role
- * delta and whether charges apply, and the server's
- * side effects the change triggers (U11, U12). Pure over the plan: no API call.
+ * delta and whether charges apply, the licensed roles the server adds by itself because of the
+ * change (U11, U12; the reconcile layer's predictFromCode, shared with `dimensions licenses
+ * --live`) and those a removal or a destroy leaves in place, still billed. Pure over the plan: no
+ * API call, so who holds a server role is known only where the code says it ("may" and "users the
+ * code does not declare" otherwise).
  */
 import * as fs from "node:fs";
 import { Command } from "commander";
-import { findRole, ROLE_CATALOGUE } from "../catalogue/roles";
+import { findRole, ROLE_CATALOGUE, type Region } from "../catalogue/roles";
 import { decodeUserEntry, EMAIL_KINDS, removalOf, type UserEntry } from "../contracts/handler";
 import { describeSoftphone, type Softphone } from "../contracts/softphones";
-import { EMAIL_NAMES, emailKey, sameEntry } from "../reconcile";
+import { EMAIL_NAMES, emailKey, predictFromCode, sameEntry, type PlannedTenant, type ServerGrant, type StillBilled } from "../reconcile";
 import { execute, withAction, type CommandIo } from "./command-line";
 
 interface TenantView {
@@ -21,6 +24,7 @@ interface TenantView {
   readonly users: Map<string, { email: string; entry: UserEntry }>;
   readonly acceptCharges: boolean;
   readonly removalPolicy?: string;
+  readonly region?: Region;
 }
 
 export interface UserChange {
@@ -47,7 +51,12 @@ export interface CustomerSummary {
   readonly licensedBefore: number;
   readonly licensedAfter: number;
   readonly chargesApply: boolean;
+  /** One line per server grant: `U11: the server will add …`. */
   readonly sideEffects: readonly string[];
+  /** Licensed roles the server adds by itself because of the change (U11, U12). */
+  readonly serverGrants: readonly ServerGrant[];
+  /** Licensed roles this change's removals (or the destroy) leave in place: still billed. */
+  readonly stillBilled: readonly StillBilled[];
 }
 
 export interface PlanSummary {
@@ -84,12 +93,39 @@ function tenantOf(p: { t: Json; i: Json } | undefined): TenantView | undefined {
     if (entry) users.set(emailKey(email), { email, entry });
   }
   const settings = (p.i.settings ?? {}) as Json;
-  return { reference: String(customer.reference), owned: p.i.owned === true, customer, users, acceptCharges: settings.acceptCharges === true, removalPolicy: p.i.removalPolicy as string | undefined };
+  return {
+    reference: String(customer.reference),
+    owned: p.i.owned === true,
+    customer,
+    users,
+    acceptCharges: settings.acceptCharges === true,
+    removalPolicy: p.i.removalPolicy as string | undefined,
+    region: settings.region as Region | undefined,
+  };
 }
 
 const licensed = (roles: readonly string[]) => roles.filter((r) => findRole(r)?.licensed);
 const countLicensed = (t: TenantView | undefined) => [...(t?.users.values() ?? [])].reduce((n, u) => n + licensed(u.entry.roles).length, 0);
-const triggersRealtime = (t: TenantView | undefined) => [...(t?.users.values() ?? [])].some((u) => u.entry.roles.some((r) => findRole(r)?.triggersAutoAssign));
+
+function planned(t: TenantView | undefined): PlannedTenant | undefined {
+  if (!t) return undefined;
+  const sync = t.customer.syncAcdAgentWithPbx;
+  return { users: t.users, owned: t.owned, ...(typeof sync === "boolean" ? { syncAcdAgentWithPbx: sync } : {}), ...(t.removalPolicy ? { removalPolicy: t.removalPolicy } : {}) };
+}
+
+const LIST_MAX = 5;
+const someUsers = (users: readonly string[]) => (users.length <= LIST_MAX ? users.join(", ") : `${users.slice(0, LIST_MAX).join(", ")} … and ${users.length - LIST_MAX} more`);
+
+/** `U11: the server may add the licensed Real-Time Add-On (customer.user.pbx.realtime) …` */
+function grantLine(g: ServerGrant): string {
+  const who = [g.users.length ? `declared: ${someUsers(g.users)}` : "", g.unlisted ? "and users the code does not declare" : ""].filter(Boolean).join(" ");
+  return `${g.rule}: the server ${g.certainty} add the licensed ${findRole(g.role)?.name ?? g.role} (${g.role}) — ${g.why}${who ? ` (${who})` : ""}`;
+}
+
+function stillBilledLine(b: StillBilled): string {
+  const who = [b.users.length ? someUsers(b.users) : "", b.unlisted ? "users the code does not declare" : ""].filter(Boolean).join(", ");
+  return `${b.rule}: ${b.certainty === "will" ? "" : "may be "}still billed: ${b.roles.join(", ")}${who ? ` for ${who}` : ""} — ${b.why}`;
+}
 
 const phoneKey = (s: Softphone) => `${s.device}:${s.clientType}`;
 /** The declared softphones of `a` that `b` does not declare (a client type change is one of each). */
@@ -174,11 +210,11 @@ export function summarize(plan: unknown): PlanSummary {
         if (JSON.stringify(before.customer[k]) !== JSON.stringify(after.customer[k])) settings.push(`${k}: ${JSON.stringify(before.customer[k] ?? null)} → ${JSON.stringify(after.customer[k] ?? null)}`);
       }
     }
-    const sideEffects: string[] = [];
-    if (triggersRealtime(after) && !triggersRealtime(before)) sideEffects.push("U11: the first supervisor level 3+ makes the server add the licensed Real-Time Add-On (customer.user.pbx.realtime) to every PBX user");
-    if (after?.customer.syncAcdAgentWithPbx === true && before?.customer.syncAcdAgentWithPbx !== true) sideEffects.push("U12: the server assigns the licensed Agent User Add-On (customer.user.acd) to the PBX's call-centre agents");
+    const prediction = predictFromCode(planned(before), planned(after), (after ?? before)!.region);
+    const sideEffects = prediction.grants.map(grantLine);
     const licensedBefore = countLicensed(before);
-    const licensedAfter = countLicensed(after);
+    // Priced like any licensed role: what the server certainly adds to users the code names.
+    const licensedAfter = countLicensed(after) + prediction.grants.filter((g) => g.certainty === "will").reduce((n, g) => n + g.users.length, 0);
     const reference = (after ?? before)!.reference;
     const change = !before ? "created" : !after ? "removed" : users.length || settings.length ? "changed" : "replaced";
     customers.push({
@@ -191,6 +227,8 @@ export function summarize(plan: unknown): PlanSummary {
       licensedAfter,
       chargesApply: (!before && (after?.owned ?? false)) || licensedAfter > licensedBefore || sideEffects.length > 0,
       sideEffects,
+      serverGrants: prediction.grants,
+      stillBilled: prediction.stillBilled,
     });
   }
   customers.sort((a, b) => a.reference.localeCompare(b.reference));
@@ -228,6 +266,7 @@ export function renderSummary(summary: PlanSummary, markdown: boolean): string[]
       out.push(markdown ? "- no user changes (a `-replace` or taint: every declared user is read and converged; nobody is removed)" : "  no user changes (-replace or taint: every declared user is read and converged; nobody is removed)");
     }
     for (const e of c.sideEffects) out.push(markdown ? `- ⚠ ${e}` : `  server side effect: ${e}`);
+    for (const b of c.stillBilled) out.push(markdown ? `- ⚠ ${stillBilledLine(b)}` : `  ${stillBilledLine(b)}`);
     if (markdown) out.push("");
   }
   for (const l of [...summary.leaving, ...summary.accessRequests]) out.push(markdown ? `- ${l}` : l);
@@ -242,7 +281,10 @@ interface Options {
 export function planSummaryCommand(io: CommandIo): Command {
   const command = new Command("plan-summary")
     .summary("what a saved terraform plan does to the tenants (users, roles, licences, side effects), for a review")
-    .description("Reads PLAN.json, the output of `terraform show -json <saved plan>`, and prints per customer the users created, adopted, changed and removed with the roles and softphones each gains and loses, the licensed-role delta and whether charges apply, and the server's side effects (U11, U12).")
+    .description(
+      "Reads PLAN.json, the output of `terraform show -json <saved plan>`, and prints per customer the users created, adopted, changed and removed with the roles and softphones each gains and loses, the licensed-role delta and whether charges apply, " +
+        "the licensed roles the server adds by itself (U11, U12) and those a removal or a destroy leaves in place, still billed.",
+    )
     .argument("<plan-json>", "terraform show -json of a saved plan")
     .option("--markdown", "Markdown fit for a pull-request comment")
     .option("--json", "machine-readable output");

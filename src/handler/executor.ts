@@ -18,13 +18,16 @@ import {
   emailKey,
   exactTarget,
   liveUserOf,
+  mayTriggerAutoRoles,
   planCustomer,
   pbxProblem,
   planUsers,
+  replacesAutoRecipient,
   roleDiff,
   sameEntry,
   sameSet,
   usersToRead,
+  withRolesAddedSince,
   type EmailSend,
   type LiveUser,
   type UserOperation,
@@ -187,6 +190,8 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   const ids = new Map([...live].map(([k, u]) => [k, u.id]));
   const failed = new Set<string>();
   let opFailures = 0;
+  // U11: set once this run may have given the customer its first supervisor level 3+.
+  let triggered = false;
   const runOne = async (op: UserOperation, guard?: () => Promise<void>) => {
     // A user's operations run in phase order (devices off, roles, devices on): after one fails,
     // the next would meet a state the plan did not expect (a role revoked under a device).
@@ -197,7 +202,10 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
     }
     try {
       if (guard) await guard();
-      await execute(op, customer.id, reference, run, ids, deps);
+      let planned = op;
+      if (triggered && replacesAutoRecipient(op)) planned = withRolesAddedSince(op, (await deps.api.getUser(customer.id, op.userId)).roles ?? []);
+      await execute(planned, customer.id, reference, run, ids, deps);
+      if (mayTriggerAutoRoles(op)) triggered = true;
     } catch (e) {
       failed.add(emailKey(op.email));
       opFailures++;
@@ -212,7 +220,11 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
   await pool(inPhase("device-unassigns"), deps.concurrency, (op) => runOne(op));
   // U5: the first admin's grants before any other user change; one at a time, the primary first.
   for (const op of inPhase("admin-grants")) await runOne(op);
-  await pool(inPhase("changes"), deps.concurrency, (op) => runOne(op));
+  // U11: the changes that may trigger the server's Real-Time Add-On first, so that every PBX user's
+  // role list written after them is read after the server added it.
+  const changes = inPhase("changes");
+  await pool(changes.filter(mayTriggerAutoRoles), deps.concurrency, (op) => runOne(op));
+  await pool(changes.filter((op) => !mayTriggerAutoRoles(op)), deps.concurrency, (op) => runOne(op));
   await pool(inPhase("removals"), deps.concurrency, (op) => runOne(op));
   // H1, U4: one at a time, each after a live look that another admin holds both admin roles.
   const revocations = inPhase("admin-revocations");

@@ -7,9 +7,11 @@
  * granted (the primary first), then creates and role changes, then removals, and admin revocations
  * each re-checked against the live tenant before it runs, and devices are assigned last. Each user write is one request. Roles the server assigns, synchronises or keeps read-only
  * (U10–U13) are never removed and never cause a change. A role the new desired state keeps is
- * never missing, even for a moment: role lists are replaced whole, never emptied first.
+ * never missing, even for a moment: role lists are replaced whole, never emptied first. Within a
+ * phase, an operation that may give the customer its first supervisor level 3+ comes first (U11:
+ * the server then adds the Real-Time Add-On to every PBX user; see `withRolesAddedSince`).
  */
-import { isAdmin } from "../catalogue/roles";
+import { isAdmin, isServerManaged } from "../catalogue/roles";
 import type { DeviceClientType, JsonPatchOperation } from "../contracts/api";
 import type { ApplyCode } from "../contracts/apply-codes";
 import { removalOf, type UserEntry } from "../contracts/handler";
@@ -17,9 +19,12 @@ import { planEmails, type EmailSend } from "./emails";
 import {
   emailKey,
   exactTarget,
+  gainsTrigger,
+  holdsTrigger,
   isOnPbx,
   losesAdmin,
   manageable,
+  receivesAutoRoles,
   sameEntry,
   sameSet,
   sorted,
@@ -262,7 +267,13 @@ export function planUsers(input: UserPlanInput, live: UserMap<LiveUser>): UserPl
   const roleChanged = new Set(operations.map((op) => emailKey(op.email)));
   unchanged -= new Set(devices.map((op) => emailKey(op.email)).filter((k) => !roleChanged.has(k))).size;
   operations.push(...devices);
-  operations.sort((a, b) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || Number(b.primary) - Number(a.primary) || emailKey(a.email).localeCompare(emailKey(b.email)));
+  operations.sort(
+    (a, b) =>
+      PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) ||
+      Number(b.primary) - Number(a.primary) ||
+      Number(mayTriggerAutoRoles(b)) - Number(mayTriggerAutoRoles(a)) ||
+      emailKey(a.email).localeCompare(emailKey(b.email)),
+  );
   return { operations, issues, notices, unchanged, emails: mail.sends };
 }
 
@@ -272,4 +283,29 @@ export function declaredAdmins(desired: UserMap<DesiredUser>): string[] {
     .filter((u) => (u.entry.management ?? "exact") === "exact" && isAdmin(u.entry.roles))
     .sort((a, b) => Number(b.entry.primary ?? false) - Number(a.entry.primary ?? false) || a.email.localeCompare(b.email))
     .map((u) => emailKey(u.email));
+}
+
+/** U11: the operation may give the customer its first supervisor level 3+ (the server then adds roles to other users). */
+export function mayTriggerAutoRoles(op: UserOperation): boolean {
+  if (op.kind === "create") return holdsTrigger(op.roles);
+  if (op.kind === "patch") return gainsTrigger(op.before, op.after);
+  return false;
+}
+
+/** U11: a whole role list of a user the server adds roles to (a PBX user), written from roles read earlier. */
+export function replacesAutoRecipient(op: UserOperation): op is Extract<UserOperation, { kind: "patch" }> {
+  return op.kind === "patch" && receivesAutoRoles(op.before) && op.patch.some((p) => p.op === "replace" && p.path === "/roles");
+}
+
+/**
+ * U11, U13: the operation once the user's roles were read again. A first supervisor level 3+
+ * granted earlier in the same run makes the server add the Real-Time Add-On to every PBX user, and
+ * `replace /roles` keeps only synchronised roles: the list read before would take it away again.
+ * Server-managed roles the user gained since the read are kept.
+ */
+export function withRolesAddedSince<T extends Extract<UserOperation, { kind: "patch" }>>(op: T, fresh: readonly string[]): T {
+  const gained = fresh.filter((r) => isServerManaged(r) && !op.before.includes(r) && !op.after.includes(r));
+  if (gained.length === 0) return op;
+  const after = sorted([...op.after, ...gained]);
+  return { ...op, after, patch: op.patch.map((p) => (p.op === "replace" && p.path === "/roles" ? { ...p, value: after } : p)) };
 }

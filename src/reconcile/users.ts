@@ -3,7 +3,7 @@
  * state says was applied), and its live users (what the API holds), all keyed by lower-cased
  * e-mail (U1). Pure: no I/O, no clock. Shared by the handler, the CLI and the tests.
  */
-import { ADMIN_ROLES, findRole, isAdmin, isServerManaged } from "../catalogue/roles";
+import { ADMIN_ROLES, findRole, isAdmin, isServerManaged, regionalEquivalents, ROLE_CATALOGUE } from "../catalogue/roles";
 import type { CustomerUser } from "../contracts/api";
 import { removalOf, type UserEntry, type UserRemovalPolicyValue } from "../contracts/handler";
 import { sameSoftphones } from "../contracts/softphones";
@@ -132,6 +132,26 @@ export function losesAdmin(before: readonly string[], after: readonly string[]):
 
 export function withoutAdminRoles(roles: readonly string[]): string[] {
   return roles.filter((r) => !ADMIN_ROLES.includes(r));
+}
+
+/** U11: whether the roles hold one that makes the server add roles to other users (a supervisor level 3+). */
+export function holdsTrigger(roles: readonly string[]): boolean {
+  return roles.some((r) => findRole(r)?.triggersAutoAssign !== undefined);
+}
+
+/** U11: a user going from `before` to `after` may be the customer's first supervisor level 3+. */
+export function gainsTrigger(before: readonly string[], after: readonly string[]): boolean {
+  return !holdsTrigger(before) && holdsTrigger(after);
+}
+
+/** `key` and the roles that stand in for it in other regions (U10: customer.user.uc.essential for customer.user.pbx). */
+export function withEquivalents(key: string): string[] {
+  return [key, ...regionalEquivalents(key)];
+}
+
+/** U11: whether the server adds roles to holders of these roles when a first trigger appears (a PBX user, in any region). */
+export function receivesAutoRoles(roles: readonly string[]): boolean {
+  return ROLE_CATALOGUE.some((r) => r.triggersAutoAssign !== undefined && withEquivalents(r.triggersAutoAssign.toHoldersOf).some((k) => roles.includes(k)));
 }
 
 export type { UserRemovalPolicyValue };

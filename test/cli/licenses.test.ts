@@ -6,10 +6,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { customerDelta, runLicenses, type CustomerDelta } from "../../src/cli/licenses";
+import { customerDelta, printDelta, runLicenses, type CustomerDelta } from "../../src/cli/licenses";
 import { Sandbox } from "../../src/cli/sandbox";
 import { createClientFromEnv } from "../../src/client";
 import { Customer, CustomerUser, DimensionsStack, Role, RoleAssignment } from "../../src";
+import type { TenantDesired } from "../../src/contracts/handler";
 import { customerProps, useFakeHandlerBundle } from "../constructs/helpers";
 
 const CU = Role.WEBSITE_ACCESS;
@@ -76,16 +77,21 @@ test("U9: GIVEN --live WHEN run against the API THEN the delta shows, per role, 
   const out = JSON.parse(lines.join("\n")) as { stacks: Array<{ stack: string; live: CustomerDelta[] }> };
   // Customers are sorted by reference.
   const [future, lic] = out.stacks[0].live;
+  const none = { byServer: [], may: [], unlisted: false };
   expect(lic).toEqual({
     reference: "LIC-001",
     exists: true,
     before: 3,
     after: 5,
+    upTo: 5,
+    unlisted: false,
     roles: [
-      { key: L1, name: "Reports Supervisor", before: 2, after: 2, added: ["carla@lic.test"], removed: ["bob@lic.test"] },
-      { key: L2, name: "Analytics Supervisor", before: 1, after: 2, added: ["bob@lic.test"], removed: [] },
-      { key: UC, name: "UC Client", before: 0, after: 1, added: ["old@lic.test"], removed: [] },
+      { key: L1, name: "Reports Supervisor", before: 2, after: 2, added: ["carla@lic.test"], removed: ["bob@lic.test"], ...none },
+      { key: L2, name: "Analytics Supervisor", before: 1, after: 2, added: ["bob@lic.test"], removed: [], ...none },
+      { key: UC, name: "UC Client", before: 0, after: 1, added: ["old@lic.test"], removed: [], ...none },
     ],
+    server: [],
+    stillBilled: [],
   });
   expect(future).toMatchObject({ reference: "FUTURE-001", exists: false, before: 0, after: 1 });
 });
@@ -140,5 +146,64 @@ describe("the delta's semantics (pure)", () => {
     const delta = customerDelta(customer, { exists: true, users: [{ email: "other@x.test", roles: [L2] }] }, desired);
     expect(delta).toMatchObject({ before: 1, after: 2 });
     expect(delta.roles.find((r) => r.key === L2)).toMatchObject({ before: 1, after: 1, added: [], removed: [] });
+  });
+});
+
+describe("what the server adds, and what removals leave billed", () => {
+  const PBX = Role.ESSENTIAL_USER;
+  const RT = Role.REAL_TIME_ADD_ON;
+  const ACD = Role.AGENT_USER_ADD_ON;
+  const L3 = Role.LIVE_ANALYTICS_SUPERVISOR;
+  const report = { reference: "X", owned: true, grants: 1, roles: [{ key: L3, name: "Live Analytics Supervisor", assignment: "manual", count: 1, users: ["sup@x.test"] }], users: [] };
+  const admin = { "ana@x.test": { displayName: "Ana", roles: [CU, Role.MANAGE_USERS], primary: true } };
+  const pbxTenant = (users: Record<string, unknown>, customer: Record<string, unknown> = {}) =>
+    ({ customer: { reference: "X", name: "X", description: "x", enabled: true, pbx: { hostRest: "https://p", hostWebsocket: "wss://p", accountId: "a", apiKeyEnv: "K" }, ...customer }, users: { ...admin, ...users } }) as TenantDesired;
+  const liveUsers = [
+    { email: "ana@x.test", roles: [CU, Role.MANAGE_USERS] },
+    { email: "desk@x.test", roles: [PBX] },
+    { email: "agent@x.test", roles: [PBX] },
+  ];
+  const print = (delta: CustomerDelta) => {
+    const lines: string[] = [];
+    printDelta(delta, (l) => lines.push(l));
+    return lines.join("\n");
+  };
+
+  test("U11: GIVEN the first supervisor level 3+ WHEN predicted live THEN the Real-Time Add-On of every PBX user is counted, as added by the server", () => {
+    const delta = customerDelta(report, { exists: true, users: liveUsers }, pbxTenant({ "sup@x.test": { displayName: "Sup", roles: [CU, L3] } }), "eu");
+    expect(delta.roles.find((r) => r.key === RT)).toMatchObject({ before: 0, after: 2, added: ["agent@x.test", "desk@x.test"], byServer: ["agent@x.test", "desk@x.test"] });
+    expect(delta).toMatchObject({ before: 2, after: 5, upTo: 5, unlisted: false });
+    const text = print(delta);
+    expect(text).toMatch(/Real-Time Add-On \(customer\.user\.pbx\.realtime\)\s+0 → 2\s+\+2 by the server agent@x\.test, desk@x\.test/);
+    expect(text).toContain("server U11: will add customer.user.pbx.realtime");
+  });
+
+  test("U11: GIVEN a supervisor level 3+ already live WHEN another is granted THEN no Real-Time Add-On is predicted", () => {
+    const live = [...liveUsers, { email: "old@x.test", roles: [CU, Role.INSIGHTS_SUPERVISOR] }];
+    const delta = customerDelta(report, { exists: true, users: live }, pbxTenant({ "sup@x.test": { displayName: "Sup", roles: [CU, L3] } }), "eu");
+    expect(delta.roles.find((r) => r.key === RT)).toBeUndefined();
+    expect(delta.server).toEqual([]);
+  });
+
+  test("U12: GIVEN the sync switched on WHEN predicted live THEN the PBX users may get the ACD add-on: shown as a may, not counted in after", () => {
+    const delta = customerDelta(report, { exists: true, users: liveUsers, acdSync: false }, pbxTenant({}, { syncAcdAgentWithPbx: true }), "eu");
+    expect(delta.roles.find((r) => r.key === ACD)).toMatchObject({ before: 0, after: 0, may: ["agent@x.test", "desk@x.test"] });
+    expect([delta.after, delta.upTo]).toEqual([2, 4]);
+    const text = print(delta);
+    expect(text).toContain("up to 4 with what the server may add");
+    expect(text).toMatch(/Agent User Add-On \(customer\.user\.acd\)\s+0 → 0\s+may \+2 agent@x\.test, desk@x\.test/);
+  });
+
+  test("U10: GIVEN a customer the apply creates with its PBX THEN the totals say the import's users are not counted yet", () => {
+    const delta = customerDelta(report, { exists: false, users: [] }, pbxTenant({ "sup@x.test": { displayName: "Sup", roles: [CU, L3] } }), "eu");
+    expect(delta.unlisted).toBe(true);
+    expect(print(delta)).toContain("more for the users the PBX import brings, counted once the customer exists");
+  });
+
+  test("H8: GIVEN an undeclared PBX user of an authoritative customer WHEN revoked THEN its server-assigned licensed roles are listed as still billed", () => {
+    const live = [...liveUsers, { email: "old@x.test", roles: [CU, PBX, RT, Role.REPORTS_SUPERVISOR] }];
+    const delta = customerDelta(report, { exists: true, users: live }, { ...pbxTenant({}), authoritative: true }, "eu");
+    expect(delta.stillBilled).toEqual([expect.objectContaining({ rule: "U13", roles: [PBX, RT], users: ["old@x.test"] })]);
+    expect(print(delta)).toMatch(/still billed U13: customer\.user\.pbx, customer\.user\.pbx\.realtime \(1 user\(s\): old@x\.test\): revoked, not deleted/);
   });
 });

@@ -78,7 +78,7 @@ describe("U10: regional roles come from the catalogue", () => {
 });
 
 describe("U11: roles that make the server add licensed roles (warning)", () => {
-  test("U11: supervisor levels 1 and 2 trigger nothing", () => {
+  test("U11: supervisor levels 1 and 2 trigger nothing: no warning", () => {
     const app = newApp();
     const stack = newStack(app);
     const { customer } = acmeWithAdmin(stack);

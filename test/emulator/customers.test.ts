@@ -116,7 +116,7 @@ describe("C3 and U12: PBX import", () => {
     await call(emulator, "PUT", "/_emulator/pbx/acct-1/users", DIRECTORY);
   });
 
-  test("C3: GIVEN a PBX directory WHEN a customer is created with that Kazoo account THEN every PBX user is imported holding only customer.user.pbx", async () => {
+  test("C3 (compliant): GIVEN a PBX directory WHEN a customer is created with that Kazoo account THEN every PBX user is imported holding only customer.user.pbx", async () => {
     const id = await api.createCustomer({ pbxConnectionProfile: KAZOO });
 
     const users = await usersWithRoles(id);

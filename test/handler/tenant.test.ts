@@ -53,7 +53,7 @@ function users(extra: Record<string, UserEntry>): Record<string, UserEntry> {
 }
 
 describe("user apply", () => {
-  test("GIVEN a user missing from the customer WHEN applied THEN it is created with its roles in one POST", async () => {
+  test("U2 (compliant): GIVEN a user missing from the customer WHEN applied THEN it is created with its roles in one POST, nothing to adopt", async () => {
     const { api, cid } = seedAcme();
     const payload = tenantPayload(users({ "bruno@acme.test": entry([CU, "customer.user.supervisorl2", "recording.viewer"], { displayName: "Bruno" }) }));
     const deps = depsFor(api, payload);

@@ -262,7 +262,7 @@ describe("U13: server-managed and read-only roles", () => {
 });
 
 describe("H7: users on the PBX are never deleted", () => {
-  test("H7: GIVEN a created user holding customer.user.pbx whose removal policy is delete WHEN it leaves the code THEN it is revoked, never deleted", () => {
+  test("H7 (non-compliant): GIVEN a created user holding customer.user.pbx whose removal policy is delete WHEN it leaves the code THEN it is revoked, never deleted", () => {
     const previous = { "rec@acme.test": entry([CU, "recording.viewer"], { removal: "delete" }) };
     const { operations, notices } = plan(input({}, { previous }), { "rec@acme.test": [CU, "recording.viewer", PBX] });
     expect(operations.map(summary)).toEqual(["removals: patch rec@acme.test"]);
@@ -277,7 +277,7 @@ describe("H7: users on the PBX are never deleted", () => {
     expect(patchOf(operations, "rec@acme.test").after).toEqual([UK_PBX]);
   });
 
-  test("H7: GIVEN a created user not on the PBX whose removal policy is delete WHEN it leaves the code THEN it is deleted", () => {
+  test("H7 (compliant): GIVEN a created user not on the PBX whose removal policy is delete WHEN it leaves the code THEN it is deleted", () => {
     const previous = { "bruno@acme.test": entry([CU, "recording.viewer"]) };
     const { operations } = plan(input({}, { previous }), { "bruno@acme.test": [CU, "recording.viewer"] });
     expect(operations.map(summary)).toEqual(["removals: delete bruno@acme.test"]);
@@ -295,7 +295,7 @@ describe("H7: users on the PBX are never deleted", () => {
 describe("H8: authoritative customers", () => {
   const ana = { "ana@acme.test": entry(ADMIN, { primary: true }) };
 
-  test("H8: GIVEN an authoritative customer WHEN a live user is not declared THEN it loses every manageable role, keeps synchronised and read-only ones, and is never deleted", () => {
+  test("H8 (non-compliant): GIVEN an authoritative customer WHEN a live user is not declared THEN it loses every manageable role, keeps synchronised and read-only ones, and is never deleted", () => {
     const { read, operations } = plan(input(ana, { authoritative: true }), {
       "ana@acme.test": ADMIN,
       "portal@acme.test": [CU, "recording.viewer", PBX, "customer.user.microsoftteams"],
@@ -323,7 +323,7 @@ describe("H8: authoritative customers", () => {
     expect(operations).toEqual([]);
   });
 
-  test("H8: GIVEN a customer that is not authoritative WHEN a live user is not declared THEN it is left alone: not read, not written", () => {
+  test("H8 (compliant): GIVEN a customer that is not authoritative WHEN a live user is not declared THEN it is left alone: not read, not written", () => {
     const { read, operations } = plan(input(ana, { previous: ana }), { "ana@acme.test": ADMIN, "portal@acme.test": [CU, "recording.viewer"] });
     expect(read).toEqual([]);
     expect(operations).toEqual([]);
