@@ -270,15 +270,17 @@ export function runLicenses(argv: string[], deps: LicensesCliDeps): Promise<numb
 
 async function licenses(values: LicensesOptions, deps: LicensesCliDeps): Promise<number> {
   const dir = path.resolve(deps.cwd, values.dir);
+  // Failures go to stderr, so a --json consumer never parses an error as the report.
+  const fail = deps.err ?? ((line: string) => console.error(line));
   let reports: LicenseReport[];
   try {
     reports = readReports(dir, values.stack);
   } catch (e) {
-    deps.out(`dimensions licenses: ${(e as Error).message}`);
+    fail(`dimensions licenses: ${(e as Error).message}`);
     return 1;
   }
   if (reports.length === 0) {
-    deps.out(`dimensions licenses: no ${LICENSES_FILE} under ${path.join(dir, "stacks")}; run cdktf synth first (or pass --dir)`);
+    fail(`dimensions licenses: no ${LICENSES_FILE} under ${path.join(dir, "stacks")}; run cdktf synth first (or pass --dir)`);
     return 1;
   }
 
@@ -291,7 +293,7 @@ async function licenses(values: LicensesOptions, deps: LicensesCliDeps): Promise
       for (const customer of report.customers) {
         const tenant = desired.get(customer.reference);
         if (!tenant) {
-          deps.out(`dimensions licenses: the manifest of stack ${report.stack} has no customer ${customer.reference}; run cdktf synth again`);
+          fail(`dimensions licenses: the manifest of stack ${report.stack} has no customer ${customer.reference}; run cdktf synth again`);
           return 1;
         }
         list.push(customerDelta(customer, await readLiveCustomer(api, customer.reference), tenant, report.settings.region));

@@ -6,9 +6,9 @@
  * scripts and CI steps that call the API themselves. The token goes to stdout only; nothing else
  * is printed on success.
  */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { createTokenProviderFromEnv } from "../client";
-import { ENV } from "../contracts/handler";
+import { ENV, REGIONS, type Region } from "../contracts/handler";
 import { execute, withAction, type CommandIo } from "./command-line";
 
 export function tokenCommand(env: NodeJS.ProcessEnv, io: CommandIo): Command {
@@ -17,11 +17,13 @@ export function tokenCommand(env: NodeJS.ProcessEnv, io: CommandIo): Command {
     .description(
       `Prints a valid access token for scripts and CI steps: ${ENV.accessToken} as is, or the token of the credentials store (the PostgreSQL database of ${ENV.credentialsUrl}, else the file ${ENV.credentialsFile}), refreshed under its lock when it expired, with ${ENV.clientId}, ${ENV.clientSecret} and the rotating refresh token.`,
     )
-    .option("--header", 'print it as an HTTP header line: "Authorization: Bearer <token>"');
+    .option("--header", 'print it as an HTTP header line: "Authorization: Bearer <token>"')
+    .addOption(new Option("--region <region>", "use that region's variables (DIMENSIONS_CLIENT_ID_UK, …), as a stack of the region and `dimensions login --region` do").choices(REGIONS));
   return withAction(command, async () => {
     try {
-      const value = await createTokenProviderFromEnv(env).getToken();
-      io.out(command.opts<{ header?: boolean }>().header ? `Authorization: Bearer ${value}` : value);
+      const options = command.opts<{ header?: boolean; region?: Region }>();
+      const value = await createTokenProviderFromEnv(env, options.region ? { region: options.region } : {}).getToken();
+      io.out(options.header ? `Authorization: Bearer ${value}` : value);
       return 0;
     } catch (e) {
       const err = e as Error & { code?: string };

@@ -116,8 +116,11 @@ export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 20;
  * The token provider the client would use, from the same environment: `DIMENSIONS_ACCESS_TOKEN` as
  * is, or the selected credentials store, refreshed under its lock (`dimensions token` prints it).
  */
-export function createTokenProviderFromEnv(env: NodeJS.ProcessEnv, options: CreateClientOptions = {}): TokenProvider {
-  return tokenProviderFromEnv((name) => env[name]?.trim() || undefined, options.log);
+export function createTokenProviderFromEnv(env: NodeJS.ProcessEnv, options: CreateClientOptions & { readonly region?: Region } = {}): TokenProvider {
+  const plain = (name: string): string | undefined => env[name]?.trim() || undefined;
+  // The same variables a stack of that region reads: DIMENSIONS_CLIENT_ID_UK before DIMENSIONS_CLIENT_ID, …
+  const suffix = options.region ? `_${options.region.toUpperCase()}` : "";
+  return tokenProviderFromEnv((name) => (suffix ? plain(`${name}${suffix}`) : undefined) ?? plain(name), options.log);
 }
 
 function tokenProviderFromEnv(get: (name: string) => string | undefined, log?: (line: string) => void): TokenProvider {

@@ -106,9 +106,12 @@ test("U9: GIVEN --live without --json THEN the delta is printed one role per lin
 
 test("U9: GIVEN no synth output WHEN run THEN it says what to do and exits 1", async () => {
   const lines: string[] = [];
-  const code = await runLicenses(["--dir", "nowhere"], { out: (l) => lines.push(l), env: {}, cwd: os.tmpdir() });
+  const errors: string[] = [];
+  const code = await runLicenses(["--dir", "nowhere"], { out: (l) => lines.push(l), err: (l) => errors.push(l), env: {}, cwd: os.tmpdir() });
   expect(code).toBe(1);
-  expect(lines[0]).toContain("run cdktf synth first");
+  expect(errors[0]).toContain("run cdktf synth first");
+  // stdout stays for the report: a --json consumer never parses an error.
+  expect(lines).toEqual([]);
 });
 
 describe("the delta's semantics (pure)", () => {

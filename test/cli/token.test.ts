@@ -72,3 +72,26 @@ test("GIVEN no client secret WHEN run THEN one coded line names the missing vari
   expect(result.out).toEqual([]);
   expect(result.err).toEqual([expect.stringMatching(/^dimensions token: CredentialsMissing: .*DIMENSIONS_CLIENT_SECRET/)]);
 });
+
+test("GIVEN --region uk WHEN run THEN the _UK variables are used before the plain ones, as a UK stack uses them", async () => {
+  // Plain variables that would fail: only the UK ones reach the emulator.
+  const e: NodeJS.ProcessEnv = {
+    DIMENSIONS_TOKEN_URL: "http://127.0.0.1:9/connect/token",
+    DIMENSIONS_CLIENT_ID: "not-this-client",
+    DIMENSIONS_CLIENT_SECRET: "not-this-secret",
+    DIMENSIONS_TOKEN_URL_UK: emulator.tokenUrl,
+    DIMENSIONS_CLIENT_ID_UK: emulator.demo.clientId,
+    DIMENSIONS_CLIENT_SECRET_UK: emulator.demo.clientSecret,
+    DIMENSIONS_REFRESH_TOKEN_UK: emulator.demo.refreshToken,
+    DIMENSIONS_CREDENTIALS_FILE: path.join(dir, "credentials.json"),
+  };
+  const out: string[] = [];
+  const err: string[] = [];
+
+  expect(await runToken(["--region", "uk"], e, { out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(0);
+  expect(err).toEqual([]);
+  const res = await fetch(`${emulator.url}/api/v1.0/customers`, { headers: { authorization: `Bearer ${out[0]}` } });
+  expect(res.status).toBe(200);
+  // Without the flag the plain variables are used, and they fail.
+  expect(await runToken([], e, { out: () => undefined, err: (l) => err.push(l) })).toBe(1);
+});
