@@ -71,7 +71,11 @@ export function planDevices(input: UserPlanInput, live: UserMap<LiveUser>, roleO
     });
     if (current) {
       unassignAll(email, primary, current, leaving, (d) => {
-        if (!keeps) return `its role ${DEVICE_ROLES.find((r) => !rolesAfter(key, current)?.includes(r))} is revoked`;
+        if (!keeps) {
+          const role = DEVICE_ROLES.find((r) => !rolesAfter(key, current)?.includes(r))!;
+          // Held without its role already (the API let it be): nothing is revoked, the device goes.
+          return current.roles?.includes(role) === false ? `the user lacks ${role}, which a device needs` : `its role ${role} is revoked`;
+        }
         if (declared?.some((s) => s.device === d.device)) return "its client type changes";
         return declared !== undefined ? "not declared" : "removed from the code";
       });

@@ -127,6 +127,16 @@ describe("U14: devices the plan assigns and unassigns", () => {
     expect(operations[1]).toMatchObject({ why: "its role customer.user.uc is revoked" });
   });
 
+  test("U7: GIVEN a device held without customer.user.uc.softphone already, roles unchanged WHEN planned THEN the device goes, and the line says the role is lacking, not revoked", () => {
+    const roles = ["customer.user", "customer.user.uc"];
+    const plan = input({ ...anaAdmin, [BO]: entry(roles) });
+
+    const { operations } = planUsers(plan, read(plan, { ...anaLive, [BO]: { roles, devices: [["1001", "desktop"]] } }));
+
+    expect(steps(operations)).toEqual(["unassign bo 1001 desktop"]);
+    expect(operations[0]).toMatchObject({ why: "the user lacks customer.user.uc.softphone, which a device needs" });
+  });
+
   test("U7: GIVEN the softphone role granted with the device WHEN planned THEN the device is assigned after the grant", () => {
     const before = { ...anaAdmin, [BO]: entry(["customer.user"]) };
     const plan = input({ ...anaAdmin, [BO]: entry(UC, { softphones: phones(["1001", "webrtc"]) }) }, before);
