@@ -52,9 +52,10 @@ export function exportCommand(deps: ExportCliDeps): Command {
   const command = new Command("export")
     .summary("write a cdktf app that declares live customers and users as they are (bring an existing tenant under code)")
     .description(
-      "Reads the customers named by --customer (or every customer, --all), their settings, PBX connection and users with their roles, " +
+      "Reads the customers named by --customer (or every customer, --all), their settings, PBX connection and users with their roles and devices, " +
         "and writes a cdktf app (main.ts, cdktf.json, package.json) that declares them exactly: applying it unchanged sends no write request. " +
-        "PBX users are adopted (never deleted, H7); roles the server manages (U10–U13) are left out; the PBX API key is the NAME of an environment variable (C4). " +
+        "PBX users are adopted (never deleted, H7); roles the server manages (U10–U13) are left out; the PBX API key is the NAME of an environment variable (C4); " +
+        "a user's PBX devices, where the API reports them, are its softphones, exactly (U14). " +
         `A customer with more than ${CSV_ABOVE_USERS} users (every customer with --csv) has its users written to CSV files read by CustomerUsersFromCsv.`,
     )
     .addOption(new Option("--customer <reference...>", "the customers to export, by reference").conflicts("all"))

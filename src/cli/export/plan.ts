@@ -13,14 +13,18 @@
  *   that bundle (H2).
  * - One admin per declared customer is its primary admin (H1): the one --primary-admin names, or
  *   the first by e-mail.
+ * - A user's PBX devices, where the API reports them, are its softphones, exactly (`[]` for none);
+ *   unreported or undeclarable devices are left undeclared, with a notice (U14, U7; ./softphones).
  */
 import { BUILT_IN_BUNDLES } from "../../catalogue/bundles";
 import { findRole, isAdmin, ROLE_CATALOGUE, Role } from "../../catalogue/roles";
 import type { Customer } from "../../contracts/api";
 import type { CustomerDesired, UserEntry } from "../../contracts/handler";
-import { desiredUsers, emailKey, isOnPbx, manageable, planCustomer, planUsers, type LiveUser } from "../../reconcile";
+import type { Softphone } from "../../contracts/softphones";
+import { describeDeviceOperation, desiredUsers, emailKey, isOnPbx, manageable, planCustomer, planUsers, type LiveUser } from "../../reconcile";
 import { ExportError, type ExportNotice } from "./codes";
 import type { SnapshotCustomer, SnapshotUser, TenantSnapshot } from "./read";
+import { softphonesOf, type SoftphonesDecision } from "./softphones";
 
 /** Above this many users a customer's users go to CSV files (CustomerUsersFromCsv), unless --csv sends every customer's there. */
 export const CSV_ABOVE_USERS = 100;
@@ -37,6 +41,10 @@ export interface PlannedUser {
   readonly primary: boolean;
   /** Roles the user holds that the code leaves to the server (U10–U13). */
   readonly serverManaged: readonly string[];
+  /** U14: the softphones declared, exactly (`[]`: none). @default - undeclared: the app leaves the devices alone */
+  readonly softphones?: readonly Softphone[];
+  /** Why the user's reported devices are left undeclared (a rule id in it), for a comment. */
+  readonly softphonesUndeclared?: string;
 }
 
 export interface PlannedCustomer {
@@ -79,7 +87,7 @@ const RESERVED_IDS = new Set(["dimensions", "dimensions-inventory", "dimensions-
 const RESERVED_WORDS = new Set(
   (
     "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await " +
-    "app stack path App Customer CustomerUser CustomerUsersFromCsv DimensionsStack Role RoleBundle undefined NaN Infinity"
+    "app stack path App ClientType Customer CustomerUser CustomerUsersFromCsv DimensionsStack Role RoleBundle undefined NaN Infinity"
   ).split(" "),
 );
 
@@ -148,6 +156,12 @@ function planUser(user: SnapshotUser): PlannedUser {
     primary: false,
     serverManaged: user.roles.filter((r) => !roles.includes(r)).sort(byCatalogue),
   };
+}
+
+function withSoftphones(user: PlannedUser, decision: SoftphonesDecision | undefined): PlannedUser {
+  if (decision?.kind === "declared") return { ...user, softphones: decision.softphones };
+  if (decision?.kind === "undeclared") return { ...user, softphonesUndeclared: decision.reason };
+  return user;
 }
 
 /** Why a customer cannot be declared with `new Customer` (C1, U4); empty when it can. */
@@ -231,9 +245,22 @@ export function planExport(read: Pick<TenantSnapshot, "customers">, options: Pla
   const ids = idsFor(snapshot.customers.map((c) => c.reference));
   const variables = new Set<string>();
   const envNames = new Set<string>();
+  const unreported = new Map<string, number>();
   const customers = snapshot.customers.map((customer): PlannedCustomer => {
     const id = ids.get(customer.reference)!;
-    const users = customer.users.map(planUser);
+    const planned = customer.users.map(planUser);
+    const devices = softphonesOf(customer.users.map((u, i) => ({ email: u.email, roles: planned[i].roles, ...(u.devices ? { devices: u.devices } : {}) })));
+    const users = planned.map((u) => withSoftphones(u, devices.get(emailKey(u.email))));
+    const silent = [...devices.values()].filter((d) => d.kind === "unreported").length;
+    if (silent) unreported.set(customer.reference, silent);
+    const undeclared = users.filter((u) => u.softphonesUndeclared !== undefined);
+    if (undeclared.length) {
+      notices.push({
+        code: "ExportSoftphonesUndeclared",
+        reference: customer.reference,
+        message: `the devices of ${count(undeclared.length, "user")} are left undeclared, as code could not declare them: ${list(undeclared.map((u) => `${u.email}: ${u.softphonesUndeclared!}`))}`,
+      });
+    }
     const because = referencedBecause(customer, users);
     const primary = choosePrimary(customer.reference, users, options.primaryAdmins?.get(customer.reference));
     const marked = users.map((u) => (primary && u.email === primary.email ? { ...u, primary: true } : u));
@@ -254,8 +281,20 @@ export function planExport(read: Pick<TenantSnapshot, "customers">, options: Pla
       csv: marked.length > 0 && (options.csv === true || marked.length > CSV_ABOVE_USERS),
     };
   });
+  if (unreported.size) {
+    const users = [...unreported.values()].reduce((a, b) => a + b, 0);
+    notices.push({
+      code: "ExportDevicesNotReported",
+      message: `the API's answers for ${count(users, "user")} (${[...unreported].map(([reference, n]) => `${reference}: ${n}`).join(", ")}) do not report their PBX devices (the devices field is ours, api-contract §4): their softphones are left undeclared, and the app leaves their devices alone`,
+    });
+  }
   const plan = { customers, notices };
   return { customers, notices: [...notices, ...proveExact(plan, snapshot)] };
+}
+
+/** `1 user`, `2 users`. */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function order(a: string, b: string): number {
@@ -273,6 +312,7 @@ export function entryOf(user: PlannedUser): UserEntry {
     roles: [...user.roles].sort(),
     ...(user.primary ? { primary: true } : {}),
     ...(user.adopt ? { origin: "adopted" as const } : {}),
+    ...(user.softphones ? { softphones: user.softphones.map((s) => ({ ...s })) } : {}),
   };
 }
 
@@ -292,9 +332,14 @@ export function proveExact(plan: Pick<ExportPlan, "customers">, snapshot: Pick<T
       if (step.kind !== "none") notices.push({ code: "ExportInexact", reference: planned.reference, message: `apply would ${step.kind} the customer (${step.kind === "patch" ? step.patch.map((p) => p.path.slice(1)).join(", ") : "it was not read"})` });
     }
     const desired = desiredUsers(Object.fromEntries(planned.users.map((u) => [u.email, entryOf(u)])));
-    const users = new Map<string, LiveUser>(live.users.map((u, i) => [emailKey(u.email), { id: `user-${i}`, email: u.email, displayName: u.displayName, roles: u.roles }]));
+    const users = new Map<string, LiveUser>(
+      live.users.map((u, i) => [emailKey(u.email), { id: `user-${i}`, email: u.email, displayName: u.displayName, roles: u.roles, ...(u.devices ? { devices: u.devices } : {}) }]),
+    );
     const result = planUsers({ desired, authoritative: false }, users);
-    for (const op of result.operations) notices.push({ code: "ExportInexact", reference: planned.reference, message: `apply would ${op.kind} user ${op.email}` });
+    for (const op of result.operations) {
+      const what = op.kind === "assign-device" || op.kind === "unassign-device" ? `${describeDeviceOperation(op)} of user ${op.email} (${op.why})` : `${op.kind} user ${op.email}`;
+      notices.push({ code: "ExportInexact", reference: planned.reference, message: `apply would ${what}` });
+    }
     for (const issue of result.issues) notices.push({ code: "ExportInexact", reference: planned.reference, message: `${issue.email}: ${issue.message}` });
   }
   return notices;

@@ -3,13 +3,15 @@
  * users in pages (api-contract §1.2), then each user's roles (listings carry none) with bounded
  * concurrency, and a progress line on large customers. What it keeps is a snapshot: the customer's
  * settings, its PBX connection WITHOUT the API key the API echoes (C4), and every user with its
- * roles. Nothing here decides what the code says (see ./plan).
+ * roles and, where the answer reports them (the `devices` field is ours, api-contract §4), its PBX
+ * devices (U14). Nothing here decides what the code says (see ./plan).
  */
 import { ApiError, DimensionsClientError, type DimensionsApi } from "../../client";
 import type { Customer, CustomerUser } from "../../contracts/api";
 import { ENV } from "../../contracts/handler";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "../../handler/payload";
 import { pool } from "../../handler/executor";
+import { liveUserOf, type LiveDevice } from "../../reconcile";
 import { ExportError, type ExportNotice } from "./codes";
 
 /** A live user as the export sees it: its roles as the API holds them (sorted). */
@@ -17,6 +19,11 @@ export interface SnapshotUser {
   readonly email: string;
   readonly displayName: string;
   readonly roles: readonly string[];
+  /**
+   * U14: the PBX devices the user holds, sorted by device, as the one-user answer reports them.
+   * @default - the answer has no `devices` field: unknown (not "none"), so softphones are left undeclared
+   */
+  readonly devices?: readonly LiveDevice[];
 }
 
 /** A Kazoo PBX connection, never with its API key. */
@@ -153,8 +160,15 @@ async function readUsers(api: DimensionsApi, customer: Customer, options: ReadOp
   await pool(listed, options.concurrency, async (item: CustomerUser) => {
     if (failure !== undefined) return;
     try {
+      // Without `devices: true`: an API that does not report devices is read as well (then unknown).
       const user = await api.getUser(customer.id, item.id);
-      users.push({ email: user.email, displayName: user.displayName, roles: [...(user.roles ?? [])].sort() });
+      const devices = liveUserOf(user).devices;
+      users.push({
+        email: user.email,
+        displayName: user.displayName,
+        roles: [...(user.roles ?? [])].sort(),
+        ...(devices ? { devices: [...devices].sort((a, b) => compare(a.device, b.device) || compare(a.clientType, b.clientType)) } : {}),
+      });
     } catch (e) {
       // Deleted between the listing and the read: it is not part of the tenant any more.
       if (e instanceof ApiError && e.isNotFound) return;

@@ -1,12 +1,15 @@
 /**
  * Writes an ExportPlan (./plan) as a cdktf app: main.ts, cdktf.json, package.json and, for large
  * customers, CSV files read by CustomerUsersFromCsv (H6). Pure and deterministic: the same plan and
- * header give the same bytes (customers by reference, users by e-mail, roles in catalogue order).
+ * header give the same bytes (customers by reference, users by e-mail, roles in catalogue order,
+ * softphones by device).
  */
 import { BUILT_IN_BUNDLES } from "../../catalogue/bundles";
 import { findRole } from "../../catalogue/roles";
+import { ClientType } from "../../constructs/softphone";
+import type { Softphone } from "../../contracts/softphones";
 import type { ExportPlan, PlannedCustomer, PlannedUser } from "./plan";
-import { byCatalogue, roleConstant } from "./plan";
+import { byCatalogue, count, roleConstant } from "./plan";
 
 export interface RenderOptions {
   /** The command as it would be typed again, e.g. `dimensions export --all`. */
@@ -40,10 +43,7 @@ const q = (s: string): string => JSON.stringify(s);
 // Quoted at run time: a literal import line in the bundled CLI would read as a dependency of it.
 const LIBRARY = "cdktf-dimensions";
 
-/** `1 user`, `2 users`. */
-export function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
+export { count };
 
 /** A cell is written as is unless CSV needs it quoted. */
 function csvCell(value: string): string {
@@ -58,6 +58,26 @@ function csvSafe(user: PlannedUser): boolean {
 function rolesCode(user: PlannedUser): string {
   if (user.bundle) return `[RoleBundle.${user.bundle}]`;
   return `[${user.roles.map((r) => `Role.${roleConstant(r)!}`).join(", ")}]`;
+}
+
+/** `ClientType` constant names by value. */
+const CLIENT_TYPE_CONSTANT = new Map<string, string>(Object.entries(ClientType).map(([name, value]) => [value, name]));
+
+function softphoneCode(s: Softphone): string {
+  return `{ device: ${q(s.device)}, clientType: ClientType.${CLIENT_TYPE_CONSTANT.get(s.clientType)!} }`;
+}
+
+/** U14: the softphones the user declares (exactly), or why its devices are left alone. */
+function softphoneLines(user: PlannedUser): string[] {
+  if (user.softphonesUndeclared !== undefined) return [`  // softphones left undeclared: ${user.softphonesUndeclared}`];
+  if (user.softphones === undefined) return [];
+  if (user.softphones.length === 0) return ["  softphones: [],"];
+  return ["  softphones: [", ...user.softphones.map((s) => `    ${softphoneCode(s)},`), "  ],"];
+}
+
+/** `1001:desktop 1002:mobile`: a softphones cell as CustomerUsersFromCsv reads it. */
+function softphonesCell(user: PlannedUser): string {
+  return (user.softphones ?? []).map((s) => `${s.device}:${s.clientType}`).join(" ");
 }
 
 function serverManagedNote(user: PlannedUser): string {
@@ -81,6 +101,7 @@ function userLines(customer: PlannedCustomer, user: PlannedUser, id: string): st
     `  displayName: ${q(user.displayName)},`,
     `  roles: ${rolesCode(user)},${serverManagedNote(user)}`,
     ...(user.primary ? [`  primaryAdmin: true,${primaryNote(customer)}`] : []),
+    ...softphoneLines(user),
     `});`,
   ];
   return lines;
@@ -104,20 +125,50 @@ export function csvFileName(customer: PlannedCustomer, adopted: boolean): string
   return `${customer.id}.${adopted ? "pbx-users" : "users"}.csv`;
 }
 
-/** One CSV file of a customer's users: a column per bundle and role used, TRUE where held. */
+/**
+ * One CSV file of a customer's users: a column per bundle and role used, TRUE where held, and a
+ * `softphones` column when the users declare softphones (U14). With that column every row holds
+ * exactly its cell's devices, so a file has it for all its rows or none (see splitUsers).
+ */
 export function renderCsv(users: readonly PlannedUser[]): string {
   const bundles = BUILT_IN_BUNDLES.filter((b) => users.some((u) => u.bundle === b.constant));
   const roleKeys = [...new Set(users.filter((u) => !u.bundle).flatMap((u) => u.roles))];
   const roles = roleKeys.sort(byCatalogue).map((k) => findRole(k)!);
-  const header = ["email", "displayName", "primaryAdmin", ...bundles.map((b) => `bundle:${b.bundleName}`), ...roles.map((r) => r.name)];
+  const phones = users.some((u) => u.softphones !== undefined);
+  const header = ["email", "displayName", "primaryAdmin", ...bundles.map((b) => `bundle:${b.bundleName}`), ...roles.map((r) => r.name), ...(phones ? ["softphones"] : [])];
   const rows = users.map((u) => [
     u.email,
     u.displayName,
     u.primary ? "TRUE" : "",
     ...bundles.map((b) => (u.bundle === b.constant ? "TRUE" : "")),
     ...roles.map((r) => (!u.bundle && u.roles.includes(r.key) ? "TRUE" : "")),
+    ...(phones ? [softphonesCell(u)] : []),
   ]);
   return [header, ...rows].map((cells) => cells.map(csvCell).join(",")).join("\n") + "\n";
+}
+
+/** Why a user of a CSV customer is declared in main.ts instead. */
+type InCodeReason = "spaces" | "softphones";
+
+/**
+ * A customer's users: those of each CSV file (declared, then adopted), and those declared in
+ * main.ts with the reason. A cell is trimmed when read (H6), so a name or e-mail with outer spaces
+ * stays in code; a file whose users declare softphones has the column, where an empty cell means
+ * "none" (U14), so a user whose devices are left undeclared stays in code too.
+ */
+function splitUsers(customer: PlannedCustomer): { files: Array<{ adopt: boolean; users: PlannedUser[] }>; inCode: Array<{ user: PlannedUser; why?: InCodeReason }> } {
+  if (!customer.csv) return { files: [], inCode: customer.users.map((user) => ({ user })) };
+  const files: Array<{ adopt: boolean; users: PlannedUser[] }> = [];
+  const why = new Map<PlannedUser, InCodeReason>();
+  for (const u of customer.users) if (!csvSafe(u)) why.set(u, "spaces");
+  for (const adopt of [false, true]) {
+    const group = customer.users.filter((u) => u.adopt === adopt && !why.has(u));
+    const phones = group.some((u) => u.softphones !== undefined);
+    for (const u of group) if (phones && u.softphones === undefined) why.set(u, "softphones");
+    const users = group.filter((u) => !why.has(u));
+    if (users.length) files.push({ adopt, users });
+  }
+  return { files, inCode: customer.users.filter((u) => why.has(u)).map((user) => ({ user, why: why.get(user)! })) };
 }
 
 function customerLines(customer: PlannedCustomer, files: Map<string, string>): string[] {
@@ -153,11 +204,9 @@ function customerLines(customer: PlannedCustomer, files: Map<string, string>): s
     );
   }
   const ids = userIds(customer.users);
-  const inCode = customer.csv ? customer.users.filter((u) => !csvSafe(u)) : customer.users;
+  const { files: csvFiles, inCode } = splitUsers(customer);
   if (customer.csv) {
-    for (const adopt of [false, true]) {
-      const users = customer.users.filter((u) => u.adopt === adopt && csvSafe(u));
-      if (users.length === 0) continue;
+    for (const { adopt, users } of csvFiles) {
       const file = csvFileName(customer, adopt);
       files.set(file, renderCsv(users));
       lines.push(
@@ -171,15 +220,39 @@ function customerLines(customer: PlannedCustomer, files: Map<string, string>): s
         `});`,
       );
     }
-    if (inCode.length) lines.push(`// Declared here rather than in a CSV file, whose cells are trimmed: their e-mail or name has outer spaces.`);
   }
-  for (const user of inCode) lines.push(...userLines(customer, user, ids.get(user)!));
+  const because: Record<InCodeReason, string> = {
+    spaces: "// Declared here rather than in a CSV file, whose cells are trimmed: their e-mail or name has outer spaces.",
+    softphones: "// Declared here rather than in a CSV file, whose softphones cells are exact (empty: none): their devices are left undeclared.",
+  };
+  for (const why of [undefined, "spaces", "softphones"] as const) {
+    const users = inCode.filter((u) => u.why === why);
+    if (why && users.length) lines.push(because[why]);
+    for (const { user } of users) lines.push(...userLines(customer, user, ids.get(user)!));
+  }
   return lines;
 }
 
 function header(plan: ExportPlan, options: RenderOptions): string[] {
-  const users = plan.customers.reduce((n, c) => n + c.users.length, 0);
-  const adopted = plan.customers.reduce((n, c) => n + c.users.filter((u) => u.adopt).length, 0);
+  const all = plan.customers.flatMap((c) => c.users);
+  const users = all.length;
+  const adopted = all.filter((u) => u.adopt).length;
+  const declared = all.some((u) => u.softphones !== undefined);
+  const unreported = all.filter((u) => u.softphones === undefined && u.softphonesUndeclared === undefined).length;
+  const undeclared = all.filter((u) => u.softphonesUndeclared !== undefined).length;
+  const softphones = [
+    ...(declared
+      ? [
+          "// - Softphones (U14): each user's PBX devices as the API reported them, `softphones: []` for",
+          "//   none. The code holds them exactly: a device assigned outside it is unassigned when the",
+          "//   user next changes.",
+        ]
+      : []),
+    ...(undeclared ? [`// - The devices of ${count(undeclared, "user")} could not be declared (U7/U14): the user's block says why.`] : []),
+    ...(unreported
+      ? [`// - The API did not report the PBX devices of ${count(unreported, "user")}: their softphones are left`, "//   undeclared, and the app leaves their devices alone (U14)."]
+      : []),
+  ];
   return [
     `// Generated by \`${options.command}\` at ${options.readAt}`,
     `// from ${options.source}: ${count(plan.customers.length, "customer")}, ${count(users, "user")} (${adopted} on the PBX).`,
@@ -193,6 +266,7 @@ function header(plan: ExportPlan, options: RenderOptions): string[] {
     "//   declared: removing one from the code deletes it.",
     "// - A customer's PBX API key is read from the variable its apiKeyEnv names, only to create the",
     "//   customer again (C4); the key itself is never written here.",
+    ...softphones,
   ];
 }
 
@@ -202,8 +276,9 @@ export function renderApp(plan: ExportPlan, options: RenderOptions): Map<string,
   const body: string[] = [];
   for (const customer of plan.customers) body.push(...customerLines(customer, files));
   const csvFiles = [...files.keys()].length > 0;
-  const inCode = plan.customers.flatMap((c) => (c.csv ? c.users.filter((u) => !csvSafe(u)) : c.users));
+  const inCode = plan.customers.flatMap((c) => splitUsers(c).inCode.map((x) => x.user));
   const used: Record<string, boolean> = {
+    ClientType: inCode.some((u) => (u.softphones?.length ?? 0) > 0),
     Customer: plan.customers.length > 0,
     CustomerUser: inCode.length > 0,
     CustomerUsersFromCsv: csvFiles,
