@@ -22,11 +22,18 @@ export const ACME_TENANT: SnapshotCustomer = {
   sendNewUserEmail: true,
   sendConnectWelcomeEmail: true,
   pbx: { hostRest: "https://pbx.acme.example:8443", hostWebsocket: "wss://pbx.acme.example:5065", accountId: "acme-kazoo-0001" },
+  // The API (here the emulator) reports each user's PBX devices (`devices`, ours): the reception's
+  // softphone, and none for the others.
   users: [
-    { email: "ana.martin@acme.example", displayName: "Ana Martin", roles: ["customer.user", "customer.user.supervisorl1", "user.admin"] },
-    { email: "bruno.petit@acme.example", displayName: "Bruno Petit", roles: ["customer.user", "customer.user.supervisorl2", "recording.viewer"] },
-    { email: "carla.rossi@acme.example", displayName: "Carla Rossi", roles: ["customer.user", "customer.user.supervisorl4", "pbx.agentcontrol", "pbx.silentmonitor"] },
-    { email: "reception@acme.example", displayName: "Reception Desk", roles: ["customer.user.pbx", "customer.user.pbx.realtime"] },
+    { email: "ana.martin@acme.example", displayName: "Ana Martin", roles: ["customer.user", "customer.user.supervisorl1", "user.admin"], devices: [] },
+    { email: "bruno.petit@acme.example", displayName: "Bruno Petit", roles: ["customer.user", "customer.user.supervisorl2", "recording.viewer"], devices: [] },
+    { email: "carla.rossi@acme.example", displayName: "Carla Rossi", roles: ["customer.user", "customer.user.supervisorl4", "pbx.agentcontrol", "pbx.silentmonitor"], devices: [] },
+    {
+      email: "reception@acme.example",
+      displayName: "Reception Desk",
+      roles: ["customer.user", "customer.user.pbx", "customer.user.pbx.realtime", "customer.user.uc", "customer.user.uc.softphone"],
+      devices: [{ device: "b5f1c2d3e4a5968778695a4b3c2d1e0f", clientType: "webrtc" }],
+    },
   ],
 };
 

@@ -10,8 +10,11 @@
 //   declared: removing one from the code deletes it.
 // - A customer's PBX API key is read from the variable its apiKeyEnv names, only to create the
 //   customer again (C4); the key itself is never written here.
+// - Softphones (U14): each user's PBX devices as the API reported them, `softphones: []` for
+//   none. The code holds them exactly: a device assigned outside it is unassigned when the
+//   user next changes.
 import { App } from "cdktf";
-import { Customer, CustomerUser, DimensionsStack, Role, RoleBundle } from "../../src"; // "cdktf-dimensions" in your app
+import { ClientType, Customer, CustomerUser, DimensionsStack, Role, RoleBundle } from "../../src"; // "cdktf-dimensions" in your app
 
 const app = new App();
 const stack = new DimensionsStack(app, "customers", {
@@ -45,25 +48,31 @@ new CustomerUser(acme001, "ana.martin@acme.example", {
   displayName: "Ana Martin",
   roles: [RoleBundle.ADMINISTRATOR_WITH_REPORTS],
   primaryAdmin: true, // H1: automation never removes it (its only admin)
+  softphones: [],
 });
 new CustomerUser(acme001, "bruno.petit@acme.example", {
   customer: acme001,
   email: "bruno.petit@acme.example",
   displayName: "Bruno Petit",
   roles: [Role.WEBSITE_ACCESS, Role.RECORDING_PLAYBACK, Role.ANALYTICS_SUPERVISOR],
+  softphones: [],
 });
 new CustomerUser(acme001, "carla.rossi@acme.example", {
   customer: acme001,
   email: "carla.rossi@acme.example",
   displayName: "Carla Rossi",
   roles: [Role.WEBSITE_ACCESS, Role.SUPERVISOR_AGENT_CONTROL, Role.SILENT_MONITOR, Role.CONTACT_CENTRE_SUPERVISOR],
+  softphones: [],
 });
 // On the PBX: adopted, so automation never deletes it (H7).
 CustomerUser.adopt(acme001, "reception@acme.example", {
   customer: acme001,
   email: "reception@acme.example",
   displayName: "Reception Desk",
-  roles: [], // the platform's own: customer.user.pbx, customer.user.pbx.realtime (U10–U13)
+  roles: [RoleBundle.UC_SOFTPHONE], // the platform's own: customer.user.pbx, customer.user.pbx.realtime (U10–U13)
+  softphones: [
+    { device: "b5f1c2d3e4a5968778695a4b3c2d1e0f", clientType: ClientType.WEBRTC },
+  ],
 });
 
 app.synth();

@@ -16,7 +16,7 @@ test(`${EXPORT_EXAMPLE_FILE} is what the export writes for the README's tenant (
   expect(fs.readFileSync(path.join(ROOT, EXPORT_EXAMPLE_FILE), "utf8")).toBe(renderExportExample());
 });
 
-test(`${EXPORT_EXAMPLE_FILE} synthesizes the tenant it was exported from: its users, their roles less the server's own (U13), the PBX user adopted (H7)`, () => {
+test(`${EXPORT_EXAMPLE_FILE} synthesizes the tenant it was exported from: its users, their roles less the server's own (U13), the PBX user adopted (H7), each user's devices exactly (U14)`, () => {
   useFakeHandlerBundle();
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-export-example-"));
   const previous = process.env.CDKTF_OUTDIR;
@@ -38,9 +38,14 @@ test(`${EXPORT_EXAMPLE_FILE} synthesizes the tenant it was exported from: its us
   expect(tenant.customer).toEqual({ ...settings, pbx: { ...pbx, apiKeyEnv: "ACME_001_KAZOO_API_KEY" } });
   // The manifest's schema decodes each user's rendered line.
   expect(tenant.users).toEqual({
-    "ana.martin@acme.example": { displayName: "Ana Martin", roles: ["customer.user", "customer.user.supervisorl1", "user.admin"], primary: true },
-    "bruno.petit@acme.example": { displayName: "Bruno Petit", roles: ["customer.user", "customer.user.supervisorl2", "recording.viewer"] },
-    "carla.rossi@acme.example": { displayName: "Carla Rossi", roles: ["customer.user", "customer.user.supervisorl4", "pbx.agentcontrol", "pbx.silentmonitor"] },
-    "reception@acme.example": { displayName: "Reception Desk", roles: [], origin: "adopted" },
+    "ana.martin@acme.example": { displayName: "Ana Martin", roles: ["customer.user", "customer.user.supervisorl1", "user.admin"], primary: true, softphones: [] },
+    "bruno.petit@acme.example": { displayName: "Bruno Petit", roles: ["customer.user", "customer.user.supervisorl2", "recording.viewer"], softphones: [] },
+    "carla.rossi@acme.example": { displayName: "Carla Rossi", roles: ["customer.user", "customer.user.supervisorl4", "pbx.agentcontrol", "pbx.silentmonitor"], softphones: [] },
+    "reception@acme.example": {
+      displayName: "Reception Desk",
+      roles: ["customer.user", "customer.user.uc", "customer.user.uc.softphone"],
+      origin: "adopted",
+      softphones: [{ device: "b5f1c2d3e4a5968778695a4b3c2d1e0f", clientType: "webrtc" }],
+    },
   });
 });
