@@ -12,6 +12,7 @@ import {
   collectionEnvelope,
   customer,
   customerUser,
+  customerUserDevicesIfReported,
   customerUserLenient,
   emptySuccessEnvelope,
   errorEnvelope,
@@ -147,9 +148,10 @@ export class DimensionsClient implements DimensionsApi {
   async getUser(customerId: string, userId: string, options: GetUserOptions = {}): Promise<CustomerUser> {
     const path = `customers/${id(customerId, "customerId")}/users/${id(userId, "userId")}`;
     // Devices are parsed strictly only by a reader that plans them (see customerUserLenient).
-    const user = this.data(await this.http.send({ method: "GET", path }), options.devices ? customerUser : customerUserLenient, "GET", path);
+    const schema = options.devices === true ? customerUser : options.devices === "if-reported" ? customerUserDevicesIfReported : customerUserLenient;
+    const user = this.data(await this.http.send({ method: "GET", path }), schema, "GET", path);
     // Never assume "no devices" from silence: a real API without the field would be re-assigned blindly.
-    if (options.devices && !Array.isArray(user.devices)) throw new DevicesNotReportedError("GET", `/api/v1.0/${path}`);
+    if (options.devices === true && !Array.isArray(user.devices)) throw new DevicesNotReportedError("GET", `/api/v1.0/${path}`);
     return user;
   }
 

@@ -21,8 +21,13 @@ export interface RequestOptions {
 }
 
 export interface GetUserOptions {
-  /** The code declares softphones for the user: its devices must be reported. @default false */
-  readonly devices?: boolean;
+  /**
+   * true: the code declares softphones for the user, so its devices must be reported;
+   * "if-reported": the devices when the answer reports them as a list of { deviceId, clientType },
+   * else none given (`devices` undefined: unknown), never an error.
+   * @default false: the answer's devices are not read
+   */
+  readonly devices?: boolean | "if-reported";
 }
 
 export interface DimensionsApi {

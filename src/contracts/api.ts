@@ -231,6 +231,14 @@ export const customerUserLenient = customerUser.extend({
   devices: z.unknown().optional().transform((): undefined => undefined),
 });
 
+/**
+ * The same user for a reader that takes the devices where they are reported and leaves them alone
+ * otherwise (`dimensions export`): a `devices` of another shape reads as absent, never as "none".
+ */
+export const customerUserDevicesIfReported = customerUserLenient.extend({
+  devices: z.array(assignedDevice).nullish().catch(undefined),
+});
+
 export const createUserRequest = z.object({
   email: z.string().min(1).max(FIELD_LIMITS.userEmail),
   displayName: z.string().min(1).max(FIELD_LIMITS.userDisplayName),

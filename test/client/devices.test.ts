@@ -108,4 +108,24 @@ describe("U14: reading a user's devices", () => {
     expect(read.activated).toBeUndefined();
     expect((await api.listUsers(C)).map((u) => u.id)).toEqual([U]);
   });
+
+  // dimensions export declares the devices an answer reports and leaves the rest alone: it never fails on them.
+  test("U14: GIVEN an answer with devices WHEN read with devices: \"if-reported\" THEN they are returned", async () => {
+    const api = await clientFor((_req, res) => ok(res, { ...user, devices: [{ deviceId: "1001", clientType: "crm" }] }));
+
+    expect((await api.getUser(C, U, { devices: "if-reported" })).devices).toEqual([{ deviceId: "1001", clientType: "crm" }]);
+  });
+
+  test("U14: GIVEN answers without devices, with devices: null, or devices of another shape WHEN read with devices: \"if-reported\" THEN the user is returned with devices unknown (undefined), never an empty list", async () => {
+    const answers = [user, { ...user, devices: null }, { ...user, devices: [{ id: "1001" }] }, { ...user, devices: "two" }];
+    let next = 0;
+    const api = await clientFor((_req, res) => ok(res, answers[next++]));
+
+    for (let i = 0; i < answers.length; i++) {
+      const read = await api.getUser(C, U, { devices: "if-reported" });
+      expect(read).toMatchObject({ id: U, roles: ["customer.user"] });
+      expect(read.devices ?? undefined).toBeUndefined();
+    }
+    expect(server!.requests).toHaveLength(answers.length);
+  });
 });

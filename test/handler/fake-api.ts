@@ -191,7 +191,7 @@ export class FakeApi implements DimensionsApi {
     if (!u) throw notFound("GET", `/customers/${customerId}/users/${userId}`);
     const activated = this.activation.get(u.email.toLowerCase()) ?? false;
     const { devices, ...rest } = u;
-    if (options.devices && !this.reportDevices) throw new DevicesNotReportedError("GET", `/customers/${customerId}/users/${userId}`);
+    if (options.devices === true && !this.reportDevices) throw new DevicesNotReportedError("GET", `/customers/${customerId}/users/${userId}`);
     return { ...rest, roles: [...u.roles], ...(activated === "absent" ? {} : { activated }), ...(this.reportDevices ? { devices: devices.map((d) => ({ ...d })) } : {}) };
   }
   async createUser(customerId: string, body: CreateUserRequest, _options?: RequestOptions): Promise<{ created: CustomerUser } | { existing: string }> {
