@@ -21,7 +21,7 @@ import { findRole, isAdmin, ROLE_CATALOGUE, Role } from "../../catalogue/roles";
 import type { Customer } from "../../contracts/api";
 import type { CustomerDesired, UserEntry } from "../../contracts/handler";
 import type { Softphone } from "../../contracts/softphones";
-import { describeDeviceOperation, desiredUsers, emailKey, isOnPbx, manageable, planCustomer, planUsers, type LiveUser } from "../../reconcile";
+import { describeDeviceOperation, desiredUsers, devicesToRead, emailKey, isOnPbx, manageable, planCustomer, planUsers, type LiveUser } from "../../reconcile";
 import { ExportError, type ExportNotice } from "./codes";
 import type { SnapshotCustomer, SnapshotUser, TenantSnapshot } from "./read";
 import { softphonesOf, type SoftphonesDecision } from "./softphones";
@@ -258,7 +258,7 @@ export function planExport(read: Pick<TenantSnapshot, "customers">, options: Pla
       notices.push({
         code: "ExportSoftphonesUndeclared",
         reference: customer.reference,
-        message: `the devices of ${count(undeclared.length, "user")} are left undeclared, as code could not declare them: ${list(undeclared.map((u) => `${u.email}: ${u.softphonesUndeclared!}`))}`,
+        message: `the devices of ${count(undeclared.length, "user")} are left undeclared, as code could not declare them, and the app leaves them alone: ${list(undeclared.map((u) => `${u.email}: ${u.softphonesUndeclared!}`))}`,
       });
     }
     const because = referencedBecause(customer, users);
@@ -285,7 +285,7 @@ export function planExport(read: Pick<TenantSnapshot, "customers">, options: Pla
     const users = [...unreported.values()].reduce((a, b) => a + b, 0);
     notices.push({
       code: "ExportDevicesNotReported",
-      message: `the API's answers for ${count(users, "user")} (${[...unreported].map(([reference, n]) => `${reference}: ${n}`).join(", ")}) do not report their PBX devices (the devices field is ours, api-contract §4): their softphones are left undeclared, and the app leaves their devices alone`,
+      message: `the API's answers for ${count(users, "user")} (${[...unreported].map(([reference, n]) => `${reference}: ${n}`).join(", ")}) do not report their PBX devices as a list of { deviceId, clientType } (the devices field is ours, api-contract §4): their softphones are left undeclared, and the app leaves their devices alone`,
     });
   }
   const plan = { customers, notices };
@@ -332,10 +332,13 @@ export function proveExact(plan: Pick<ExportPlan, "customers">, snapshot: Pick<T
       if (step.kind !== "none") notices.push({ code: "ExportInexact", reference: planned.reference, message: `apply would ${step.kind} the customer (${step.kind === "patch" ? step.patch.map((p) => p.path.slice(1)).join(", ") : "it was not read"})` });
     }
     const desired = desiredUsers(Object.fromEntries(planned.users.map((u) => [u.email, entryOf(u)])));
-    const users = new Map<string, LiveUser>(
-      live.users.map((u, i) => [emailKey(u.email), { id: `user-${i}`, email: u.email, displayName: u.displayName, roles: u.roles, ...(u.devices ? { devices: u.devices } : {}) }]),
-    );
-    const result = planUsers({ desired, authoritative: false }, users);
+    const input = { desired, authoritative: false };
+    const listed = new Map<string, LiveUser>(live.users.map((u, i) => [emailKey(u.email), { id: `user-${i}`, email: u.email, displayName: u.displayName, roles: u.roles }]));
+    // The devices the handler reads: those of users whose softphones the code manages (devicesToRead).
+    const withDevices = new Set(devicesToRead(input, listed));
+    const devicesOf = new Map(live.users.map((u) => [emailKey(u.email), u.devices]));
+    const users = new Map<string, LiveUser>([...listed].map(([key, u]) => [key, withDevices.has(key) && devicesOf.get(key) ? { ...u, devices: devicesOf.get(key)! } : u]));
+    const result = planUsers(input, users);
     for (const op of result.operations) {
       const what = op.kind === "assign-device" || op.kind === "unassign-device" ? `${describeDeviceOperation(op)} of user ${op.email} (${op.why})` : `${op.kind} user ${op.email}`;
       notices.push({ code: "ExportInexact", reference: planned.reference, message: `apply would ${what}` });

@@ -160,8 +160,8 @@ async function readUsers(api: DimensionsApi, customer: Customer, options: ReadOp
   await pool(listed, options.concurrency, async (item: CustomerUser) => {
     if (failure !== undefined) return;
     try {
-      // Without `devices: true`: an API that does not report devices is read as well (then unknown).
-      const user = await api.getUser(customer.id, item.id);
+      // Devices where reported: an API that does not report them is read as well (then unknown).
+      const user = await api.getUser(customer.id, item.id, { devices: "if-reported" });
       const devices = liveUserOf(user).devices;
       users.push({
         email: user.email,

@@ -248,7 +248,7 @@ function header(plan: ExportPlan, options: RenderOptions): string[] {
           "//   user next changes.",
         ]
       : []),
-    ...(undeclared ? [`// - The devices of ${count(undeclared, "user")} could not be declared (U7/U14): the user's block says why.`] : []),
+    ...(undeclared ? [`// - The devices of ${count(undeclared, "user")} could not be declared (U7/U14), so the app leaves them alone: the user's block says why.`] : []),
     ...(unreported
       ? [`// - The API did not report the PBX devices of ${count(unreported, "user")}: their softphones are left`, "//   undeclared, and the app leaves their devices alone (U14)."]
       : []),
