@@ -192,7 +192,9 @@ export class FakeApi implements DimensionsApi {
     const activated = this.activation.get(u.email.toLowerCase()) ?? false;
     const { devices, ...rest } = u;
     if (options.devices === true && !this.reportDevices) throw new DevicesNotReportedError("GET", `/customers/${customerId}/users/${userId}`);
-    return { ...rest, roles: [...u.roles], ...(activated === "absent" ? {} : { activated }), ...(this.reportDevices ? { devices: devices.map((d) => ({ ...d })) } : {}) };
+    // As the real client: a plain read drops devices (customerUserLenient); only a reader asking for them gets them.
+    const withDevices = this.reportDevices && options.devices !== undefined && options.devices !== false;
+    return { ...rest, roles: [...u.roles], ...(activated === "absent" ? {} : { activated }), ...(withDevices ? { devices: devices.map((d) => ({ ...d })) } : {}) };
   }
   async createUser(customerId: string, body: CreateUserRequest, _options?: RequestOptions): Promise<{ created: CustomerUser } | { existing: string }> {
     this.record(`POST user ${body.email} ${JSON.stringify(body.roles ?? [])}`);
