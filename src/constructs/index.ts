@@ -11,3 +11,4 @@ export * from "./users-from-csv";
 export * from "./tenant-access-request";
 export { HANDLER_BUNDLE_ENV } from "./private/bundle";
 export * from "./rollout-stacks";
+export * from "./postgres-backend";

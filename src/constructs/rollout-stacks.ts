@@ -14,6 +14,12 @@ export interface RolloutStacksProps {
   readonly acceptCharges: boolean;
   /** @default "terraform_data" */
   readonly resourceType?: DimensionsStackProps["resourceType"];
+  /**
+   * Called once for each stack as it is created, before any customer is added to it: for what
+   * every stack needs, such as where its state lives (`(stack) => new PostgresBackend(stack)`).
+   * @default - nothing: each stack has cdktf's local state file
+   */
+  readonly configure?: (stack: DimensionsStack) => void;
 }
 
 /**
@@ -60,6 +66,7 @@ export class RolloutStacks {
     if (!stack) {
       stack = new DimensionsStack(this.scope, id, { acceptCharges: this.props.acceptCharges, region, ...(this.props.resourceType ? { resourceType: this.props.resourceType } : {}) });
       this.byId.set(id, stack);
+      this.props.configure?.(stack);
     }
     return stack;
   }

@@ -20,6 +20,7 @@ import {
   type PlacedAcknowledgement,
 } from "../../validation/acknowledgements";
 import { Acknowledgements } from "../acknowledgements";
+import { stateBackendFindings } from "./backend-checks";
 import { deferredFindings } from "./deferred";
 import { accessFindings } from "./access-synth";
 import { stackStateOf, type StackState } from "./internals";
@@ -188,6 +189,13 @@ export class DimensionsSynthChecks implements IAspect {
       const f = expiredFinding(ack, target.node.path, today);
       report(target, f);
       records.push(recordOf(f, undefined));
+    }
+
+    // Where the stack's state lives (pg: no password in cdk.tf.json, one schema per stack).
+    for (const f of stateBackendFindings(node as TerraformStack)) {
+      const ack = findAcknowledgement(f, acknowledgements, today);
+      report(node, f, ack);
+      records.push(recordOf(f, ack));
     }
 
     wiresDependencies(this.stack);
