@@ -13,6 +13,7 @@ import * as path from "node:path";
 import type { DimensionsApi } from "../client/types";
 import { ENV, type HandlerOperation, type Settings } from "../contracts/handler";
 import { applyAccessRequest, releaseAccessRequest } from "./access-request";
+import { stateBackendOf } from "./backend";
 import { systemClock, type Clock, type HandlerDeps } from "./context";
 import { applyInventory, releaseInventory } from "./inventory";
 import { HandlerError } from "./errors";
@@ -48,6 +49,14 @@ const createRealApi: ApiFactory = async (env, settings, report) => {
   report.action("api", `${new URL(client.endpoint.url).host} (${client.endpoint.source}${settings.region ? `; stack region ${settings.region}` : ""})`);
   return client;
 };
+
+async function openMarkers(manifestFile: string, env: NodeJS.ProcessEnv): Promise<MarkerStore> {
+  const backend = stateBackendOf(path.dirname(manifestFile), env);
+  if (backend.kind !== "pg") return new FileMarkerStore(manifestFile);
+  // Loaded on demand, as the client is: a local state never needs node-postgres.
+  const { PgMarkerStore } = await import("./pg-markers");
+  return PgMarkerStore.open(backend, manifestFile, env);
+}
 
 export function runOperation(op: HandlerOperation, parsed: Payload, deps: HandlerDeps): Promise<void> {
   switch (parsed.kind) {
@@ -104,7 +113,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     const manifestFile = env[ENV.manifest];
     const manifest = readManifest(manifestFile, env[ENV.manifestDigest]);
     const parsed = decoded ?? payloadFromManifest(manifest, objectKey!);
-    const markers = options.markers ?? new FileMarkerStore(manifestFile!);
+    // Markers live where the state lives: beside it in PostgreSQL with the pg backend (every CI
+    // runner sees them), else in the stack's folder.
+    const markers = options.markers ?? (await openMarkers(manifestFile!, env));
     const settings = parsed.kind === "legacy" ? { acceptCharges: false } : parsed.payload.i.settings;
     const api = needsApi(op, parsed) ? await (options.createApi ?? createRealApi)(env, settings, report) : undefined;
     const work = runOperation(op, parsed, {
@@ -119,7 +130,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       variant: parsed.variant,
       stackDir: path.dirname(manifestFile!),
     });
-    await withDeadline(work, runtime.handlerTimeoutSeconds);
+    try {
+      await withDeadline(work, runtime.handlerTimeoutSeconds);
+    } finally {
+      // What was written before a failure must land too (a released object's marker removed).
+      await markers.close?.();
+    }
     return EXIT_OK;
   } catch (e) {
     report.fail(e);

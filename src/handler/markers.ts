@@ -14,6 +14,8 @@ export interface MarkerStore {
   remove(key: string): void;
   /** Leaves the "done" file the create provisioner's shell test looks for (contracts doneFileName). */
   markDone(key: string, digest: string): void;
+  /** A store that writes asynchronously (pg-markers.ts): waits for its writes; fails when one did not land. */
+  close?(): Promise<void>;
 }
 
 function fileName(key: string): string {

@@ -8,9 +8,9 @@
  * after an unapplied change of its code (a "reconciled" marker) makes it refuse, rather than guess.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { customerKey, STACK_MARKER_KEY, type AccessRequestPayload, type StackPayload, type TenantPayload } from "../contracts/handler";
 import { withdrawAccessRequest } from "./access-request";
+import { stateBackendOf } from "./backend";
 import type { HandlerDeps } from "./context";
 import { pool } from "./executor";
 import { HandlerError, toHandlerError } from "./errors";
@@ -54,23 +54,23 @@ export async function applyStack(
 }
 
 /**
- * Whether the stack's local state file (the backend of cdk.tf.json; terraform.tfstate by default)
- * is empty or torn, as an interrupted write leaves it (a file removed on purpose is not a crash).
- * Other backends write state in a transaction: never "forgotten" by a crash.
+ * Whether the stack's local state file (the backend terraform runs with: the one `terraform init`
+ * recorded, else cdk.tf.json's; terraform.tfstate by default) is empty or torn, as an interrupted
+ * write leaves it (a file removed on purpose is not a crash).
+ *
+ * Never for another backend: a remote one writes each snapshot whole (the pg backend in one
+ * statement), so a crash leaves the previous snapshot, which still holds every object whose
+ * release had not finished. And the state of a second CI runner is that same snapshot: its
+ * working directory, without markers, is no evidence of anything. With the pg backend the markers
+ * live beside the state (pg-markers.ts), so what an interrupted run left is seen by the next one
+ * wherever it runs.
  */
-export function localStateForgotStack(stackDir: string): boolean {
-  let config: { terraform?: { backend?: Record<string, { path?: string }> } };
-  try {
-    config = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-  } catch {
-    return false;
-  }
-  const backend = config.terraform?.backend;
-  if (backend && !backend.local) return false;
-  const file = path.resolve(stackDir, backend?.local?.path ?? "terraform.tfstate");
+export function localStateForgotStack(stackDir: string, env: NodeJS.ProcessEnv = process.env, cwd?: string): boolean {
+  const backend = stateBackendOf(stackDir, env, cwd);
+  if (backend.kind !== "local") return false;
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = fs.readFileSync(backend.file, "utf8");
   } catch {
     // Gone: removed on purpose (a crash truncates the file, it does not remove it).
     return false;

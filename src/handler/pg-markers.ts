@@ -1,0 +1,201 @@
+/**
+ * Markers beside a state kept in PostgreSQL (Terraform's `pg` backend): a table in the state's
+ * schema, one row per workspace and object key. CI runners do not share a working directory, but
+ * they share the state; markers in a folder of one runner would be invisible to the next. A
+ * `terraform destroy` killed on one runner once the tenants' releases ran (and Terraform saved a
+ * snapshot without them: it does every 20 s) and resumed on another would otherwise find no
+ * marker: the stack's release could not tell the destroy from a `-replace` of itself, and would
+ * release nothing.
+ *
+ * Every run of terraform holds the state's lock while its handlers run, so the runs that write a
+ * workspace's markers take turns as they do for the state itself.
+ *
+ * The store reads the workspace's markers once when it opens (the operations read them
+ * synchronously), then writes through: each write or removal is sent at once, in order, on one
+ * connection; `close()` waits for them and fails the run (MarkerStoreUnavailable) when one did not
+ * land. The "done" files the create provisioner tests from the shell stay in the local folder:
+ * they only spare a process in the same run, and without one the handler reads the marker here.
+ */
+// Static: this module itself is loaded only for a pg backend (main.ts imports it on demand).
+import { Client, type ClientConfig } from "pg";
+import { marker as markerSchema, type Marker } from "../contracts/handler";
+import type { StateBackend } from "./backend";
+import { HandlerError } from "./errors";
+import { FileMarkerStore, type MarkerStore } from "./markers";
+
+export const MARKER_TABLE = "dimensions_markers";
+const CONNECT_TIMEOUT_MS = 10_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+
+export type PgTarget = Omit<Extract<StateBackend, { kind: "pg" }>, "kind">;
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** host:port/database of a connection string, never its user or password (for messages). */
+export function describeConnection(connStr: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (connStr && /^postgres(ql)?:\/\//i.test(connStr)) {
+    try {
+      const url = new URL(connStr);
+      return `${url.hostname || "localhost"}${url.port ? `:${url.port}` : ""}${url.pathname || "/"}`;
+    } catch {
+      return "the database of PG_CONN_STR";
+    }
+  }
+  const kv = connStr ? parseKeyValue(connStr) : {};
+  const host = kv.host ?? env.PGHOST ?? "localhost";
+  const port = kv.port ?? env.PGPORT;
+  return `${host}${port ? `:${port}` : ""}/${kv.dbname ?? env.PGDATABASE ?? ""}`;
+}
+
+/** libpq's key=value form (`host=db user=ci dbname=state sslmode=require`), which node-postgres does not parse. */
+function parseKeyValue(connStr: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of connStr.matchAll(/(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S*))/g)) out[m[1].toLowerCase()] = (m[2] ?? m[3] ?? "").replace(/\\(.)/g, "$1");
+  return out;
+}
+
+/** What node-postgres needs to reach the database terraform uses (lib/pq's defaults where they differ). */
+export function clientConfig(connStr: string | undefined, env: NodeJS.ProcessEnv): ClientConfig {
+  const base: ClientConfig = { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, statement_timeout: STATEMENT_TIMEOUT_MS, application_name: "dimensions-handler" };
+  let sslmode: string | undefined;
+  let config: ClientConfig;
+  if (connStr && /^postgres(ql)?:\/\//i.test(connStr)) {
+    config = { ...base, connectionString: connStr };
+    sslmode = /[?&]sslmode=([^&]*)/i.exec(connStr)?.[1];
+  } else if (connStr) {
+    const kv = parseKeyValue(connStr);
+    config = {
+      ...base,
+      ...(kv.host ? { host: kv.host } : {}),
+      ...(kv.port ? { port: Number(kv.port) } : {}),
+      ...(kv.user ? { user: kv.user } : {}),
+      ...(kv.password ? { password: kv.password } : {}),
+      ...(kv.dbname ? { database: kv.dbname } : {}),
+    };
+    sslmode = kv.sslmode;
+  } else {
+    config = { ...base };
+  }
+  sslmode = (sslmode ?? env.PGSSLMODE ?? "require").toLowerCase();
+  // lib/pq (terraform) defaults to sslmode=require, which encrypts without checking the
+  // certificate; node-postgres would not encrypt at all unless told.
+  if (sslmode === "disable") config.ssl = false;
+  else if (sslmode === "verify-ca" || sslmode === "verify-full") config.ssl = true;
+  else config.ssl = { rejectUnauthorized: false };
+  if (config.connectionString) {
+    // node-postgres would read sslmode itself, with other meanings than libpq's: the ssl setting above decides.
+    try {
+      const url = new URL(config.connectionString);
+      url.searchParams.delete("sslmode");
+      config.connectionString = url.toString();
+    } catch {
+      // Not parseable as a URL: node-postgres will say so when it connects.
+    }
+  }
+  return config;
+}
+
+export class PgMarkerStore implements MarkerStore {
+  /** Connects, creates the table when missing and reads the workspace's markers. */
+  static async open(target: PgTarget, manifestFile: string, env: NodeJS.ProcessEnv): Promise<PgMarkerStore> {
+    const where = `${describeConnection(target.connStr, env)}, schema ${target.schema}, workspace ${target.workspace}`;
+    const client = new Client(clientConfig(target.connStr, env));
+    // An idle connection that breaks between writes must fail the run at close, not crash it.
+    client.on("error", () => undefined);
+    const table = `${quoteIdent(target.schema)}.${MARKER_TABLE}`;
+    try {
+      await client.connect();
+      try {
+        await client.query(`create table if not exists ${table} (
+          workspace text not null,
+          key text not null,
+          marker jsonb not null,
+          written_at timestamptz not null default now(),
+          primary key (workspace, key)
+        )`);
+      } catch (e) {
+        // Two handlers creating it at once: one wins, the other sees the type or table exist.
+        const code = (e as { code?: string }).code;
+        if (code !== "23505" && code !== "42P07") throw e;
+      }
+      const result = await client.query<{ marker: unknown }>(`select marker from ${table} where workspace = $1`, [target.workspace]);
+      const store = new PgMarkerStore(client, table, target.workspace, where, manifestFile);
+      for (const row of result.rows) {
+        const parsed = markerSchema.safeParse(row.marker);
+        // A marker of another version is no evidence of anything: ignore it (as the file store does).
+        if (parsed.success) store.cache.set(parsed.data.key, parsed.data);
+      }
+      return store;
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw unavailable(where, e, "nothing is sent");
+    }
+  }
+
+  private readonly cache = new Map<string, Marker>();
+  private readonly files: FileMarkerStore;
+  private readonly pending: Promise<void>[] = [];
+  private failure: unknown;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly table: string,
+    private readonly workspace: string,
+    private readonly where: string,
+    manifestFile: string,
+  ) {
+    this.files = new FileMarkerStore(manifestFile);
+  }
+
+  read(key: string): Marker | undefined {
+    return this.cache.get(key);
+  }
+
+  write(marker: Marker): void {
+    this.cache.set(marker.key, marker);
+    this.send(
+      `insert into ${this.table} (workspace, key, marker, written_at) values ($1, $2, $3, now())
+       on conflict (workspace, key) do update set marker = excluded.marker, written_at = excluded.written_at`,
+      [this.workspace, marker.key, JSON.stringify(marker)],
+    );
+  }
+
+  remove(key: string): void {
+    this.cache.delete(key);
+    this.send(`delete from ${this.table} where workspace = $1 and key = $2`, [this.workspace, key]);
+    this.files.remove(key);
+  }
+
+  markDone(key: string, digest: string): void {
+    this.files.markDone(key, digest);
+  }
+
+  /** Waits for every write, then disconnects; a write that did not land fails the run. */
+  async close(): Promise<void> {
+    await Promise.all(this.pending);
+    await this.client.end().catch(() => undefined);
+    if (this.failure !== undefined) throw unavailable(this.where, this.failure, "what this run did stays done, and the next apply runs again what the marker would have told it");
+  }
+
+  private send(sql: string, values: unknown[]): void {
+    // node-postgres runs one connection's queries in the order they were sent.
+    this.pending.push(
+      this.client.query(sql, values).then(
+        () => undefined,
+        (e: unknown) => {
+          this.failure ??= e;
+        },
+      ),
+    );
+  }
+}
+
+function unavailable(where: string, cause: unknown, consequence: string): HandlerError {
+  // node-postgres's messages name the server's answer, never the password.
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new HandlerError("MarkerStoreUnavailable", `the markers beside the state (${MARKER_TABLE} on ${where}) cannot be read or written: ${reason}; ${consequence}`, {
+    hint: "export PG_CONN_STR (or libpq's PG* variables) where terraform runs, as terraform itself needs, and let its role create and write tables in the state's schema; then apply again",
+  });
+}

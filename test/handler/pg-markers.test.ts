@@ -1,0 +1,161 @@
+/**
+ * Markers beside a state in PostgreSQL (src/handler/pg-markers.ts), against a real server: CI
+ * runners do not share a working directory, so what one run's releases leave must reach the run
+ * that follows wherever it runs. The case that needs it: a `terraform destroy` killed on runner A
+ * after the tenants' releases (Terraform saved a snapshot without them) and resumed on runner B,
+ * whose state holds the stack resource alone. With markers in A's folder, B's stack release cannot
+ * tell that from a `-replace` of itself and releases nothing; with markers beside the state it
+ * releases every customer.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Client } from "pg";
+import { STACK_MARKER_KEY, type StackPayload } from "../../src/contracts/handler";
+import { FileMarkerStore, type MarkerStore } from "../../src/handler/markers";
+import { MARKER_TABLE, PgMarkerStore, type PgTarget } from "../../src/handler/pg-markers";
+import { releaseStack } from "../../src/handler/stack";
+import { applyTenant, releaseTenant } from "../../src/handler/tenant";
+import { describePostgres, startPostgres, type PostgresServer } from "../support/postgres";
+import { anaEntry, entry, failure, FakeClock, makeDeps, manifestOf, seedAcme, SETTINGS, tenantPayload } from "./fake-api";
+
+const STACK: StackPayload = { t: { stack: "test" }, i: { kind: "stack", settings: SETTINGS } };
+const CU = "customer.user";
+
+/** A runner's working directory: its own folder for the manifest (and the local "done" files). */
+function runnerDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-markers-runner-"));
+  return path.join(dir, "dimensions.manifest.json");
+}
+
+/** A customer with ana@ (primary admin) and bruno@ (created by the app: deleted on release). */
+function acme() {
+  const { api, cid } = seedAcme();
+  api.addUser(cid, "bruno@acme.test", [CU, "recording.viewer"]);
+  const payload = tenantPayload({ ...anaEntry(), "bruno@acme.test": entry([CU, "recording.viewer"], { displayName: "bruno" }) }, { i: { removalPolicy: "disable" } });
+  return { api, cid, payload };
+}
+
+describePostgres("markers beside a state in PostgreSQL", () => {
+  let server: PostgresServer;
+  let url: string;
+  let target: PgTarget;
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    url = `${await server.createDatabase("markers")}?sslmode=disable`;
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    // terraform init creates the state's schema; the handler only adds its table there.
+    await client.query("create schema tfstate_test");
+    await client.end();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  beforeEach(() => {
+    target = { connStr: url, schema: "tfstate_test", workspace: `w${Math.random().toString(36).slice(2, 8)}` };
+  });
+
+  async function withStore<T>(manifestFile: string, work: (store: MarkerStore) => Promise<T>, at: PgTarget = target): Promise<T> {
+    const store = await PgMarkerStore.open(at, manifestFile, {});
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  test("GIVEN a destroy whose tenant releases ran on runner A WHEN the stack's release runs on runner B THEN it releases the customer by its policies", async () => {
+    const { api, cid, payload } = acme();
+    const clock = new FakeClock();
+    const manifest = manifestOf(payload);
+    // Runner A: the tenant's release sees its own desired state again and leaves an "identical" marker.
+    await withStore(runnerDir(), (markers) => releaseTenant(payload, { ...makeDeps({ api, manifest, clock }), markers }));
+    expect(api.calls).toEqual([]);
+
+    // Runner B (another folder): only the stack resource is left in the state.
+    const deps = { ...makeDeps({ api, manifest, clock }), markers: undefined as unknown as MarkerStore };
+    await withStore(runnerDir(), (markers) => releaseStack(STACK, { ...deps, markers }));
+
+    expect(api.writes()).toEqual(["DELETE user bruno@acme.test", `PATCH customer ${cid} [{"op":"replace","path":"/enabled","value":false}]`]);
+    expect(deps.out.join("\n")).toMatch(/destroyed: released 1 of 1 object/);
+  });
+
+  test("GIVEN the same runs with markers in each runner's folder THEN runner B releases nothing: why the markers follow the state", async () => {
+    const { api, payload } = acme();
+    const manifest = manifestOf(payload);
+    await releaseTenant(payload, { ...makeDeps({ api, manifest }), markers: new FileMarkerStore(runnerDir()) });
+    const deps = makeDeps({ api, manifest });
+    await releaseStack(STACK, { ...deps, markers: new FileMarkerStore(runnerDir()) });
+    expect(api.writes()).toEqual([]);
+    expect(deps.out.join("\n")).toMatch(/replaced, not destroyed/);
+  });
+
+  test("GIVEN a replacement's release reconciled the tenant on runner A WHEN the create runs on runner B THEN nothing is left to do", async () => {
+    const { api, payload } = acme();
+    const next = tenantPayload({ ...anaEntry(), "bruno@acme.test": entry([CU], { displayName: "bruno" }) }, { i: { removalPolicy: "disable" } });
+    const manifest = manifestOf(next);
+    await withStore(runnerDir(), (markers) => releaseTenant(payload, { ...makeDeps({ api, manifest }), markers }));
+    const changed = api.writes().length;
+    expect(changed).toBeGreaterThan(0);
+
+    const deps = makeDeps({ api, manifest });
+    await withStore(runnerDir(), (markers) => applyTenant(next, { ...deps, markers }));
+    expect(api.writes().length).toBe(changed);
+    expect(deps.out.join("\n")).toMatch(/already taken to the declared state by the replacement's release/);
+    // The create consumed the marker, for every runner.
+    await withStore(runnerDir(), async (markers) => expect(markers.read(`customer:${payload.t.customer.reference}`)).toBeUndefined());
+  });
+
+  test("GIVEN markers of one workspace THEN another workspace or schema of the same database sees none", async () => {
+    await withStore(runnerDir(), async (markers) => markers.write({ version: 2, key: STACK_MARKER_KEY, state: "applied", digest: "", writtenAt: 1 }));
+    await withStore(runnerDir(), async (markers) => expect(markers.read(STACK_MARKER_KEY)).toMatchObject({ state: "applied" }));
+    await withStore(runnerDir(), async (markers) => expect(markers.read(STACK_MARKER_KEY)).toBeUndefined(), { ...target, workspace: `${target.workspace}-other` });
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query("create schema tfstate_other");
+    await client.end();
+    await withStore(runnerDir(), async (markers) => expect(markers.read(STACK_MARKER_KEY)).toBeUndefined(), { ...target, schema: "tfstate_other" });
+  });
+
+  test("GIVEN several handlers opening at once on a fresh schema THEN each creates or finds the table, and every write lands", async () => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query("create schema tfstate_race");
+    await client.end();
+    const at = { ...target, schema: "tfstate_race" };
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => withStore(runnerDir(), async (markers) => markers.write({ version: 2, key: `customer:C${i}`, state: "identical", digest: "d", writtenAt: i }), at)),
+    );
+    await withStore(runnerDir(), async (markers) => {
+      for (let i = 0; i < 6; i++) expect(markers.read(`customer:C${i}`)).toMatchObject({ writtenAt: i });
+    }, at);
+  });
+
+  test("GIVEN a wrong password THEN MarkerStoreUnavailable names the database, never the password", async () => {
+    const wrong = url.replace(/:[^:@/]+@/, ":not-the-password@");
+    const e = await failure(PgMarkerStore.open({ ...target, connStr: wrong }, runnerDir(), {}));
+    expect(e.code).toBe("MarkerStoreUnavailable");
+    expect(e.message).toMatch(new RegExp(`${MARKER_TABLE} on 127\\.0\\.0\\.1:${server.port}/markers, schema tfstate_test`));
+    expect(e.message).toMatch(/password authentication failed/);
+    expect(`${e.message}\n${e.hint}`).not.toContain("not-the-password");
+    expect(`${e.message}\n${e.hint}`).not.toContain(new URL(url).password);
+  });
+
+  test("GIVEN a write that cannot land (the table dropped under the run) WHEN the store closes THEN the run fails with MarkerStoreUnavailable", async () => {
+    const store = await PgMarkerStore.open(target, runnerDir(), {});
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query(`alter table tfstate_test.${MARKER_TABLE} rename to gone_${target.workspace}`);
+    try {
+      store.write({ version: 2, key: "customer:X", state: "identical", digest: "d", writtenAt: 0 });
+      const e = await failure(store.close());
+      expect(e.code).toBe("MarkerStoreUnavailable");
+      expect(e.message).toMatch(/what this run did stays done/);
+    } finally {
+      await client.query(`alter table tfstate_test.gone_${target.workspace} rename to ${MARKER_TABLE}`);
+      await client.end();
+    }
+  });
+});
