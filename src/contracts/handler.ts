@@ -430,8 +430,12 @@ export type RenderedManifest = z.input<typeof manifest>;
 export const marker = z.object({
   version: z.literal(MANIFEST_VERSION),
   key: z.string(),
-  /** "applied": the stack resource's own, written when it is created (see STACK_MARKER_KEY). */
-  state: z.enum(["identical", "reconciled", "applied"]),
+  /**
+   * "applied": the stack resource's own, written when it is created (see STACK_MARKER_KEY).
+   * "released": the stack's release released this object in a destroy that did not finish (a
+   * failure, a kill); the destroy that resumes it, wherever it runs, does not release it again.
+   */
+  state: z.enum(["identical", "reconciled", "applied", "released"]),
   digest: z.string(),
   payload: objectPayload.optional(),
   /** When it was written (ms since the epoch): an old marker is no evidence about this run. */

@@ -111,7 +111,7 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
       { subject, hint: "if this was terraform destroy, those objects were added to the code (or failed) since the last apply: run terraform apply, then terraform destroy; otherwise run terraform apply again — nothing was lost" },
     );
   }
-  const changed = markers.filter((m) => m.marker!.state !== "identical");
+  const changed = markers.filter((m) => m.marker!.state !== "identical" && m.marker!.state !== "released");
   if (changed.length > 0) {
     throw new HandlerError(
       "DestroyAfterUnappliedChange",
@@ -121,17 +121,21 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
   }
 
   const failures: HandlerError[] = [];
+  // Each released object is marked so: a destroy that stops half-way (a failure, a kill) and is
+  // run again releases the rest, every marker still telling it that this is a destroy.
   const release = async (key: string, work: () => Promise<void>) => {
     try {
       await work();
-      deps.markers.remove(key);
+      deps.markers.write({ version: 2, key, state: "released", digest: "", writtenAt: deps.clock.now() });
     } catch (e) {
       const error = toHandlerError(e, key);
       failures.push(error);
       deps.report.action(key, `FAILED: ${formatFailure(error)[0].replace(/^dimensions: /, "")}`);
     }
   };
-  const payloads = markers.map((m) => ({ key: m.key, payload: m.marker!.payload! }));
+  const already = markers.filter((m) => m.marker!.state === "released").length;
+  if (already > 0) deps.report.action(subject, `${already} of ${markers.length} object${markers.length === 1 ? " was" : "s were"} released by an earlier run of this destroy: not touched again`);
+  const payloads = markers.filter((m) => m.marker!.state === "identical").map((m) => ({ key: m.key, payload: m.marker!.payload! }));
   // Partner access ends before the customers it names are released.
   for (const { key, payload } of payloads) {
     if (payload.i.kind === "access-request") await release(key, () => withdrawAccessRequest((payload as AccessRequestPayload).t.name, "destroyed", deps));
@@ -142,11 +146,13 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
     if (key !== customerKey(t.customer.reference)) throw new Error(`internal: marker ${key} holds customer ${t.customer.reference}`);
     return release(key, () => releaseWholeTenant({ reference: t.customer.reference, users: t.users, ...(i.owned ? { removalPolicy: i.removalPolicy ?? "retain" } : {}) }, deps, i.settings.acceptCharges));
   });
-  deps.report.action(subject, `destroyed: released ${payloads.length - failures.length} of ${payloads.length} object${payloads.length === 1 ? "" : "s"} by their removal policies`);
+  const total = markers.length;
+  deps.report.action(subject, `destroyed: released ${total - failures.length} of ${total} object${total === 1 ? "" : "s"} by their removal policies`);
   if (failures.length) {
-    throw new HandlerError("ReleaseIncomplete", `${failures.length} of ${payloads.length} objects could not be released (each is reported above)`, {
+    throw new HandlerError("ReleaseIncomplete", `${failures.length} of ${total} objects could not be released (each is reported above)`, {
       subject,
       hint: "fix the causes above and run terraform destroy again; what was released is not touched twice",
     });
   }
+  for (const { key } of markers) deps.markers.remove(key);
 }

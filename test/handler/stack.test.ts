@@ -204,7 +204,31 @@ describe("stack release", () => {
     expect(e.code).toBe("ReleaseIncomplete");
     expect(api.customers.get(cid)?.enabled).toBe(false);
     expect(deps.out).toContainEqual(expect.stringMatching(/^dimensions: customer:TWIN-003: FAILED: DuplicateReference \[C2\]: /));
-    expect([...deps.markers.markers.keys()]).toEqual(["customer:TWIN-003"]);
+    // Every object keeps its marker, the released one marked so, for the destroy run again.
+    expect([...deps.markers.markers.values()].map((m) => `${m.key} ${m.state}`).sort()).toEqual(["customer:ACME-001 released", "customer:TWIN-003 identical"]);
+  });
+
+  test("GIVEN a destroy that stopped half-way (a failure, a kill) WHEN it is run again THEN it releases the rest, does not touch what was released, and clears the markers", async () => {
+    // GIVEN: ACME released, TWIN failed (two live customers share its reference)
+    const { api, cid, payload } = acmeWithUsers("disable");
+    const first = api.addCustomer({ reference: "TWIN-003" });
+    const second = api.addCustomer({ reference: "TWIN-003" });
+    const twin = tenantPayload(anaEntry(), { customer: { reference: "TWIN-003" }, i: { removalPolicy: "delete" } });
+    const deps = makeDeps({ api, manifest: manifestOf(payload, twin) });
+    await releaseObjects(deps, [payload, twin]);
+    await failure(releaseStack(STACK, deps));
+    api.customers.delete(second.id);
+    const before = api.writes().length;
+
+    // WHEN: terraform destroy again (only the stack resource is left in the state)
+    await releaseStack(STACK, deps);
+
+    // THEN
+    expect(api.writes().slice(before)).toEqual([`DELETE customer ${first.id}`]);
+    expect(api.writes().filter((w) => w.startsWith(`PATCH customer ${cid} `))).toHaveLength(1);
+    expect(deps.out).toContainEqual("dimensions: stack test: 1 of 2 objects were released by an earlier run of this destroy: not touched again");
+    expect(deps.out).toContainEqual("dimensions: stack test: destroyed: released 2 of 2 objects by their removal policies");
+    expect(deps.markers.markers.size).toBe(0);
   });
 
   test("GIVEN a stack with no object WHEN released THEN nothing is sent", async () => {
