@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, LocalBackend, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformBackend, TerraformStack } from "cdktf";
 import { Sandbox } from "../../src/cli/sandbox";
 import { assertTerraformOk, terraformVersion, type TerraformResult } from "../../src/cli/terraform";
 import { createClientFromEnv } from "../../src/client";
@@ -75,12 +75,13 @@ export class Workspace {
 
   /**
    * Synthesizes one stack into this workspace, the way `cdktf synth` does (a fresh App each time,
-   * same outdir), with its state file pinned inside the workspace.
+   * same outdir), with its state file pinned inside the workspace unless the stack has a backend.
    */
   synth(build: (app: App) => TerraformStack): string {
     const app = new App({ outdir: this.outdir });
     const stack = build(app);
-    new LocalBackend(stack, { path: path.join(this.dir, `${stack.node.id}.tfstate`) });
+    // A stack that brings its own backend (PostgresBackend) keeps it.
+    if (!stack.node.children.some((c) => TerraformBackend.isBackend(c))) new LocalBackend(stack, { path: path.join(this.dir, `${stack.node.id}.tfstate`) });
     app.synth();
     this.stackDir = path.join(this.outdir, "stacks", stack.node.id);
     return this.stackDir;
