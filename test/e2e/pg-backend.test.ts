@@ -284,6 +284,37 @@ describeE2E("Terraform state in PostgreSQL (the pg backend)", () => {
       expect(await query(connStr, `select key from ${SCHEMA}.dimensions_markers`)).toEqual([]);
     });
 
+    test("GIVEN the lock held by the session of a runner that vanished THEN terraform force-unlock cannot release it, and the README's recovery (find the session, pg_terminate_backend) does", async () => {
+      const { ws, connStr } = await workspace("pg-unlock");
+      const b = new Runner(ws, "b");
+      b.synth(pgFixture(BEFORE));
+      await b.ok("e2e", ["apply", "-auto-approve", "-input=false"]);
+      // What a runner lost mid-apply leaves: a session, still connected, holding the state's lock.
+      const vanished = new Client({ connectionString: connStr.replace(/\?sslmode=disable$/, "") });
+      // Its end, below, is an error event on this client: expected.
+      vanished.on("error", () => undefined);
+      await vanished.connect();
+      try {
+        await vanished.query(`select pg_advisory_lock(id) from ${SCHEMA}.states where name = 'default'`);
+        const locked = await b.terraform("e2e", ["plan", "-input=false", "-lock-timeout=0s"]);
+        expect(locked.code).toBe(1);
+        expect(locked.stderr).toMatch(/Workspace is already locked: default/);
+
+        const unlocked = await b.ok("e2e", ["force-unlock", "-force", "00000000-0000-0000-0000-000000000000"]);
+        expect(unlocked.stdout).toMatch(/successfully unlocked/);
+        expect((await b.terraform("e2e", ["plan", "-input=false", "-lock-timeout=0s"])).stderr).toMatch(/Workspace is already locked: default/);
+
+        const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+        const [find] = /```sql\n([\s\S]*?;)/.exec(readme)!.slice(1);
+        const sessions = await query<{ pid: number }>(connStr, find);
+        expect(sessions.map((r) => r.pid)).toEqual([(await vanished.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid]);
+        await query(connStr, `select pg_terminate_backend(${sessions[0].pid})`);
+      } finally {
+        await vanished.end().catch(() => undefined);
+      }
+      expect(await b.planIsEmpty("e2e")).toBe(true);
+    });
+
     test("GIVEN a rollout split into 3 stacks, each with its state in its own schema WHEN they are applied in parallel THEN every customer lands, every plan is empty, and a parallel destroy leaves nothing", async () => {
       const { ws, connStr } = await workspace("pg-rollout");
       const references = Array.from({ length: 6 }, (_, i) => `ROLL-${i + 1}`);
