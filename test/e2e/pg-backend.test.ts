@@ -305,7 +305,9 @@ describeE2E("Terraform state in PostgreSQL (the pg backend)", () => {
         expect((await b.terraform("e2e", ["plan", "-input=false", "-lock-timeout=0s"])).stderr).toMatch(/Workspace is already locked: default/);
 
         const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
-        const [find] = /```sql\n([\s\S]*?;)/.exec(readme)!.slice(1);
+        const team = readme.slice(readme.indexOf("## Working as a team"));
+        const [find] = /```sql\n([\s\S]*?;)/.exec(team)!.slice(1);
+        expect(find).toMatch(/pg_locks/);
         const sessions = await query<{ pid: number }>(connStr, find);
         expect(sessions.map((r) => r.pid)).toEqual([(await vanished.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid]);
         await query(connStr, `select pg_terminate_backend(${sessions[0].pid})`);
