@@ -444,9 +444,10 @@ export const marker = z.object({
 export type Marker = z.infer<typeof marker>;
 
 /**
- * The stack resource's marker: it exists while this working directory holds an applied stack. A
- * create of the stack resource that finds it means the state forgot the stack (a local state
- * file emptied by a kill -9 of terraform, which truncates it before writing).
+ * The stack resource's marker: it exists while this working directory (with the pg backend: this
+ * state) holds an applied stack. A create of the stack resource that finds it means the state
+ * forgot the stack (a local state file emptied by a kill -9 of terraform, which truncates it
+ * before writing); a remote state never does (handler/stack.ts).
  */
 export const STACK_MARKER_KEY = "stack";
 

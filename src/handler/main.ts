@@ -130,11 +130,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       variant: parsed.variant,
       stackDir: path.dirname(manifestFile!),
     });
+    let done = false;
     try {
       await withDeadline(work, runtime.handlerTimeoutSeconds);
+      done = true;
     } finally {
-      // What was written before a failure must land too (a released object's marker removed).
-      await markers.close?.();
+      // What was written before a failure must land too (an object marked released). A marker
+      // that did not land fails a run that succeeded; a failed run reports its own failure.
+      await markers.close?.().catch((e: unknown) => {
+        if (done) throw e;
+      });
     }
     return EXIT_OK;
   } catch (e) {
