@@ -25,5 +25,7 @@ await Promise.all([
   build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.cjs", banner: { js: "#!/usr/bin/env node" }, external: ["cdktf", "constructs", "@cdktf/provider-null"] }),
 ]);
 // `npx dimensions` runs the bin directly: it must be executable.
-import { chmodSync } from "node:fs";
+import { chmodSync, copyFileSync } from "node:fs";
 chmodSync("dist/cli.cjs", 0o755);
+// Shipped beside the handler: a tenant create hands its work to the run's warm handler through it.
+copyFileSync("src/handler/forward.sh", "dist/forward.sh");

@@ -1,6 +1,6 @@
 /**
  * `dimensions login [--no-browser] [--port N] [--timeout S] [--login-hint E] [--region R]`: signs a
- * partner user in with the vendor's authorization-code flow (api-contract §2) and keeps the
+ * partner user in with the vendor's authorization-code flow (API contract §2) and keeps the
  * credentials in the credentials store, where `terraform apply`, `dimensions token` and every
  * other command find them — no refresh token in the environment needed afterwards.
  *

@@ -1,7 +1,7 @@
 /**
  * The DimensionsApi over HTTP. Every answer is parsed with the contract's schemas; a create is sent
  * again only when the server certainly did not take it (connection refused, 429); after any other
- * failure its outcome is awaited by looking it up, never by sending it again (api-contract §1.4).
+ * failure its outcome is awaited by looking it up, never by sending it again (API contract §1.4).
  * Deletes treat 404 as done.
  */
 import type { z } from "zod";
@@ -269,7 +269,7 @@ export class DimensionsClient implements DimensionsApi {
   // -------------------------------------------------------------------------------------------
   // Plumbing
 
-  /** Every page until one is shorter than the page size (api-contract §1.2). */
+  /** Every page until one is shorter than the page size (API contract §1.2). */
   private async pages<T extends z.ZodType>(path: string, item: T, params: Record<string, string> = {}): Promise<z.infer<T>[]> {
     const schema = collectionEnvelope(item);
     const out: z.infer<T>[] = [];
@@ -334,7 +334,7 @@ export class DimensionsClient implements DimensionsApi {
   }
 
   /**
-   * Sends a create POST at most once per certain refusal (api-contract §1.4):
+   * Sends a create POST at most once per certain refusal (API contract §1.4):
    * - refused before the server processed it (connection refused, 429 on the POST itself): waits
    *   (honouring `Retry-After`) and sends it again, at most `createAttempts` times in all;
    * - any other failure whose outcome is unknown (timeout, dropped connection, 500/502/503/504, or
@@ -370,7 +370,7 @@ export class DimensionsClient implements DimensionsApi {
         // A user create may go again once a lookup proves it absent: the API refuses a second
         // user with the same e-mail (UserAlreadyExists, adopted), so a late first one costs nothing.
         // The server's own 500/503 ends its processing: a lookup then proves the outcome, and a
-        // create it proves absent may go again (api-contract §1.4). A drop or a timeout may still be
+        // create it proves absent may go again (API contract §1.4). A drop or a timeout may still be
         // in flight: only a user create (duplicates refused) goes again after those.
         const answered = err instanceof ApiError && (err.status === 500 || err.status === 503);
         if ((options.resendWhenAbsent || answered) && attempt < attempts) {

@@ -16,7 +16,7 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /** Status codes and socket errors worth another try of an idempotent request. */
 export const RETRY_STATUS_CODES = [429, 500, 502, 503, 504];
 export const RETRY_ERROR_CODES = ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENETUNREACH"];
-/** POST is absent on purpose: only DimensionsClient.createOnce repeats a create, and only when it was refused (api-contract §1.4). */
+/** POST is absent on purpose: only DimensionsClient.createOnce repeats a create, and only when it was refused (API contract §1.4). */
 const RETRY_METHODS: HttpMethod[] = ["GET", "PUT", "PATCH", "DELETE"];
 
 export interface HttpOptions {

@@ -1,6 +1,6 @@
 /**
  * The API client: what the handler and the CLI import. `createClientFromEnv` is the one way they
- * build it, from the environment of api-contract §7.
+ * build it, from the environment of API contract §7.
  */
 import { DEFAULT_TOKEN_URL, REGION_BASE_URLS } from "../contracts/api";
 import { ENV } from "../contracts/handler";

@@ -1,5 +1,5 @@
 /**
- * One `refresh_token` grant at the token endpoint (api-contract §2), shared by every credentials
+ * One `refresh_token` grant at the token endpoint (API contract §2), shared by every credentials
  * store: the file (token-cache.ts) and PostgreSQL (pg-credentials-store.ts). A store calls it only
  * while it holds its lock, since refresh tokens rotate: the answer's new refresh token must reach
  * the store before anyone else may refresh.

@@ -1,5 +1,5 @@
 /**
- * The OAuth 2.0 authorization-code flow of api-contract §2, as `dimensions login` runs it: the
+ * The OAuth 2.0 authorization-code flow of API contract §2, as `dimensions login` runs it: the
  * sign-in address with `state` (RFC 6749 §10.12), PKCE S256 (RFC 7636) and an OpenID Connect
  * `nonce`, then the code exchange at the token endpoint and who signed in.
  *

@@ -51,7 +51,7 @@ export interface DimensionsApi {
   findUserByEmail(customerId: string, email: string): Promise<CustomerUser | undefined>;
   /**
    * With `devices: true` the answer must report the user's PBX devices (`devices`, an [ours] field
-   * of api-contract §4): one that does not fails with DevicesNotReportedError.
+   * of API contract §4): one that does not fails with DevicesNotReportedError.
    */
   getUser(customerId: string, userId: string, options?: GetUserOptions): Promise<CustomerUser>;
   /**

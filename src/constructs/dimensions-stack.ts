@@ -16,7 +16,7 @@ import {
 import { checkStackFields } from "../validation/props";
 import { DimensionsError, finding } from "../validation/rules";
 import { deferFindings } from "./private/deferred";
-import { handlerBundlePath } from "./private/bundle";
+import { forwarderPath, handlerBundlePath } from "./private/bundle";
 import { resolveTokens } from "./private/tokens";
 import { createHandlerResource, type ResourceTypeValue } from "./private/handler-resource";
 import { attachState, STACK_BRAND, stackStateOf, type StackState } from "./private/internals";
@@ -114,6 +114,8 @@ export class DimensionsStack extends TerraformStack {
   public readonly settings: Settings;
   /** The handler bundle shipped with the stack. */
   public readonly handlerAsset: TerraformAsset;
+  /** forward.sh: a tenant create handed to the run's warm handler (the warm handler of a run). @internal */
+  public readonly forwarderAsset?: TerraformAsset;
   /** The stack resource, destroyed last (see the class doc). */
   public readonly stackResource: TerraformResource;
   /** The inventory of the stack's customers and access requests. */
@@ -149,7 +151,10 @@ export class DimensionsStack extends TerraformStack {
     if (this.resourceType === "null_resource") new NullProvider(this, "dimensions-null");
     // terraform_data needs Terraform ≥ 1.4; checked once per stack (see HandlerData).
     else this.node.addValidation(new ValidateTerraformVersion(">=1.4", "The built-in terraform_data resource needs Terraform >= 1.4. Please upgrade Terraform."));
-    this.handlerAsset = new TerraformAsset(this, "dimensions-handler", { path: handlerBundlePath(this.node.path), type: AssetType.FILE });
+    const bundle = handlerBundlePath(this.node.path);
+    this.handlerAsset = new TerraformAsset(this, "dimensions-handler", { path: bundle, type: AssetType.FILE });
+    const forwarder = forwarderPath(bundle);
+    this.forwarderAsset = forwarder ? new TerraformAsset(this, "dimensions-forwarder", { path: forwarder, type: AssetType.FILE }) : undefined;
     this.stackResource = this.createHandlerResource(this, "dimensions", () => stackPayload(this.state));
     this.state.stackResource = this.stackResource;
     // Always present, even with no customer: when the last customer leaves the code, this
@@ -188,6 +193,7 @@ export class DimensionsStack extends TerraformStack {
     const resource = createHandlerResource(scope, id, {
       resourceType: this.resourceType,
       handlerAssetPath: this.handlerAsset.path,
+      ...(this.forwarderAsset ? { forwarderAssetPath: this.forwarderAsset.path } : {}),
       payload: produce,
       manifestDigest: this.manifestDigestToken,
     });

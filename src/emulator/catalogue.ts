@@ -10,7 +10,7 @@
  * `customer.user.pbx` (`inRegion`).
  */
 
-/** The platform's regions (api-contract §1). */
+/** The platform's regions (API contract §1). */
 export type Region = "au" | "eu" | "na" | "uk";
 
 export interface ServerRole {
@@ -77,7 +77,7 @@ export const ACD_ROLE = "customer.user.acd";
 export const UC_ROLE = "customer.user.uc";
 export const SOFTPHONE_ROLE = "customer.user.uc.softphone";
 
-/** Reseller (partner user) roles, api-contract §5. */
+/** Reseller (partner user) roles, API contract §5. */
 export const PARTNER_ROLES = ["account.user", "user.admin", "customer.admin", "onboarding.admin", "webhooks.admin", "tm.admin"] as const;
 
 export function serverRole(key: string): ServerRole | undefined {

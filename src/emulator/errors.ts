@@ -1,6 +1,6 @@
 /**
  * The error factory: every failure the emulator answers with, in the real service's vocabulary
- * (api-contract §1.1 envelope, §4 error table). Handlers throw these; the server writes them.
+ * (API contract §1.1 envelope, §4 error table). Handlers throw these; the server writes them.
  */
 import type { ApiErrorCode } from "../contracts/api";
 
@@ -37,7 +37,7 @@ export type OAuthErrorCode =
   | "unsupported_grant_type"
   | "unsupported_response_type";
 
-/** OAuth errors (api-contract §2) use the OAuth shape, not the API envelope. */
+/** OAuth errors (API contract §2) use the OAuth shape, not the API envelope. */
 export class OAuthError extends Error {
   constructor(
     public readonly error: OAuthErrorCode,

@@ -1,5 +1,5 @@
 /**
- * `dimensions emulator [--port N] [--data FILE] [--json] [--region R]` (api-contract §6): serves
+ * `dimensions emulator [--port N] [--data FILE] [--json] [--region R]` (API contract §6): serves
  * the emulator on 127.0.0.1 until SIGINT/SIGTERM (or the given abort signal), then closes cleanly.
  *
  * With `--json` it prints exactly one line for the built-in reseller `demo`:

@@ -1,5 +1,5 @@
 /**
- * The Dimensions API emulator (api-contract §6): `node:http` on loopback, serving the API under
+ * The Dimensions API emulator (API contract §6): `node:http` on loopback, serving the API under
  * `/api/v1.0`, the identity endpoints under `/connect`, and test controls under `/_emulator`.
  *
  * Per request: read the body (≤ 1 MiB) → refuse `.`/`..` path segments → match the route

@@ -1,5 +1,5 @@
 /**
- * Tenant access requests (seed 002; api-contract §5; rules A1–A7). A request is found by its name
+ * Tenant access requests (seed 002; API contract §5; rules A1–A7). A request is found by its name
  * among the reseller's active (not withdrawn) requests — never by an id kept in state — so a re-run
  * after a crash, or after a failed wait, adopts what the first run sent.
  *

@@ -357,7 +357,7 @@ async function execute(
       ids.set(emailKey(op.email), result.created.id);
       const held = result.created.roles ?? op.roles;
       const target = exactTarget(op.roles, held);
-      // The server adds customer.user by itself (api-contract §4); anything else unasked is set back.
+      // The server adds customer.user by itself (API contract §4); anything else unasked is set back.
       if (!sameSet(held, target)) await deps.api.patchUser(customerId, result.created.id, [{ op: "replace", path: "/roles", value: target }], options);
       deps.report.action(subject, `created with ${op.roles.length} role${op.roles.length === 1 ? "" : "s"} ${list(target)}`);
       return;

@@ -148,7 +148,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
   }
 }
 
-if (require.main === module) {
+if (require.main === module && process.argv[2] === "worker") {
+  // `worker <spool dir> <terraform pid>`: the warm handler of one terraform run (see ./worker).
+  void import("./worker").then(({ runWorker }) => runWorker(process.argv[3] ?? "", Number(process.argv[4]), process.env)).then(
+    () => undefined,
+    (e: unknown) => {
+      process.stderr.write(`dimensions: WorkerFailed: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+} else if (require.main === module) {
   void main(process.argv.slice(2), process.env).then((code) => {
     // exitCode, not exit(): lets stdout drain; the client holds no timers once the work is done.
     // A run that hit its deadline may still have requests in flight: they must not outlive it.

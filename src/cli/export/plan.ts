@@ -285,7 +285,7 @@ export function planExport(read: Pick<TenantSnapshot, "customers">, options: Pla
     const users = [...unreported.values()].reduce((a, b) => a + b, 0);
     notices.push({
       code: "ExportDevicesNotReported",
-      message: `the API's answers for ${count(users, "user")} (${[...unreported].map(([reference, n]) => `${reference}: ${n}`).join(", ")}) do not report their PBX devices as a list of { deviceId, clientType } (the devices field is ours, api-contract §4): their softphones are left undeclared, and the app leaves their devices alone`,
+      message: `the API's answers for ${count(users, "user")} (${[...unreported].map(([reference, n]) => `${reference}: ${n}`).join(", ")}) do not report their PBX devices as a list of { deviceId, clientType } (the devices field is ours, API contract §4): their softphones are left undeclared, and the app leaves their devices alone`,
     });
   }
   const plan = { customers, notices };

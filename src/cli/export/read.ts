@@ -1,9 +1,9 @@
 /**
  * Reads the live tenants `dimensions export` declares, through the one API client: customers and
- * users in pages (api-contract §1.2), then each user's roles (listings carry none) with bounded
+ * users in pages (API contract §1.2), then each user's roles (listings carry none) with bounded
  * concurrency, and a progress line on large customers. What it keeps is a snapshot: the customer's
  * settings, its PBX connection WITHOUT the API key the API echoes (C4), and every user with its
- * roles and, where the answer reports them (the `devices` field is ours, api-contract §4), its PBX
+ * roles and, where the answer reports them (the `devices` field is ours, API contract §4), its PBX
  * devices (U14). Nothing here decides what the code says (see ./plan).
  */
 import { ApiError, DimensionsClientError, type DimensionsApi } from "../../client";

@@ -1,7 +1,7 @@
 /**
  * What the exported app says about each live user's PBX devices (U14). Pure, like ./plan.
  *
- * - The one-user answer reports `devices` (ours, api-contract §4): the user declares exactly those
+ * - The one-user answer reports `devices` (ours, API contract §4): the user declares exactly those
  *   softphones, and `softphones: []` when it holds none. "None" is a fact the API stated, as an
  *   empty role list is: the app then holds the devices exactly, like the roles, and takes back a
  *   device assigned outside the code when the user next changes. Leaving a device-less user

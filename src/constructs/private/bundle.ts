@@ -47,3 +47,13 @@ export function handlerBundlePath(constructPath: string): string {
   }
   return bundle;
 }
+
+/**
+ * forward.sh, shipped beside the bundle: it hands a tenant create to the run's warm handler
+ * (the warm handler of a run). Undefined when the bundle has none beside it (a bundle named by
+ * DIMENSIONS_HANDLER_BUNDLE, say): every create then starts its own handler, as before.
+ */
+export function forwarderPath(bundle: string): string | undefined {
+  const file = path.join(path.dirname(bundle), "forward.sh");
+  return fs.existsSync(file) ? file : undefined;
+}

@@ -56,6 +56,8 @@ export interface HandlerResourceOptions {
   readonly resourceType: ResourceTypeValue;
   /** Path of the handler asset relative to the stack directory (TerraformAsset.path). */
   readonly handlerAssetPath: string;
+  /** Path of forward.sh (TerraformAsset.path), when shipped: tenant creates go through it. */
+  readonly forwarderAssetPath?: string;
   /** Produces the payload at synth (resolved: no unresolved tokens inside). */
   readonly payload: () => RenderedPayload;
   /** The sha256 of the stack's manifest as this synth writes it (or SYNTH_FAILED_DIGEST). */
@@ -137,7 +139,7 @@ class Produced implements IResolvable {
  * exactly this desired state, it left a "done" file (contracts doneFileName); the shell finds it,
  * removes it with the marker, and no handler process starts. Otherwise the handler runs.
  */
-function skipWhenDone(payload: () => RenderedPayload, node: string): string {
+function skipWhenDone(payload: () => RenderedPayload, node: string, handlerAssetPath: string, forwarderAssetPath: string | undefined): string {
   return Lazy.stringValue({
     produce: (context) => {
       const p = context.preparing ? undefined : payload();
@@ -145,7 +147,9 @@ function skipWhenDone(payload: () => RenderedPayload, node: string): string {
       const key = customerKey((p.t as { customer: { reference: string } }).customer.reference);
       const dir = `${MODULE_DIR}/${MARKER_DIR}`;
       const done = `${dir}/${doneFileName(key, desiredDigest(p.t))}`;
-      return `test -f "${done}" && rm -f "${done}" "${dir}/${markerStem(key)}.json" || ${node}`;
+      // exec: forward.sh must be terraform's own child, to find the run's warm handler by $PPID.
+      const run = forwarderAssetPath ? `exec sh "${MODULE_DIR}/${forwarderAssetPath}" "${MODULE_DIR}/${handlerAssetPath}"` : node;
+      return `test -f "${done}" && rm -f "${done}" "${dir}/${markerStem(key)}.json" || ${run}`;
     },
   });
 }
@@ -165,7 +169,7 @@ export function createHandlerResource(scope: Construct, id: string, options: Han
   // Which kind of resource this is is known when the construct is created; its key only at synth.
   const kind = payload().i.kind;
   const objectKey = kind === "tenant" || kind === "access-request" ? Lazy.stringValue({ produce: (context) => (context.preparing ? "" : keyOf(payload())) }) : undefined;
-  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest, () => chunksFor(payload()), (node) => skipWhenDone(payload, node), objectKey);
+  const provisioner = provisioners(resourceType, options.handlerAssetPath, options.manifestDigest, () => chunksFor(payload()), (node) => skipWhenDone(payload, node, options.handlerAssetPath, options.forwarderAssetPath), objectKey);
   if (resourceType === "null_resource") {
     return new NullResource(scope, id, {
       triggers: {

@@ -1,5 +1,5 @@
 /**
- * Partner users and tenant access requests (api-contract §5; rules A1, A2, A3, A4, A5, A6).
+ * Partner users and tenant access requests (API contract §5; rules A1, A2, A3, A4, A5, A6).
  *
  * Legacy impersonation is the same `POST /customers/{C}/impersonate` used without a granted
  * request: it works for partner users holding `customer.admin` until the tenant grants its first

@@ -1,5 +1,5 @@
 /**
- * Identity endpoints (api-contract §2): `GET /connect/authorize` and `POST /connect/token` with the
+ * Identity endpoints (API contract §2): `GET /connect/authorize` and `POST /connect/token` with the
  * authorization_code and refresh_token grants. Refresh tokens rotate unless turned off with
  * `PUT /_emulator/auth`; a rotated-away token answers 400 invalid_grant.
  *

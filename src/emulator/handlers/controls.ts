@@ -1,5 +1,5 @@
 /**
- * Test and demo controls under `/_emulator` (api-contract §6). They answer plain JSON (no
+ * Test and demo controls under `/_emulator` (API contract §6). They answer plain JSON (no
  * envelope), need no token, and are never subject to fault injection.
  */
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * `/customers` (api-contract §3; rules C1, C2, C3, C5, C6, U12).
+ * `/customers` (API contract §3; rules C1, C2, C3, C5, C6, U12).
  */
 import { API_PREFIX, createCustomerRequest, CUSTOMER_PATCHABLE_PATHS, FIELD_LIMITS, jsonPatch, type JsonPatchOperation } from "../../contracts/api";
 import type { EmulatorCore } from "../core";

@@ -1,6 +1,6 @@
 /**
  * `POST|PUT /customers/{C}/users/{U}/devices/pbx/{D}/assign` and `/unassign` `{ clientType }`
- * (api-contract §4; rules U5, U7, U14). The contract says what succeeds (201; clientType one of
+ * (API contract §4; rules U5, U7, U14). The contract says what succeeds (201; clientType one of
  * desktop, mobile, webrtc, crm; assigning needs `customer.user.uc` and
  * `customer.user.uc.softphone`); the rest is ours, chosen so that a client's retry is harmless and
  * a conflict is never resolved silently:

@@ -1,5 +1,5 @@
 /**
- * `/customers/{C}/users` (api-contract §4; rules U1, U4, U5, U7, U8, U10, U11, U13, U15, C6).
+ * `/customers/{C}/users` (API contract §4; rules U1, U4, U5, U7, U8, U10, U11, U13, U15, C6).
  *
  * JSON Patch on a user is validated in full on a copy before anything is applied (atomic).
  * U10/U13 choices: `replace /roles` keeps the region's synchronised role (`customer.user.pbx`, in
@@ -58,7 +58,7 @@ export function userRoutes(table: RouteTable, core: EmulatorCore): void {
 }
 
 export function toApiUser(u: UserRecord, withRoles: boolean): Record<string, unknown> {
-  // `activated` is [ours] (api-contract §4): the client refuses an activation e-mail without it (H5).
+  // `activated` is [ours] (API contract §4): the client refuses an activation e-mail without it (H5).
   const base: Record<string, unknown> = { id: u.id, displayName: u.displayName, email: u.email, primaryTenant: u.primaryTenant, isParent: u.isParent, activated: u.activated ?? false };
   if (withRoles) Object.assign(base, { roles: [...u.roles], devices: devicesView(u) });
   return base;

@@ -1,0 +1,113 @@
+/**
+ * The warm handler of one terraform run. A cold `node` process per customer costs far more CPU
+ * than the customer's requests (start-up, bundle load, a cold JIT): on a 200-customer rollout that
+ * was most of the apply. So the first tenant create of a run starts this process (forward.sh, next
+ * to the bundle), and every create of the same run hands its object key to it through a spool
+ * directory instead of starting a handler of its own.
+ *
+ * Each job is exactly the run `node handler.cjs apply` would have made (main() with the job's
+ * three variables over this process's environment, which is the run's: provisioners of one run
+ * differ only in those), so every check (manifest digest, markers, StateLost) holds unchanged.
+ *
+ * Files, in `<stack>/.dimensions-markers/workers/<terraform pid>/`: `pid` once up; per job
+ * `<id>.job` (key, manifest, digest; renamed to `.taken` when claimed), then `<id>.out`, `<id>.err`
+ * and last `<id>.rc`, each written whole then renamed. The forwarder runs the handler itself when
+ * this process is not up or goes away before answering: a job is idempotent (a create repeated
+ * after a crash converges), so a fallback never loses or doubles anything.
+ *
+ * The process ends once terraform is gone and no job is in flight, or after WORKER_IDLE_MS with
+ * none; after a job that hit its deadline it ends at once, as a handler process would.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ENV } from "../contracts/handler";
+import { EXIT_OK, main, type MainOptions } from "./main";
+
+export const WORKER_IDLE_MS = 60_000;
+const POLL_MS = 5;
+
+function writeWhole(file: string, text: string): void {
+  fs.writeFileSync(`${file}.part`, text);
+  fs.renameSync(`${file}.part`, file);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export interface WorkerOptions extends Pick<MainOptions, "createApi" | "clock"> {
+  readonly idleMs?: number;
+  /** Tests: resolve instead of exiting the process after a job that hit its deadline. */
+  readonly exit?: (code: number) => void;
+}
+
+/** Serves jobs from `dir` until terraform (`parentPid`) is gone and nothing is in flight. */
+export async function runWorker(dir: string, parentPid: number, env: NodeJS.ProcessEnv, options: WorkerOptions = {}): Promise<void> {
+  const jobs = path.join(dir, "jobs");
+  fs.mkdirSync(jobs, { recursive: true });
+  writeWhole(path.join(dir, "pid"), String(process.pid));
+  const idleMs = options.idleMs ?? WORKER_IDLE_MS;
+  const inFlight = new Set<Promise<void>>();
+  let lastActivity = Date.now();
+  let stopping = false;
+
+  const serve = async (id: string, taken: string): Promise<void> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    let code = 1;
+    try {
+      const [key, manifest, digest] = fs.readFileSync(taken, "utf8").split("\n");
+      if (!key || !manifest || !digest) throw new Error(`job ${id} is malformed`);
+      code = await main(["apply"], { ...env, [ENV.objectKey]: key, [ENV.manifest]: manifest, [ENV.manifestDigest]: digest }, {
+        sink: { out: (line) => out.push(line), err: (line) => err.push(line) },
+        ...(options.createApi ? { createApi: options.createApi } : {}),
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
+    } catch (e) {
+      err.push(`dimensions: WorkerFailed: ${(e as Error).message}`);
+    }
+    const base = path.join(jobs, id);
+    writeWhole(`${base}.out`, out.map((l) => `${l}\n`).join(""));
+    writeWhole(`${base}.err`, err.map((l) => `${l}\n`).join(""));
+    writeWhole(`${base}.rc`, String(code));
+    lastActivity = Date.now();
+    // A run past its deadline may still have requests in flight: as a handler process would, this
+    // one ends now; the forwarders of the other jobs then run their handler themselves.
+    if (code !== EXIT_OK && err.some((l) => l.includes("HandlerTimeout"))) {
+      stopping = true;
+      (options.exit ?? ((c: number) => process.exit(c)))(code);
+    }
+  };
+
+  for (;;) {
+    if (stopping) return;
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(jobs);
+    } catch {
+      return; // the spool went away (the stack directory was removed): nothing left to serve
+    }
+    for (const name of names) {
+      if (!name.endsWith(".job")) continue;
+      const id = name.slice(0, -".job".length);
+      const taken = path.join(jobs, `${id}.taken`);
+      try {
+        fs.renameSync(path.join(jobs, name), taken);
+      } catch {
+        continue; // withdrawn by its forwarder
+      }
+      lastActivity = Date.now();
+      const job = serve(id, taken).finally(() => inFlight.delete(job));
+      inFlight.add(job);
+    }
+    if (inFlight.size === 0 && (!alive(parentPid) || Date.now() - lastActivity > idleMs)) break;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  await Promise.all(inFlight);
+  fs.rmSync(dir, { recursive: true, force: true });
+}

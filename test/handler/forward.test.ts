@@ -1,0 +1,98 @@
+/**
+ * forward.sh, the shell side of the warm handler: a create goes to the run's worker when it is up
+ * and answers, and is run by the handler itself in every other case (switched off, never up, died
+ * starting, died holding the job, a stale spool). A fake bundle plays the worker and the handler.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const FORWARD = path.resolve(__dirname, "../../src/handler/forward.sh");
+
+// The fake bundle: `worker DIR PID` behaves as FAKE_WORKER says; `apply` is the direct run.
+const FAKE = `
+const fs = require("fs"), path = require("path");
+const [, , op, dir] = process.argv;
+const mode = process.env.FAKE_WORKER;
+if (op === "apply") { console.log("direct " + process.env.DIMENSIONS_OBJECT_KEY); console.error("direct stderr"); process.exit(Number(process.env.FAKE_RC || 0)); }
+if (mode === "die-starting") process.exit(3);
+fs.writeFileSync(path.join(dir, "pid"), String(process.pid));
+const jobs = path.join(dir, "jobs");
+const tick = setInterval(() => {
+  for (const name of fs.readdirSync(jobs)) {
+    if (!name.endsWith(".job")) continue;
+    const id = name.slice(0, -4), taken = path.join(jobs, id + ".taken");
+    fs.renameSync(path.join(jobs, name), taken);
+    if (mode === "die-holding") process.exit(9);
+    const [key] = fs.readFileSync(taken, "utf8").split("\\n");
+    fs.writeFileSync(path.join(jobs, id + ".out"), "served " + key + "\\n");
+    fs.writeFileSync(path.join(jobs, id + ".err"), "served stderr\\n");
+    fs.writeFileSync(path.join(jobs, id + ".rc"), process.env.FAKE_RC || "0");
+    clearInterval(tick);
+  }
+}, 5);
+`;
+
+let dir: string;
+let bundle: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-forward-"));
+  bundle = path.join(dir, "handler.cjs");
+  fs.writeFileSync(bundle, FAKE);
+  fs.writeFileSync(path.join(dir, "dimensions.manifest.json"), "{}");
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function forward(env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string; ms: number } {
+  const start = Date.now();
+  const result = spawnSync("sh", [FORWARD, bundle], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, DIMENSIONS_MANIFEST: path.join(dir, "dimensions.manifest.json"), DIMENSIONS_MANIFEST_DIGEST: "d".repeat(64), DIMENSIONS_OBJECT_KEY: "customer:ACME-001", ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - start };
+}
+
+const spool = () => path.join(dir, ".dimensions-markers", "workers", String(process.pid));
+const leftovers = () => (fs.existsSync(path.join(spool(), "jobs")) ? fs.readdirSync(path.join(spool(), "jobs")) : []);
+
+test("GIVEN a worker that answers WHEN a create is forwarded THEN its output and exit code are the job's, and nothing of the job is left", () => {
+  const result = forward({ FAKE_WORKER: "serve" });
+  expect(result).toMatchObject({ status: 0, stdout: "served customer:ACME-001\n", stderr: "served stderr\n" });
+  expect(leftovers()).toEqual([]);
+});
+
+test("GIVEN a job that failed WHEN forwarded THEN the create fails with the job's exit code", () => {
+  expect(forward({ FAKE_WORKER: "serve", FAKE_RC: "1" }).status).toBe(1);
+});
+
+test("GIVEN DIMENSIONS_WORKER=0 WHEN a create runs THEN the handler runs it itself and no worker starts", () => {
+  const result = forward({ DIMENSIONS_WORKER: "0", FAKE_WORKER: "serve" });
+  expect(result).toMatchObject({ status: 0, stdout: "direct customer:ACME-001\n" });
+  expect(fs.existsSync(spool())).toBe(false);
+});
+
+test("GIVEN a worker that dies starting WHEN a create is forwarded THEN the handler runs it itself at once", () => {
+  const result = forward({ FAKE_WORKER: "die-starting" });
+  expect(result).toMatchObject({ status: 0, stdout: "direct customer:ACME-001\n" });
+  expect(result.ms).toBeLessThan(8_000);
+});
+
+test("GIVEN a worker that dies holding the job WHEN a create is forwarded THEN the handler runs it itself, and the job's files are gone", () => {
+  const result = forward({ FAKE_WORKER: "die-holding" });
+  expect(result).toMatchObject({ status: 0, stdout: "direct customer:ACME-001\n" });
+  expect(leftovers()).toEqual([]);
+});
+
+test("GIVEN a stale spool of a worker that is gone WHEN a create is forwarded THEN the handler runs it itself", () => {
+  fs.mkdirSync(path.join(spool(), "jobs"), { recursive: true });
+  fs.writeFileSync(path.join(spool(), "pid"), "999999999");
+  const result = forward({ FAKE_WORKER: "serve" });
+  expect(result).toMatchObject({ status: 0, stdout: "direct customer:ACME-001\n" });
+});
+
+test("GIVEN no object key WHEN forward.sh runs THEN the handler runs itself (it decides what is wrong)", () => {
+  const result = forward({ DIMENSIONS_OBJECT_KEY: "", FAKE_WORKER: "serve" });
+  expect(result).toMatchObject({ status: 0, stdout: "direct \n" });
+});
