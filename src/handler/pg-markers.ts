@@ -108,6 +108,10 @@ export class PgMarkerStore implements MarkerStore {
     try {
       await client.connect();
       try {
+        // `create table if not exists` is not safe against itself: two sessions creating it at once
+        // can fail with "type … already exists". Serialized per schema under a transaction lock.
+        await client.query("begin");
+        await client.query("select pg_advisory_xact_lock(hashtext($1))", [`cdktf-dimensions:markers:${target.schema}`]);
         await client.query(`create table if not exists ${table} (
           workspace text not null,
           key text not null,
@@ -115,10 +119,12 @@ export class PgMarkerStore implements MarkerStore {
           written_at timestamptz not null default now(),
           primary key (workspace, key)
         )`);
+        await client.query("commit");
       } catch (e) {
-        // Two handlers creating it at once: one wins, the other sees the type or table exist.
+        await client.query("rollback").catch(() => undefined);
+        // Another process (an older handler without the lock) created it meanwhile.
         const code = (e as { code?: string }).code;
-        if (code !== "23505" && code !== "42P07") throw e;
+        if (code !== "23505" && code !== "42P07" && code !== "42710") throw e;
       }
       const result = await client.query<{ marker: unknown }>(`select marker from ${table} where workspace = $1`, [target.workspace]);
       const store = new PgMarkerStore(client, table, target.workspace, where, manifestFile);
