@@ -221,6 +221,9 @@ export function readManifest(file: string | undefined, expectedDigest: string | 
   if (digest !== expectedDigest) {
     throw new HandlerError("ManifestMismatch", `the manifest ${file} does not belong to the configuration being applied (digest ${digest.slice(0, 12)}…, expected ${expectedDigest.slice(0, 12)}…); nothing is sent`, { hint });
   }
+  // The warm handler of a run reads the same manifest for every customer: the same bytes (the
+  // digest just checked) parse to the same manifest, so they are parsed once per process.
+  if (lastManifest?.digest === digest) return lastManifest.manifest;
   // A UTF-8 byte-order mark (an editor's) is not part of the JSON.
   const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
   let raw: unknown;
@@ -237,8 +240,12 @@ export function readManifest(file: string | undefined, expectedDigest: string | 
     });
   const envelope = manifestEnvelope.safeParse(raw);
   if (!envelope.success) throw mismatch(describeIssues(envelope.error));
-  return { ...envelope.data, objects: lazilyParsed(envelope.data.objects, mismatch) };
+  const manifest = { ...envelope.data, objects: lazilyParsed(envelope.data.objects, mismatch) };
+  lastManifest = { digest, manifest };
+  return manifest;
 }
+
+let lastManifest: { readonly digest: string; readonly manifest: Manifest } | undefined;
 
 /** The manifest without its entries: checked at start (a version mismatch fails at once). */
 const manifestEnvelope = manifestSchema.extend({ objects: z.record(z.string(), z.unknown()) });
