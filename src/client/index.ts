@@ -34,9 +34,14 @@ export interface ClientSettings {
 export interface CreateClientOptions {
   /** Retry and refresh notices, one line each, never a secret. */
   readonly log?: (line: string) => void;
+  /**
+   * The token provider of an earlier client of the same environment and settings, to share its
+   * token (one process running many jobs); by default the client makes its own.
+   */
+  readonly tokens?: TokenProvider;
 }
 
-export type DimensionsClientApi = DimensionsApi & { readonly tokenGrants: number; readonly endpoint: Endpoint };
+export type DimensionsClientApi = DimensionsApi & { readonly tokenGrants: number; readonly endpoint: Endpoint; readonly tokens: TokenProvider };
 
 /**
  * Builds the client from the process environment (never from synthesized configuration).
@@ -77,9 +82,9 @@ export function createClientFromEnv(
     throw new ClientConfigError("InvalidConfiguration", `unknown region "${settings.region}" (expected au, eu, na or uk)`);
   }
 
-  const tokens = tokenProviderFromEnv(get, options.log);
+  const tokens = options.tokens ?? tokenProviderFromEnv(get, options.log);
   const client = new DimensionsClient({ baseUrl, tokens, log: options.log, timeoutMs: requestTimeoutMs(get) });
-  return Object.assign(client, { endpoint: endpoint! });
+  return Object.assign(client, { endpoint: endpoint!, tokens });
 }
 
 /** Where a client's requests go, and which setting said so (printed by every handler run). */

@@ -10,6 +10,8 @@
  * The client (got) is loaded only when the operation calls the API.
  */
 import * as path from "node:path";
+import type { DimensionsClientApi } from "../client";
+import type { TokenProvider } from "../client/token-cache";
 import type { DimensionsApi } from "../client/types";
 import { ENV, type HandlerOperation, type Settings } from "../contracts/handler";
 import { applyAccessRequest, releaseAccessRequest } from "./access-request";
@@ -40,15 +42,36 @@ export interface MainOptions {
   readonly sent?: SentLog;
 }
 
+/** Every run names the host it talks to, and which setting chose it (a region's own variable, DIMENSIONS_API_URL, the stack's apiUrl or the region's URL). */
+function nameEndpoint(client: DimensionsClientApi, settings: Pick<Settings, "region">, report: Reporter): void {
+  report.action("api", `${new URL(client.endpoint.url).host} (${client.endpoint.source}${settings.region ? `; stack region ${settings.region}` : ""})`);
+}
+
 const createRealApi: ApiFactory = async (env, settings, report) => {
   // Loaded on demand: the stack's and inventory's applies never need got, and start-up is per resource.
   const { createClientFromEnv } = await import("../client");
   const client = createClientFromEnv(env, { region: settings.region, apiUrl: settings.apiUrl }, { log: (line: string) => report.debug(line) });
-  // Every run names the host it talks to, and which setting chose it (a region's own variable,
-  // DIMENSIONS_API_URL, the stack's apiUrl or the region's URL).
-  report.action("api", `${new URL(client.endpoint.url).host} (${client.endpoint.source}${settings.region ? `; stack region ${settings.region}` : ""})`);
+  nameEndpoint(client, settings, report);
   return client;
 };
+
+/**
+ * For a process that runs many jobs with one environment (the warm handler of a run): each job
+ * gets a client of its own (its request count and debug lines are the job's), sharing one token
+ * per region and URL, so the jobs neither read the credentials store nor refresh one by one.
+ */
+export function sharedApiFactory(load: () => Promise<Pick<typeof import("../client"), "createClientFromEnv">> = () => import("../client")): ApiFactory {
+  const tokens = new Map<string, TokenProvider>();
+  return async (env, settings, report) => {
+    const { createClientFromEnv } = await load();
+    const key = JSON.stringify([settings.region ?? null, settings.apiUrl ?? null]);
+    const shared = tokens.get(key);
+    const client = createClientFromEnv(env, { region: settings.region, apiUrl: settings.apiUrl }, { log: (line: string) => report.debug(line), ...(shared ? { tokens: shared } : {}) });
+    if (!shared) tokens.set(key, client.tokens);
+    nameEndpoint(client, settings, report);
+    return client;
+  };
+}
 
 async function openMarkers(manifestFile: string, env: NodeJS.ProcessEnv): Promise<MarkerStore> {
   const backend = stateBackendOf(path.dirname(manifestFile), env);

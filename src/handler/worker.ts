@@ -21,7 +21,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ENV } from "../contracts/handler";
-import { EXIT_OK, main, type MainOptions } from "./main";
+import { EXIT_OK, main, sharedApiFactory, type MainOptions } from "./main";
 
 export const WORKER_IDLE_MS = 60_000;
 const POLL_MS = 5;
@@ -53,6 +53,8 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
   writeWhole(path.join(dir, "pid"), String(process.pid));
   const idleMs = options.idleMs ?? WORKER_IDLE_MS;
   const inFlight = new Set<Promise<void>>();
+  // One client for every job: one connection pool and one token for the whole run.
+  const createApi = options.createApi ?? sharedApiFactory();
   let lastActivity = Date.now();
   let stopping = false;
 
@@ -65,7 +67,7 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
       if (!key || !manifest || !digest) throw new Error(`job ${id} is malformed`);
       code = await main(["apply"], { ...env, [ENV.objectKey]: key, [ENV.manifest]: manifest, [ENV.manifestDigest]: digest }, {
         sink: { out: (line) => out.push(line), err: (line) => err.push(line) },
-        ...(options.createApi ? { createApi: options.createApi } : {}),
+        createApi,
         ...(options.clock ? { clock: options.clock } : {}),
       });
     } catch (e) {

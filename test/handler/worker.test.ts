@@ -7,6 +7,9 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { createClientFromEnv } from "../../src/client";
+import { sharedApiFactory } from "../../src/handler/main";
+import { createReporter } from "../../src/handler/report";
 import { runWorker } from "../../src/handler/worker";
 
 let dir: string;
@@ -53,4 +56,21 @@ test("GIVEN no job for the idle time WHEN terraform is still there THEN the work
   const spool = path.join(dir, "spool");
   await runWorker(spool, process.pid, {}, { idleMs: 50 });
   expect(fs.existsSync(spool)).toBe(false);
+});
+
+test("GIVEN jobs of one run WHEN each gets its client THEN the clients are the job's own (their own request counts) and share one token per region and URL", async () => {
+  const factory = sharedApiFactory(() => Promise.resolve({ createClientFromEnv }));
+  const env = { DIMENSIONS_ACCESS_TOKEN: "token-for-the-test", DIMENSIONS_API_URL: "http://127.0.0.1:9" };
+  const lines: string[] = [];
+  const report = createReporter({ sink: { out: (l) => lines.push(l), err: (l) => lines.push(l) } });
+
+  const a = (await factory(env, { region: "eu" }, report)) as unknown as { tokens: unknown; requestCount: number };
+  const b = (await factory(env, { region: "eu" }, report)) as unknown as { tokens: unknown; requestCount: number };
+  const uk = (await factory(env, { region: "uk" }, report)) as unknown as { tokens: unknown };
+
+  expect(a).not.toBe(b);
+  expect(a.tokens).toBe(b.tokens);
+  expect(uk.tokens).not.toBe(a.tokens);
+  // Every job still names the host it talks to.
+  expect(lines.filter((l) => l.startsWith("dimensions: api: 127.0.0.1:9"))).toHaveLength(3);
 });
