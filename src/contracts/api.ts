@@ -78,8 +78,21 @@ export const errorEnvelope = z.looseObject({
 });
 export type ErrorEnvelope = z.infer<typeof errorEnvelope>;
 
+// One envelope per item schema, built once: zod compiles a schema on its first use, and building
+// one per request made that compile (and its garbage) a visible share of a rollout's CPU.
+const successEnvelopes = new WeakMap<z.ZodType, z.ZodType>();
+const collectionEnvelopes = new WeakMap<z.ZodType, z.ZodType>();
+function memo<T extends z.ZodType, E extends z.ZodType>(cache: WeakMap<z.ZodType, z.ZodType>, item: T, build: (item: T) => E): E {
+  let envelope = cache.get(item) as E | undefined;
+  if (!envelope) {
+    envelope = build(item);
+    cache.set(item, envelope);
+  }
+  return envelope;
+}
+
 export function successEnvelope<T extends z.ZodType>(data: T) {
-  return z.looseObject({ data, status: z.literal("success"), timestamp: z.string().optional() });
+  return memo(successEnvelopes, data, (d) => z.looseObject({ data: d, status: z.literal("success"), timestamp: z.string().optional() }));
 }
 
 /** Success without data (patch, delete). */
@@ -89,13 +102,15 @@ export const emptySuccessEnvelope = z.looseObject({
 });
 
 export function collectionEnvelope<T extends z.ZodType>(item: T) {
-  return z.looseObject({
-    page_size: z.number().int(),
-    page_index: z.number().int(),
-    data: z.array(item),
-    status: z.literal("success"),
-    timestamp: z.string().optional(),
-  });
+  return memo(collectionEnvelopes, item, (i) =>
+    z.looseObject({
+      page_size: z.number().int(),
+      page_index: z.number().int(),
+      data: z.array(i),
+      status: z.literal("success"),
+      timestamp: z.string().optional(),
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
