@@ -11,7 +11,8 @@
  *
  * Files, in `<stack>/.dimensions-markers/workers/<terraform pid>/`: `pid` once up; per job
  * `<id>.job` (key, manifest, digest; renamed to `.taken` when claimed), then `<id>.out`, `<id>.err`
- * and last `<id>.rc`, each written whole then renamed. The forwarder runs the handler itself when
+ * and last `<id>.rc`, each written whole then renamed, and a line written to the forwarder's FIFO
+ * `<id>.fifo` wakes it. The forwarder runs the handler itself when
  * this process is not up or goes away before answering: a job is idempotent (a create repeated
  * after a crash converges), so a fallback never loses or doubles anything.
  *
@@ -29,6 +30,23 @@ const POLL_MS = 5;
 function writeWhole(file: string, text: string): void {
   fs.writeFileSync(`${file}.part`, text);
   fs.renameSync(`${file}.part`, file);
+}
+
+/**
+ * Wakes the forwarder blocked reading its FIFO. Non-blocking: with no reader (the forwarder is
+ * gone) there is nobody to wake, and the worker must not wait for one.
+ */
+function wake(fifo: string): void {
+  try {
+    const fd = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    try {
+      fs.writeSync(fd, "done\n");
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // ENXIO (no reader) or ENOENT (no FIFO): the forwarder reads the .rc file when it looks.
+  }
 }
 
 function alive(pid: number): boolean {
@@ -77,6 +95,7 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
     writeWhole(`${base}.out`, out.map((l) => `${l}\n`).join(""));
     writeWhole(`${base}.err`, err.map((l) => `${l}\n`).join(""));
     writeWhole(`${base}.rc`, String(code));
+    wake(`${base}.fifo`);
     lastActivity = Date.now();
     // A run past its deadline may still have requests in flight: as a handler process would, this
     // one ends now; the forwarders of the other jobs then run their handler themselves.

@@ -29,7 +29,11 @@ const tick = setInterval(() => {
     fs.writeFileSync(path.join(jobs, id + ".out"), "served " + key + "\\n");
     fs.writeFileSync(path.join(jobs, id + ".err"), "served stderr\\n");
     fs.writeFileSync(path.join(jobs, id + ".rc"), process.env.FAKE_RC || "0");
+    // Wakes the forwarder as the real worker does; without it the forwarder's watchdog would.
+    if (mode !== "no-wake") { const fd = fs.openSync(path.join(jobs, id + ".fifo"), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK); fs.writeSync(fd, "done\\n"); fs.closeSync(fd); }
     clearInterval(tick);
+    // Stays up a while, as a real worker would for the rest of the run.
+    setTimeout(() => {}, Number(process.env.FAKE_LINGER_MS || 0));
   }
 }, 5);
 `;
@@ -61,6 +65,17 @@ test("GIVEN a worker that answers WHEN a create is forwarded THEN its output and
   const result = forward({ FAKE_WORKER: "serve" });
   expect(result).toMatchObject({ status: 0, stdout: "served customer:ACME-001\n", stderr: "served stderr\n" });
   expect(leftovers()).toEqual([]);
+});
+
+test("GIVEN a worker that answers and stays up WHEN a create is forwarded THEN the FIFO wakes it at once, not the watchdog", () => {
+  const result = forward({ FAKE_WORKER: "serve", FAKE_LINGER_MS: "5000" });
+  expect(result).toMatchObject({ status: 0, stdout: "served customer:ACME-001\n" });
+  expect(result.ms).toBeLessThan(3000);
+});
+
+test("GIVEN a worker that wrote its answer and died before waking the forwarder WHEN forwarded THEN the watchdog wakes it and the answer is used", () => {
+  const result = forward({ FAKE_WORKER: "no-wake" });
+  expect(result).toMatchObject({ status: 0, stdout: "served customer:ACME-001\n" });
 });
 
 test("GIVEN a job that failed WHEN forwarded THEN the create fails with the job's exit code", () => {
