@@ -410,7 +410,9 @@ export class PostgresCredentialsStore implements CredentialsStore {
     const present = await this.query<{ present: boolean }>(client, "select to_regclass($1::text) is not null as present", [CREDENTIALS_TABLE]);
     if (!present.rows[0]?.present) {
       const outcome = await this.transaction(client, async () => {
-        await this.query(client, "select pg_advisory_xact_lock(hashtext('cdktf-dimensions:credentials-schema'))");
+        // The two-key form in a class of our own ("dims"): terraform's pg backend locks its states
+        // with the one-key form on their row ids, and the two must never meet.
+        await this.query(client, "select pg_advisory_xact_lock(1684630899, hashtext('cdktf-dimensions:credentials-schema'))");
         await this.query(client, CREDENTIALS_TABLE_DDL);
         return { token: "" };
       });

@@ -97,6 +97,9 @@ export function clientConfig(connStr: string | undefined, env: NodeJS.ProcessEnv
   return config;
 }
 
+/** The first key of our advisory locks ("dims"), so they never share a key with terraform's (row ids). */
+export const ADVISORY_LOCK_CLASS = 0x64696d73;
+
 export class PgMarkerStore implements MarkerStore {
   /** Connects, creates the table when missing and reads the workspace's markers. */
   static async open(target: PgTarget, manifestFile: string, env: NodeJS.ProcessEnv): Promise<PgMarkerStore> {
@@ -111,7 +114,9 @@ export class PgMarkerStore implements MarkerStore {
         // `create table if not exists` is not safe against itself: two sessions creating it at once
         // can fail with "type … already exists". Serialized per schema under a transaction lock.
         await client.query("begin");
-        await client.query("select pg_advisory_xact_lock(hashtext($1))", [`cdktf-dimensions:markers:${target.schema}`]);
+        // The two-key form, in a class of our own: terraform's pg backend locks each state with
+        // the one-key form on its row id, and the two must never meet.
+        await client.query("select pg_advisory_xact_lock($1, hashtext($2))", [ADVISORY_LOCK_CLASS, `cdktf-dimensions:markers:${target.schema}`]);
         await client.query(`create table if not exists ${table} (
           workspace text not null,
           key text not null,

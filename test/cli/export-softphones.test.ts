@@ -99,7 +99,7 @@ describe("U14: answers without devices", () => {
       {
         code: "ExportDevicesNotReported",
         message:
-          "the API's answers for 3 users (A: 2, B: 1) do not report their PBX devices as a list of { deviceId, clientType } (the devices field is ours, api-contract §4): their softphones are left undeclared, and the app leaves their devices alone",
+          "the API's answers for 3 users (A: 2, B: 1) do not report their PBX devices as a list of { deviceId, clientType } (the devices field is ours, API contract §4): their softphones are left undeclared, and the app leaves their devices alone",
       },
     ]);
     expect(codes(p, "ExportInexact")).toEqual([]);
@@ -241,7 +241,7 @@ describe("reading devices", () => {
       const lines: string[] = [];
       expect(await runExport(["--all", "--out", "app"], { out: (l) => lines.push(l), err: (l) => lines.push(l), env: {}, cwd, now: NOW, client: () => api })).toBe(0);
       expect(lines.filter((l) => l.includes("ExportDevicesNotReported"))).toEqual([
-        "dimensions export: ExportDevicesNotReported [U14]: the API's answers for 2 users (A-1: 1, B-2: 1) do not report their PBX devices as a list of { deviceId, clientType } (the devices field is ours, api-contract §4): their softphones are left undeclared, and the app leaves their devices alone",
+        "dimensions export: ExportDevicesNotReported [U14]: the API's answers for 2 users (A-1: 1, B-2: 1) do not report their PBX devices as a list of { deviceId, clientType } (the devices field is ours, API contract §4): their softphones are left undeclared, and the app leaves their devices alone",
       ]);
       expect(fs.readFileSync(path.join(cwd, "app", "main.ts"), "utf8")).not.toContain("softphones:");
     } finally {
