@@ -65,7 +65,8 @@ describeE2E("faults against the emulator", () => {
       // Only a customer create whose outcome stayed unknown may need the second apply.
       const failures = (result.stdout + result.stderr)
         .split("\n")
-        .filter((l) => /dimensions: (?!hint)\S+: |FAILED/.test(l))
+        // Coded failure lines (`dimensions: <Code> [rule]: …`), not the action lines (`dimensions: api: …`).
+        .filter((l) => /dimensions: [A-Z][A-Za-z]+(?: \[[^\]]*\])?: |FAILED/.test(l))
         .filter((l) => !/Error running command|Output:/.test(l));
       expect(failures.length).toBeGreaterThan(0);
       for (const line of failures) expect(line).toMatch(/CreateOutcomeUnknown: customer FLT-\d/);
