@@ -35,6 +35,53 @@ export function safePath(url: string): string {
   }
 }
 
+/** What the token endpoint answered: its status and its body as JSON (undefined when it is not JSON). */
+export interface TokenEndpointAnswer {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+/**
+ * POSTs one form to the token endpoint (§2), for every grant: the refresh and the sign-in's
+ * authorization code. Neither is idempotent (refresh tokens rotate, a code is single-use), so it
+ * is sent again only when the server certainly did not take it: a refused connection, or 429 and
+ * 503, which refuse a request before handling it. A transport failure is a NetworkError whose
+ * message went through `scrub`.
+ */
+export async function postTokenForm(tokenUrl: string, form: Record<string, string>, timeoutMs: number, scrub: (text: string) => string): Promise<TokenEndpointAnswer> {
+  let response;
+  try {
+    response = await got.post(tokenUrl, {
+      form,
+      headers: { accept: "application/json" },
+      responseType: "text",
+      throwHttpErrors: false,
+      timeout: { request: timeoutMs },
+      retry: { limit: 3, methods: ["POST"], statusCodes: [429, 503], errorCodes: ["ECONNREFUSED"], maxRetryAfter: 10_000, backoffLimit: 2_000 },
+      followRedirect: false,
+    });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    throw new NetworkError("POST", safePath(tokenUrl), e.code ?? "UNKNOWN", scrub(e.message ?? "request failed"));
+  }
+  let body: unknown;
+  try {
+    body = response.body ? JSON.parse(response.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { statusCode: response.statusCode, body };
+}
+
+/** A 2xx answer's tokens, or UnexpectedResponseError naming what does not match the contract. */
+export function tokenAnswer(answer: TokenEndpointAnswer, tokenPath: string): z.infer<typeof tokenResponse> {
+  const parsed = tokenResponse.safeParse(answer.body);
+  if (!parsed.success) {
+    throw new UnexpectedResponseError("POST", tokenPath, answer.statusCode, parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
 /**
  * Sends one grant. Every token it sees is added to `seen` (the caller's redaction set) before it
  * returns. Throws AuthError (RefreshTokenRejected, ClientRejected, TokenEndpointError),
@@ -49,42 +96,18 @@ export async function refreshTokenGrant(
   const { tokenUrl, clientId, clientSecret } = settings;
   const tokenPath = safePath(tokenUrl);
   const scrub = (text: string): string => redact(text, [clientSecret, refreshToken, ...seen]);
-  let response;
-  try {
-    response = await got.post(tokenUrl, {
-      form: { grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret },
-      headers: { accept: "application/json" },
-      responseType: "text",
-      throwHttpErrors: false,
-      timeout: { request: settings.timeoutMs ?? 30_000 },
-      // A refresh is not idempotent under rotation: retry only when the server certainly did not
-      // process it (refused connection; 429 and 503, which refuse the request before handling it).
-      retry: { limit: 3, methods: ["POST"], statusCodes: [429, 503], errorCodes: ["ECONNREFUSED"], maxRetryAfter: 10_000, backoffLimit: 2_000 },
-      followRedirect: false,
-    });
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    throw new NetworkError("POST", tokenPath, e.code ?? "UNKNOWN", scrub(e.message ?? "request failed"));
-  }
-  let body: unknown;
-  try {
-    body = response.body ? JSON.parse(response.body) : undefined;
-  } catch {
-    body = undefined;
-  }
+  const response = await postTokenForm(
+    tokenUrl,
+    { grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret },
+    settings.timeoutMs ?? 30_000,
+    scrub,
+  );
+  const body = response.body;
   if (response.statusCode >= 200 && response.statusCode < 300) {
-    const parsed = tokenResponse.safeParse(body);
-    if (!parsed.success) {
-      throw new UnexpectedResponseError(
-        "POST",
-        tokenPath,
-        response.statusCode,
-        parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`),
-      );
-    }
-    seen.add(parsed.data.access_token);
-    if (parsed.data.refresh_token) seen.add(parsed.data.refresh_token);
-    return parsed.data;
+    const tokens = tokenAnswer(response, tokenPath);
+    seen.add(tokens.access_token);
+    if (tokens.refresh_token) seen.add(tokens.refresh_token);
+    return tokens;
   }
   const oauth = tokenErrorResponse.safeParse(body);
   const description = oauth.success ? scrub(oauth.data.error_description ?? "") : "";

@@ -13,14 +13,13 @@
  * scrubbed from whatever the server answers.
  */
 import { createHash, randomBytes } from "node:crypto";
-import got from "got";
 import { z } from "zod";
-import { DEFAULT_TOKEN_URL, OAUTH_SCOPE, tokenErrorResponse, tokenResponse } from "../contracts/api";
+import { DEFAULT_TOKEN_URL, OAUTH_SCOPE, tokenErrorResponse } from "../contracts/api";
 import { ENV } from "../contracts/handler";
 import { credentialsStoreFromEnv, type CredentialsStore, type SignInTokens } from "./credentials-store";
-import { AuthError, ClientConfigError, DimensionsClientError, NetworkError, UnexpectedResponseError, redact } from "./errors";
+import { AuthError, ClientConfigError, DimensionsClientError, redact } from "./errors";
 import { requestTimeoutMs } from "./index";
-import { safePath } from "./token-cache";
+import { postTokenForm, safePath, tokenAnswer } from "./refresh-grant";
 
 export type LoginErrorCode =
   | "LoginStateMismatch"
@@ -170,42 +169,21 @@ export async function exchangeAuthorizationCode(config: SignInConfig, attempt: S
   const tokenPath = safePath(config.tokenUrl);
   const secrets = new Set([config.clientSecret, code, attempt.codeVerifier]);
   const scrub = (text: string): string => redact(text, secrets);
-  let response;
-  try {
-    response = await got.post(config.tokenUrl, {
-      form: {
-        grant_type: "authorization_code",
-        code,
-        redirect_uri: redirectUri,
-        code_verifier: attempt.codeVerifier,
-        client_id: config.clientId,
-        client_secret: config.clientSecret,
-      },
-      headers: { accept: "application/json" },
-      responseType: "text",
-      throwHttpErrors: false,
-      timeout: { request: config.timeoutMs },
-      // A code is single-use: send it again only when the server certainly did not take it.
-      retry: { limit: 3, methods: ["POST"], statusCodes: [429, 503], errorCodes: ["ECONNREFUSED"], maxRetryAfter: 10_000, backoffLimit: 2_000 },
-      followRedirect: false,
-    });
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    throw new NetworkError("POST", tokenPath, e.code ?? "UNKNOWN", scrub(e.message ?? "request failed"));
-  }
-  let body: unknown;
-  try {
-    body = response.body ? JSON.parse(response.body) : undefined;
-  } catch {
-    body = undefined;
-  }
-  if (response.statusCode < 200 || response.statusCode >= 300) throw tokenEndpointRefusal(body, response.statusCode, tokenPath, scrub);
-
-  const parsed = tokenResponse.safeParse(body);
-  if (!parsed.success) {
-    throw new UnexpectedResponseError("POST", tokenPath, response.statusCode, parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`));
-  }
-  const answer = parsed.data;
+  const response = await postTokenForm(
+    config.tokenUrl,
+    {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: attempt.codeVerifier,
+      client_id: config.clientId,
+      client_secret: config.clientSecret,
+    },
+    config.timeoutMs,
+    scrub,
+  );
+  if (response.statusCode < 200 || response.statusCode >= 300) throw tokenEndpointRefusal(response.body, response.statusCode, tokenPath, scrub);
+  const answer = tokenAnswer(response, tokenPath);
   if (!answer.refresh_token) {
     throw new LoginError(
       "LoginRefreshTokenMissing",
