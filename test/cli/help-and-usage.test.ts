@@ -115,6 +115,8 @@ test("GIVEN a --region that is not a region WHEN access-requests runs THEN it li
 
 // The bundle is what `npx dimensions` runs: commander must be bundled into it and work there.
 const CLI = path.resolve(__dirname, "../../dist/cli.cjs");
+// In CI the bundle must exist (npm test builds it first); elsewhere its absence is said loudly.
+if (!fs.existsSync(CLI) && !process.env.CI) process.stderr.write(`\n!!! BUNDLED CLI TESTS SKIPPED: ${CLI} is missing (run "npm run build")\n\n`);
 const describeBundle = fs.existsSync(CLI) || process.env.CI ? describe : describe.skip;
 
 describeBundle("the bundled dist/cli.cjs", () => {
