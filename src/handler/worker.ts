@@ -9,12 +9,14 @@
  * three variables over this process's environment, which is the run's: provisioners of one run
  * differ only in those), so every check (manifest digest, markers, StateLost) holds unchanged.
  *
- * Files, in `<stack>/.dimensions-markers/workers/<terraform pid>/`: `pid` once up; per job
- * `<id>.job` (key, manifest, digest; renamed to `.taken` when claimed), then `<id>.out`, `<id>.err`
- * and last `<id>.rc`, each written whole then renamed, and a line written to the forwarder's FIFO
- * `<id>.fifo` wakes it. The forwarder runs the handler itself when
- * this process is not up or goes away before answering: a job is idempotent (a create repeated
- * after a crash converges), so a fallback never loses or doubles anything.
+ * Files, in `<stack>/.dimensions-markers/workers/<terraform pid>/`: `pid` once up; per job, `<id>`
+ * being the forwarder's pid, `<id>.job` (key, manifest, digest: taken once its three lines are
+ * complete, by renaming it `.taken`), then `<id>.out`, `<id>.err` and last `<id>.rc`, each written
+ * whole then renamed, and a line written to the forwarder's FIFO `<id>.fifo` wakes it. This
+ * process removes a job's files once its forwarder is gone (a process less per create: see
+ * forward.sh). The forwarder runs the handler itself when this process is not up or goes away
+ * before answering: a job is idempotent (a create repeated after a crash converges), so a
+ * fallback never loses or doubles anything.
  *
  * The process ends once terraform is gone and no job is in flight, or after WORKER_IDLE_MS with
  * none; after a job that hit its deadline it ends at once, as a handler process would.
@@ -26,6 +28,8 @@ import { EXIT_OK, main, sharedApiFactory, type MainOptions } from "./main";
 
 export const WORKER_IDLE_MS = 60_000;
 const POLL_MS = 5;
+/** A job file still incomplete after this long is not being written: it is taken, and refused. */
+const JOB_WRITE_MS = 2_000;
 
 function writeWhole(file: string, text: string): void {
   fs.writeFileSync(`${file}.part`, text);
@@ -68,9 +72,18 @@ export interface WorkerOptions extends Pick<MainOptions, "createApi" | "clock"> 
 export async function runWorker(dir: string, parentPid: number, env: NodeJS.ProcessEnv, options: WorkerOptions = {}): Promise<void> {
   const jobs = path.join(dir, "jobs");
   fs.mkdirSync(jobs, { recursive: true });
-  writeWhole(path.join(dir, "pid"), String(process.pid));
+  writeWhole(path.join(dir, "pid"), `${process.pid}\n`);
   const idleMs = options.idleMs ?? WORKER_IDLE_MS;
   const inFlight = new Set<Promise<void>>();
+  // Answered jobs whose forwarder may still be reading the answer.
+  const answered = new Set<string>();
+  const removeAnswered = (all: boolean): void => {
+    for (const id of answered) {
+      if (!all && alive(Number(id))) continue;
+      for (const suffix of [".fifo", ".taken", ".out", ".err", ".rc"]) fs.rmSync(path.join(jobs, `${id}${suffix}`), { force: true });
+      answered.delete(id);
+    }
+  };
   // One client for every job: one connection pool and one token for the whole run.
   const createApi = options.createApi ?? sharedApiFactory();
   let lastActivity = Date.now();
@@ -80,9 +93,22 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
     const out: string[] = [];
     const err: string[] = [];
     let code = 1;
+    const base = path.join(jobs, id);
+    let lines: string[] = [];
     try {
-      const [key, manifest, digest] = fs.readFileSync(taken, "utf8").split("\n");
-      if (!key || !manifest || !digest) throw new Error(`job ${id} is malformed`);
+      lines = fs.readFileSync(taken, "utf8").split("\n");
+    } catch {
+      // withdrawn by its forwarder meanwhile: nothing to answer
+    }
+    const [key, manifest, digest] = lines;
+    if (lines.length !== 4 || !key || !manifest || !digest) {
+      // Not three lines (a path holding a newline): woken without an answer, the forwarder runs
+      // the handler itself, which reads its environment as it is.
+      fs.rmSync(taken, { force: true });
+      wake(`${base}.fifo`);
+      return;
+    }
+    try {
       code = await main(["apply"], { ...env, [ENV.objectKey]: key, [ENV.manifest]: manifest, [ENV.manifestDigest]: digest }, {
         sink: { out: (line) => out.push(line), err: (line) => err.push(line) },
         createApi,
@@ -91,10 +117,10 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
     } catch (e) {
       err.push(`dimensions: WorkerFailed: ${(e as Error).message}`);
     }
-    const base = path.join(jobs, id);
     writeWhole(`${base}.out`, out.map((l) => `${l}\n`).join(""));
     writeWhole(`${base}.err`, err.map((l) => `${l}\n`).join(""));
     writeWhole(`${base}.rc`, String(code));
+    answered.add(id);
     wake(`${base}.fifo`);
     lastActivity = Date.now();
     // A run past its deadline may still have requests in flight: as a handler process would, this
@@ -118,6 +144,10 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
       const id = name.slice(0, -".job".length);
       const taken = path.join(jobs, `${id}.taken`);
       try {
+        // The forwarder writes its job in place (a rename would cost it a process): one still
+        // being written is taken at a later poll.
+        const file = path.join(jobs, name);
+        if (!/^[^\n]+\n[^\n]+\n[^\n]+\n$/.test(fs.readFileSync(file, "utf8")) && Date.now() - fs.statSync(file).mtimeMs < JOB_WRITE_MS) continue;
         fs.renameSync(path.join(jobs, name), taken);
       } catch {
         continue; // withdrawn by its forwarder
@@ -126,6 +156,7 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
       const job = serve(id, taken).finally(() => inFlight.delete(job));
       inFlight.add(job);
     }
+    removeAnswered(false);
     if (inFlight.size === 0 && (!alive(parentPid) || Date.now() - lastActivity > idleMs)) break;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

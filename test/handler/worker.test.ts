@@ -32,24 +32,54 @@ test("GIVEN jobs WHEN served THEN each is answered once with the handler's exit 
   const spool = path.join(dir, "spool");
   const done = runWorker(spool, parent.pid!, {}, { idleMs: 60_000 });
   await until(() => fs.existsSync(path.join(spool, "pid")));
-  expect(fs.readFileSync(path.join(spool, "pid"), "utf8")).toBe(String(process.pid));
+  expect(fs.readFileSync(path.join(spool, "pid"), "utf8")).toBe(`${process.pid}\n`);
 
   const jobs = path.join(spool, "jobs");
+  // Stand-ins for forwarders: a job is named by its forwarder's pid, and its files stay while it lives.
+  const forwarders = [0, 1].map(() => spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]));
+  const [first, second] = forwarders.map((f) => String(f.pid));
   // A run whose manifest does not exist: the handler's own coded failure, exit 1.
-  fs.writeFileSync(path.join(jobs, "101.job"), `customer:ACME-001\n${path.join(dir, "missing.manifest.json")}\n${"d".repeat(64)}\n`);
-  // A job that is not three lines.
-  fs.writeFileSync(path.join(jobs, "102.job"), "customer:ACME-001\n");
-  await until(() => fs.existsSync(path.join(jobs, "101.rc")) && fs.existsSync(path.join(jobs, "102.rc")));
-
-  expect(fs.readFileSync(path.join(jobs, "101.rc"), "utf8")).toBe("1");
-  expect(fs.readFileSync(path.join(jobs, "101.err"), "utf8")).toMatch(/^dimensions: \w+/);
-  expect(fs.readFileSync(path.join(jobs, "102.rc"), "utf8")).toBe("1");
-  expect(fs.readFileSync(path.join(jobs, "102.err"), "utf8")).toContain("WorkerFailed: job 102 is malformed");
+  const job = `customer:ACME-001\n${path.join(dir, "missing.manifest.json")}\n${"d".repeat(64)}\n`;
+  fs.writeFileSync(path.join(jobs, `${first}.job`), job);
+  // A job still being written (the forwarder writes it in place) is not taken...
+  fs.writeFileSync(path.join(jobs, `${second}.job`), job.slice(0, 30));
+  await until(() => fs.existsSync(path.join(jobs, `${first}.rc`)));
+  expect(fs.readFileSync(path.join(jobs, `${first}.rc`), "utf8")).toBe("1");
+  expect(fs.readFileSync(path.join(jobs, `${first}.err`), "utf8")).toMatch(/^dimensions: \w+/);
+  await new Promise((r) => setTimeout(r, 100));
+  expect(fs.existsSync(path.join(jobs, `${second}.job`))).toBe(true);
+  // ...until its three lines are there.
+  fs.appendFileSync(path.join(jobs, `${second}.job`), job.slice(30));
+  await until(() => fs.existsSync(path.join(jobs, `${second}.rc`)));
   expect(fs.readdirSync(jobs).filter((n) => n.endsWith(".job"))).toEqual([]);
 
+  // The answer is left for the forwarder while it lives, and removed once it is gone.
+  await new Promise((r) => setTimeout(r, 50));
+  expect(fs.existsSync(path.join(jobs, `${first}.out`))).toBe(true);
+  forwarders[0].kill("SIGKILL");
+  await until(() => !fs.existsSync(path.join(jobs, `${first}.rc`)));
+  expect(fs.readdirSync(jobs).filter((n) => n.startsWith(`${first}.`))).toEqual([]);
+  expect(fs.existsSync(path.join(jobs, `${second}.rc`))).toBe(true);
+
+  forwarders[1].kill("SIGKILL");
   parent.kill("SIGKILL");
   await done;
   expect(fs.existsSync(spool)).toBe(false);
+});
+
+test("GIVEN a job file that stays incomplete WHEN the worker has waited for its writer THEN it is refused without an answer, so that its forwarder runs the handler itself", async () => {
+  const parent = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]);
+  const spool = path.join(dir, "spool");
+  const done = runWorker(spool, parent.pid!, {}, { idleMs: 60_000 });
+  await until(() => fs.existsSync(path.join(spool, "pid")));
+  const jobs = path.join(spool, "jobs");
+  // Four lines: a manifest path holding a newline.
+  fs.writeFileSync(path.join(jobs, "103.job"), "customer:ACME-001\n/tmp/a\nb/dimensions.manifest.json\nddd\n");
+  await until(() => !fs.existsSync(path.join(jobs, "103.job")), 10_000);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(fs.readdirSync(jobs)).toEqual([]);
+  parent.kill("SIGKILL");
+  await done;
 });
 
 test("GIVEN no job for the idle time WHEN terraform is still there THEN the worker ends anyway", async () => {

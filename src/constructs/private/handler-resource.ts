@@ -147,8 +147,9 @@ function skipWhenDone(payload: () => RenderedPayload, node: string, handlerAsset
       const key = customerKey((p.t as { customer: { reference: string } }).customer.reference);
       const dir = `${MODULE_DIR}/${MARKER_DIR}`;
       const done = `${dir}/${doneFileName(key, desiredDigest(p.t))}`;
-      // exec: forward.sh must be terraform's own child, to find the run's warm handler by $PPID.
-      const run = forwarderAssetPath ? `exec sh "${MODULE_DIR}/${forwarderAssetPath}" "${MODULE_DIR}/${handlerAssetPath}"` : node;
+      // Sourced, not run: this shell is terraform's own child, which finds the run's warm handler
+      // by $PPID, and no second shell starts (see forward.sh on what each process costs).
+      const run = forwarderAssetPath ? `{ set -- "${MODULE_DIR}/${handlerAssetPath}"; . "${MODULE_DIR}/${forwarderAssetPath}"; }` : node;
       return `test -f "${done}" && rm -f "${done}" "${dir}/${markerStem(key)}.json" || ${run}`;
     },
   });
