@@ -200,6 +200,21 @@ describe("manifest", () => {
     expect(e.hint).toMatch(/^re-run "cdktf synth"/);
   });
 
+  test("GIVEN a manifest read once (the warm handler's memo) WHEN the file is rewritten with other bytes of the same size THEN the digest is checked again: ManifestMismatch", () => {
+    const text = JSON.stringify(manifestOf(PAYLOAD));
+    const { file, digest } = write(text);
+    expect(readManifest(file, digest).objects["customer:ACME-001"]).toEqual(PAYLOAD);
+    expect(readManifest(file, digest).objects["customer:ACME-001"]).toEqual(PAYLOAD);
+    // Same length, one character changed, written in place (same inode).
+    const other = text.replace("Bruno", "Brunp");
+    expect(other.length).toBe(text.length);
+    fs.writeFileSync(file, other);
+    expect(caught(() => readManifest(file, digest)).code).toBe("ManifestMismatch");
+    // And a file put back with the digest's bytes is accepted again.
+    fs.writeFileSync(file, text);
+    expect(readManifest(file, digest).objects["customer:ACME-001"]).toEqual(PAYLOAD);
+  });
+
   test("GIVEN a manifest of version 1 WHEN read THEN ManifestInvalid at once", () => {
     const { file, digest } = write(JSON.stringify({ ...manifestOf(PAYLOAD), version: 1 }));
     const e = caught(() => readManifest(file, digest));
