@@ -9,21 +9,27 @@
  * - a change of one user's roles in a 5,000-user customer: ≤ 10 API requests, ≤ 2× a no-op apply;
  * - a no-op `terraform plan` of 10,000 users: ≤ 3 s; synth of 10,000 users: ≤ 10 s;
  * - peak memory of the largest handler process, and how each figure grows from 1,000 to 10,000 users;
- * - the bound terraform itself sets: the same graph applied with `true` as every command, so no
- *   handler runs and no request is sent. It shows how much of the apply is terraform's own work
- *   (state rewritten after every resource, values converted per resource) that no handler change
- *   can remove.
+ * - the bound terraform itself sets: the same graph applied fresh, in a state of its own, with
+ *   `true` as every command, so no handler runs and no request is sent. It shows how much of the
+ *   apply is terraform's own work (with the local backend the whole state is rewritten after every
+ *   resource) that no handler change can remove;
+ * - where the CPU of the apply went: terraform and the shells it starts, the handler processes,
+ *   the emulator; and the floor's process (our client and the emulator);
+ * - the same rollout with the state in PostgreSQL (the `pg` backend of a team's rollout, see the
+ *   README), when a PostgreSQL server can start here: the `pg` backend saves snapshots every 20 s
+ *   instead of after every resource.
  *
  * Prints; never fails on a figure.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App, LocalBackend } from "cdktf";
-import { Customer, CustomerUser, DimensionsStack, Role } from "../src";
+import { Customer, CustomerUser, DimensionsStack, PostgresBackend, Role } from "../src";
 import { Sandbox } from "../src/cli/sandbox";
 import { assertTerraformOk } from "../src/cli/terraform";
 import { createClientFromEnv } from "../src/client";
 import { pool } from "../src/handler/executor";
+import { postgresUnavailable, startPostgres, type PostgresServer } from "../test/support/postgres";
 
 const PBX_KEY_ENV = "BENCH_KAZOO_KEY";
 const TERRAFORM_PARALLELISM = 10;
@@ -38,6 +44,29 @@ interface Stats {
 
 const grants = (s: Stats) => Object.values(s.tokenGrants).reduce((n, c) => n + c, 0);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Where the rollout's state lives: a local file, or a schema of a PostgreSQL database (`pg` backend). */
+type Backend = { readonly kind: "local" } | { readonly kind: "pg"; readonly url: string; readonly schema: string };
+
+/**
+ * CPU time (ms) of this process's children that have ended and been waited for: terraform and
+ * every process it waited for. Linux only (/proc); undefined elsewhere.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of proc(5), cutime and cstime, in clock ticks (100 per second on Linux).
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 
 async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
   const start = process.hrtime.bigint();
@@ -55,11 +84,12 @@ function customerProps(reference: string) {
 }
 
 /** The stack: `customers` customers of `users` users each (the first is the primary admin). */
-function synthRollout(dir: string, customers: number, users: number, change?: { customer: number; user: number }): { stackDir: string; ms: number } {
+function synthRollout(dir: string, customers: number, users: number, change?: { customer: number; user: number }, backend: Backend = { kind: "local" }): { stackDir: string; ms: number } {
   const start = process.hrtime.bigint();
   const app = new App({ outdir: path.join(dir, "cdktf.out") });
   const stack = new DimensionsStack(app, "rollout", { acceptCharges: true, region: "eu" });
-  new LocalBackend(stack, { path: path.join(dir, "rollout.tfstate") });
+  if (backend.kind === "pg") new PostgresBackend(stack, { schemaName: backend.schema });
+  else new LocalBackend(stack, { path: path.join(dir, "rollout.tfstate") });
   for (let c = 0; c < customers; c++) {
     const customer = new Customer(stack, `c${c}`, customerProps(`REF-${c}`));
     for (let u = 0; u < users; u++) {
@@ -72,8 +102,9 @@ function synthRollout(dir: string, customers: number, users: number, change?: { 
 }
 
 /** The floor: the minimal requests of a fresh rollout, sent by one process of our client. */
-async function floor(sandbox: Sandbox, customers: number, users: number): Promise<number> {
+async function floor(sandbox: Sandbox, customers: number, users: number): Promise<{ ms: number; cpuMs: number }> {
   const api = createClientFromEnv({ ...sandbox.env, [PBX_KEY_ENV]: "bench-key" }, {});
+  const cpu = process.cpuUsage();
   const { ms } = await timed(() =>
     pool([...Array(customers).keys()], TERRAFORM_PARALLELISM, async (c) => {
       const reference = `REF-${c}`;
@@ -90,12 +121,14 @@ async function floor(sandbox: Sandbox, customers: number, users: number): Promis
       });
     }),
   );
-  return ms;
+  return { ms, cpuMs: cpuMs(cpu) };
 }
 
-function peakRss(file: string): number {
-  if (!fs.existsSync(file)) return 0;
-  return Math.max(0, ...fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map(Number));
+/** Peak memory (KiB) of the largest handler process and the CPU (ms) of them all, from the preload's lines. */
+function handlerUsage(file: string): { peakKiB: number; cpuMs: number } {
+  if (!fs.existsSync(file)) return { peakKiB: 0, cpuMs: 0 };
+  const rows = fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => line.split(" ").map(Number));
+  return { peakKiB: Math.max(0, ...rows.map((r) => r[0])), cpuMs: rows.reduce((n, r) => n + (r[1] ?? 0), 0) };
 }
 
 interface RolloutFigures {
@@ -109,13 +142,15 @@ interface RolloutFigures {
   readonly planMs: number;
   readonly peakRssMiB: number;
   readonly terraformAloneMs: number;
+  /** CPU of the apply: terraform and what it waited for (its shells, and handlers it ran itself); every handler process; the emulator. */
+  readonly cpu: { readonly terraform?: number; readonly handlers: number; readonly emulator: number; readonly floor: number };
 }
 
 /**
  * Writes the synthesized stack's configuration into `aloneDir` with `true` as every provisioner
  * command (its own state, if any, is kept), so terraform's own cost can be measured on the same graph.
  */
-function trueCopy(stackDir: string, aloneDir: string): void {
+function trueCopy(stackDir: string, aloneDir: string, backend: Backend = { kind: "local" }): void {
   if (!fs.existsSync(aloneDir)) {
     fs.cpSync(stackDir, aloneDir, { recursive: true, filter: (source) => !/\.terraform|terraform\.tfstate|\.dimensions-markers/.test(path.basename(source)) });
   }
@@ -134,48 +169,73 @@ function trueCopy(stackDir: string, aloneDir: string): void {
     }
   }
   if (commands === 0) throw new Error("terraform alone: no provisioner command found to replace");
+  // A state of its own: in the stack's state the copy would find everything created already, and
+  // measure a no-op.
+  (config as { terraform?: { backend?: unknown } }).terraform = {
+    ...(config as { terraform?: object }).terraform,
+    backend: backend.kind === "pg" ? { pg: { schema_name: `${backend.schema}_alone` } } : { local: { path: path.join(aloneDir, "terraform.tfstate") } },
+  };
   fs.writeFileSync(path.join(aloneDir, "cdk.tf.json"), JSON.stringify(config));
 }
 
 const apply = (sandbox: Sandbox, dir: string) => timed(async () => assertTerraformOk(await sandbox.terraform(["apply", "-auto-approve", "-input=false"], dir, { timeoutMs: 1_800_000 })));
 
 /** A fresh apply of the synthesized stack with `true` as every command, without the emulator. */
-async function terraformAlone(sandbox: Sandbox, stackDir: string): Promise<number> {
+async function terraformAlone(sandbox: Sandbox, stackDir: string, backend: Backend): Promise<number> {
   const aloneDir = `${stackDir}-alone`;
-  trueCopy(stackDir, aloneDir);
+  trueCopy(stackDir, aloneDir, backend);
   assertTerraformOk(await sandbox.terraform(["init", "-input=false"], aloneDir));
   return (await apply(sandbox, aloneDir)).ms;
 }
 
-async function rollout(root: string, customers: number, users: number): Promise<RolloutFigures> {
+async function rollout(root: string, customers: number, users: number, backend: Backend = { kind: "local" }): Promise<RolloutFigures> {
   const dir = fs.mkdtempSync(path.join(root, `rollout-${customers * users}-`));
   const rssFile = path.join(dir, "rss.txt");
-  const env = { [PBX_KEY_ENV]: "bench-key", NODE_OPTIONS: `--require ${path.join(__dirname, "..", "..", "bench", "rss-preload.js")}`, DIMENSIONS_BENCH_RSS_FILE: rssFile };
+  const env = {
+    [PBX_KEY_ENV]: "bench-key",
+    NODE_OPTIONS: `--require ${path.join(__dirname, "..", "..", "bench", "rss-preload.js")}`,
+    DIMENSIONS_BENCH_RSS_FILE: rssFile,
+    ...(backend.kind === "pg" ? { PG_CONN_STR: backend.url } : {}),
+  };
   // The floor on an emulator of its own, so both start from the same empty state.
   const floorSandbox = await Sandbox.start({ dir: path.join(dir, "floor") });
-  const floorMs = await floor(floorSandbox, customers, users).finally(() => floorSandbox.close());
+  const floorRun = await floor(floorSandbox, customers, users).finally(() => floorSandbox.close());
 
   const sandbox = await Sandbox.start({ dir, env });
   try {
-    const { stackDir, ms: synthMs } = synthRollout(dir, customers, users);
+    const { stackDir, ms: synthMs } = synthRollout(dir, customers, users, undefined, backend);
     assertTerraformOk(await sandbox.terraform(["init", "-input=false"], stackDir));
     const before = await sandbox.control<Stats>("GET", "/stats");
+    const children = childrenCpuMs();
+    // While terraform runs, this process only serves the emulator.
+    const emulatorCpu = process.cpuUsage();
     const { ms: applyMs } = await timed(async () => assertTerraformOk(await sandbox.terraform(["apply", "-auto-approve", "-input=false"], stackDir, { timeoutMs: 1_800_000 })));
+    const emulator = cpuMs(emulatorCpu);
+    const childrenAfter = childrenCpuMs();
     const after = await sandbox.control<Stats>("GET", "/stats");
     const { ms: planMs, value: plan } = await timed(() => sandbox.terraform(["plan", "-detailed-exitcode", "-input=false"], stackDir));
     if (plan.code !== 0) throw new Error(`the plan after the rollout is not empty (exit ${plan.code})`);
-    const terraformAloneMs = await terraformAlone(sandbox, stackDir);
+    // The warm handler ends once terraform is gone: its line is in the file within a second or so.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const handlers = handlerUsage(rssFile);
+    const terraformAloneMs = await terraformAlone(sandbox, stackDir, backend);
     return {
       users: customers * users,
       synthMs,
       applyMs,
-      floorMs,
+      floorMs: floorRun.ms,
       requests: after.apiRequests - before.apiRequests,
       minimum: 3 * customers + customers * users,
       tokenGrants: grants(after) - grants(before),
       planMs,
-      peakRssMiB: peakRss(rssFile) / 1024,
+      peakRssMiB: handlers.peakKiB / 1024,
       terraformAloneMs,
+      cpu: {
+        ...(children !== undefined && childrenAfter !== undefined ? { terraform: childrenAfter - children } : {}),
+        handlers: handlers.cpuMs,
+        emulator,
+        floor: floorRun.cpuMs,
+      },
     };
   } finally {
     await sandbox.close();
@@ -212,8 +272,8 @@ async function oneUserChange(root: string, users: number): Promise<void> {
   }
 }
 
-function report(f: RolloutFigures, customers: number): void {
-  console.log(`rollout of ${customers} customers × ${f.users / customers} users (${f.users} users):`);
+function report(f: RolloutFigures, customers: number, backend: Backend = { kind: "local" }): void {
+  console.log(`rollout of ${customers} customers × ${f.users / customers} users (${f.users} users), state ${backend.kind === "pg" ? "in PostgreSQL (pg backend)" : "in a local file"}:`);
   console.log(`  terraform apply ${seconds(f.applyMs)} vs the direct-API floor ${seconds(f.floorMs)} → ${(f.applyMs / f.floorMs).toFixed(2)}× (target ≤ 1.5×)`);
   console.log(
     `  terraform alone on the same graph (every command \`true\`, no request) ${seconds(f.terraformAloneMs)} → ${(f.terraformAloneMs / f.floorMs).toFixed(2)}× the floor; the handlers' share of the apply: ${seconds(Math.max(0, f.applyMs - f.terraformAloneMs))}`,
@@ -221,15 +281,33 @@ function report(f: RolloutFigures, customers: number): void {
   console.log(`  API requests ${f.requests} vs the minimum ${f.minimum} → ${(f.requests / f.minimum).toFixed(3)}× (target ≤ 1.1×); token grants ${f.tokenGrants} (target 1)`);
   console.log(`  synth ${seconds(f.synthMs)} (target ≤ 10 s at 10,000 users); no-op terraform plan ${seconds(f.planMs)} (target ≤ 3 s at 10,000 users)`);
   console.log(`  peak memory of the largest handler process: ${f.peakRssMiB.toFixed(0)} MiB`);
+  const terraformCpu = f.cpu.terraform === undefined ? "not measured (no /proc)" : seconds(f.cpu.terraform);
+  console.log(
+    `  CPU during the apply (2 cores): terraform and the shells it ran ${terraformCpu}, handler processes ${seconds(f.cpu.handlers)}, emulator ${seconds(f.cpu.emulator)}; the floor's one process (client and emulator) ${seconds(f.cpu.floor)}`,
+  );
 }
 
 export async function rolloutBench(root: string): Promise<void> {
   const scale = Number(process.env.BENCH_ROLLOUT_SCALE ?? 1);
   const small = await rollout(root, Math.max(1, Math.round(20 * scale)), 50);
   report(small, Math.max(1, Math.round(20 * scale)));
-  const large = await rollout(root, Math.max(1, Math.round(200 * scale)), 50);
-  report(large, Math.max(1, Math.round(200 * scale)));
-  const growth = (key: keyof RolloutFigures) => (large[key] / small[key]).toFixed(1);
+  const largeCustomers = Math.max(1, Math.round(200 * scale));
+  const large = await rollout(root, largeCustomers, 50);
+  report(large, largeCustomers);
+  const unavailable = postgresUnavailable();
+  if (unavailable) console.log(`rollout with the state in PostgreSQL: not measured (${unavailable})`);
+  else {
+    let server: PostgresServer | undefined;
+    try {
+      server = await startPostgres();
+      // A server on loopback without TLS: terraform's pg backend (lib/pq) requires TLS unless told.
+      const backend: Backend = { kind: "pg", url: `${await server.createDatabase("bench")}?sslmode=disable`, schema: "tfstate_rollout" };
+      report(await rollout(root, largeCustomers, 50, backend), largeCustomers, backend);
+    } finally {
+      await server?.stop();
+    }
+  }
+  const growth = (key: Exclude<keyof RolloutFigures, "cpu">) => (large[key] / small[key]).toFixed(1);
   console.log(
     `growth from ${small.users} to ${large.users} users (${(large.users / small.users).toFixed(0)}× the users): apply ${growth("applyMs")}×, floor ${growth("floorMs")}×, requests ${growth("requests")}×, synth ${growth("synthMs")}×, terraform alone ${growth("terraformAloneMs")}×, plan ${growth("planMs")}×, peak handler memory ${growth("peakRssMiB")}×`,
   );
