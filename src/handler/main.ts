@@ -40,6 +40,13 @@ export interface MainOptions {
   readonly markers?: MarkerStore;
   /** Tests pass an in-memory log; by default it lives beside the markers. */
   readonly sent?: SentLog;
+  /** What a process running many jobs keeps open across them (the warm handler of a run). */
+  readonly shared?: SharedResources;
+}
+
+/** Filled on demand by the jobs of one process; its owner closes it when the process is done. */
+export interface SharedResources {
+  pgConnections?: import("./pg-markers").PgConnections;
 }
 
 /** Every run names the host it talks to, and which setting chose it (a region's own variable, DIMENSIONS_API_URL, the stack's apiUrl or the region's URL). */
@@ -73,12 +80,13 @@ export function sharedApiFactory(load: () => Promise<Pick<typeof import("../clie
   };
 }
 
-async function openMarkers(manifestFile: string, env: NodeJS.ProcessEnv): Promise<MarkerStore> {
+async function openMarkers(manifestFile: string, env: NodeJS.ProcessEnv, shared: SharedResources | undefined): Promise<MarkerStore> {
   const backend = stateBackendOf(path.dirname(manifestFile), env);
   if (backend.kind !== "pg") return new FileMarkerStore(manifestFile);
   // Loaded on demand, as the client is: a local state never needs node-postgres.
-  const { PgMarkerStore } = await import("./pg-markers");
-  return PgMarkerStore.open(backend, manifestFile, env);
+  const { PgConnections, PgMarkerStore } = await import("./pg-markers");
+  if (shared) shared.pgConnections ??= new PgConnections();
+  return PgMarkerStore.open(backend, manifestFile, env, shared?.pgConnections);
 }
 
 export function runOperation(op: HandlerOperation, parsed: Payload, deps: HandlerDeps): Promise<void> {
@@ -138,7 +146,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     const parsed = decoded ?? payloadFromManifest(manifest, objectKey!);
     // Markers live where the state lives: beside it in PostgreSQL with the pg backend (every CI
     // runner sees them), else in the stack's folder.
-    const markers = options.markers ?? (await openMarkers(manifestFile!, env));
+    const markers = options.markers ?? (await openMarkers(manifestFile!, env, options.shared));
     const settings = parsed.kind === "legacy" ? { acceptCharges: false } : parsed.payload.i.settings;
     const api = needsApi(op, parsed) ? await (options.createApi ?? createRealApi)(env, settings, report) : undefined;
     const work = runOperation(op, parsed, {

@@ -100,39 +100,113 @@ export function clientConfig(connStr: string | undefined, env: NodeJS.ProcessEnv
 /** The first key of our advisory locks ("dims"), so they never share a key with terraform's (row ids). */
 export const ADVISORY_LOCK_CLASS = 0x64696d73;
 
+/**
+ * Connections kept open across the jobs of one process (the warm handler of a run): a connection
+ * per job cost a TCP connect, a SCRAM exchange and the table check for every customer. Each is set
+ * up (connected, table checked) before any job uses it, so the jobs' statements, each a
+ * transaction of its own, never run inside the setup's `begin`.
+ */
+export class PgConnections {
+  private readonly open = new Map<string, { readonly opening: Promise<Client>; client?: Client }>();
+
+  /** The connection for this configuration and table, connected and with the table in place. */
+  connection(config: ClientConfig, table: string, schema: string): Promise<Client> {
+    const key = JSON.stringify([config, table]);
+    const found = this.open.get(key);
+    if (found) return found.opening;
+    const entry: { opening: Promise<Client>; client?: Client } = {
+      opening: connectWithTable(config, table, schema, () => this.drop(entry)),
+    };
+    this.open.set(key, entry);
+    entry.opening.then(
+      (client) => {
+        entry.client = client;
+      },
+      // One that failed to open is not kept: the next job tries again.
+      () => this.drop(entry),
+    );
+    return entry.opening;
+  }
+
+  /** Drops a connection that failed a statement, so the next job opens another. */
+  discard(client: Client): void {
+    for (const entry of this.open.values()) if (entry.client === client) this.drop(entry);
+    void client.end().catch(() => undefined);
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map((e) => e.opening.then((client) => client.end()).catch(() => undefined)));
+  }
+
+  private drop(entry: { readonly opening: Promise<Client> }): void {
+    for (const [key, e] of this.open) if (e === entry) this.open.delete(key);
+  }
+}
+
+async function connectWithTable(config: ClientConfig, table: string, schema: string, onBroken: () => void): Promise<Client> {
+  const client = new Client(config);
+  // An idle connection that breaks between writes must fail the run at close, not crash it.
+  client.on("error", onBroken);
+  try {
+    await client.connect();
+    await ensureTable(client, table, schema);
+    return client;
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function ensureTable(client: Client, table: string, schema: string): Promise<void> {
+  try {
+    // `create table if not exists` is not safe against itself: two sessions creating it at once
+    // can fail with "type … already exists". Serialized per schema under a transaction lock.
+    await client.query("begin");
+    // The two-key form, in a class of our own: terraform's pg backend locks each state with
+    // the one-key form on its row id, and the two must never meet.
+    await client.query("select pg_advisory_xact_lock($1, hashtext($2))", [ADVISORY_LOCK_CLASS, `cdktf-dimensions:markers:${schema}`]);
+    await client.query(`create table if not exists ${table} (
+      workspace text not null,
+      key text not null,
+      marker jsonb not null,
+      written_at timestamptz not null default now(),
+      primary key (workspace, key)
+    )`);
+    await client.query("commit");
+  } catch (e) {
+    await client.query("rollback").catch(() => undefined);
+    // Another process (an older handler without the lock) created it meanwhile.
+    const code = (e as { code?: string }).code;
+    if (code !== "23505" && code !== "42P07" && code !== "42710") throw e;
+  }
+}
+
 export class PgMarkerStore implements MarkerStore {
-  /** Connects, creates the table when missing and reads the workspace's markers. */
-  static async open(target: PgTarget, manifestFile: string, env: NodeJS.ProcessEnv): Promise<PgMarkerStore> {
+  /**
+   * Connects (or takes the process's open connection, with `connections`), creates the table when
+   * missing and reads the workspace's markers.
+   */
+  static async open(target: PgTarget, manifestFile: string, env: NodeJS.ProcessEnv, connections?: PgConnections): Promise<PgMarkerStore> {
     const where = `${describeConnection(target.connStr, env)}, schema ${target.schema}, workspace ${target.workspace}`;
-    const client = new Client(clientConfig(target.connStr, env));
-    // An idle connection that breaks between writes must fail the run at close, not crash it.
-    client.on("error", () => undefined);
+    const config = clientConfig(target.connStr, env);
     const table = `${quoteIdent(target.schema)}.${MARKER_TABLE}`;
+    let client: Client | undefined;
+    const select = (c: Client) => c.query<{ marker: unknown }>(`select marker from ${table} where workspace = $1`, [target.workspace]);
     try {
-      await client.connect();
+      client = connections ? await connections.connection(config, table, target.schema) : await connectWithTable(config, table, target.schema, () => undefined);
+      let result;
       try {
-        // `create table if not exists` is not safe against itself: two sessions creating it at once
-        // can fail with "type … already exists". Serialized per schema under a transaction lock.
-        await client.query("begin");
-        // The two-key form, in a class of our own: terraform's pg backend locks each state with
-        // the one-key form on its row id, and the two must never meet.
-        await client.query("select pg_advisory_xact_lock($1, hashtext($2))", [ADVISORY_LOCK_CLASS, `cdktf-dimensions:markers:${target.schema}`]);
-        await client.query(`create table if not exists ${table} (
-          workspace text not null,
-          key text not null,
-          marker jsonb not null,
-          written_at timestamptz not null default now(),
-          primary key (workspace, key)
-        )`);
-        await client.query("commit");
+        result = await select(client);
       } catch (e) {
-        await client.query("rollback").catch(() => undefined);
-        // Another process (an older handler without the lock) created it meanwhile.
-        const code = (e as { code?: string }).code;
-        if (code !== "23505" && code !== "42P07" && code !== "42710") throw e;
+        if (!connections) throw e;
+        // A kept connection the server ended while idle: once more on a new one.
+        connections.discard(client);
+        client = await connections.connection(config, table, target.schema);
+        result = await select(client);
       }
-      const result = await client.query<{ marker: unknown }>(`select marker from ${table} where workspace = $1`, [target.workspace]);
-      const store = new PgMarkerStore(client, table, target.workspace, where, manifestFile);
+      const store = new PgMarkerStore(client, table, target.workspace, where, manifestFile, connections);
       for (const row of result.rows) {
         const parsed = markerSchema.safeParse(row.marker);
         // A marker of another version is no evidence of anything: ignore it (as the file store does).
@@ -140,7 +214,8 @@ export class PgMarkerStore implements MarkerStore {
       }
       return store;
     } catch (e) {
-      await client.end().catch(() => undefined);
+      if (client && connections) connections.discard(client);
+      else await client?.end().catch(() => undefined);
       throw unavailable(where, e, "nothing is sent");
     }
   }
@@ -156,6 +231,7 @@ export class PgMarkerStore implements MarkerStore {
     private readonly workspace: string,
     private readonly where: string,
     manifestFile: string,
+    private readonly connections: PgConnections | undefined,
   ) {
     this.files = new FileMarkerStore(manifestFile);
   }
@@ -183,10 +259,11 @@ export class PgMarkerStore implements MarkerStore {
     this.files.markDone(key, digest);
   }
 
-  /** Waits for every write, then disconnects; a write that did not land fails the run. */
+  /** Waits for every write, then disconnects (a shared connection stays open); a write that did not land fails the run. */
   async close(): Promise<void> {
     await Promise.all(this.pending);
-    await this.client.end().catch(() => undefined);
+    if (!this.connections) await this.client.end().catch(() => undefined);
+    else if (this.failure !== undefined) this.connections.discard(this.client);
     if (this.failure !== undefined) throw unavailable(this.where, this.failure, "what this run did stays done, and the next apply runs again what the marker would have told it");
   }
 

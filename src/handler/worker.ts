@@ -24,7 +24,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ENV } from "../contracts/handler";
-import { EXIT_OK, main, sharedApiFactory, type MainOptions } from "./main";
+import { EXIT_OK, main, sharedApiFactory, type MainOptions, type SharedResources } from "./main";
 
 export const WORKER_IDLE_MS = 60_000;
 const POLL_MS = 5;
@@ -86,6 +86,8 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
   };
   // One client for every job: one connection pool and one token for the whole run.
   const createApi = options.createApi ?? sharedApiFactory();
+  // And one connection to the markers' database (pg backend), opened by the first job that needs it.
+  const shared: SharedResources = {};
   let lastActivity = Date.now();
   let stopping = false;
 
@@ -112,6 +114,7 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
       code = await main(["apply"], { ...env, [ENV.objectKey]: key, [ENV.manifest]: manifest, [ENV.manifestDigest]: digest }, {
         sink: { out: (line) => out.push(line), err: (line) => err.push(line) },
         createApi,
+        shared,
         ...(options.clock ? { clock: options.clock } : {}),
       });
     } catch (e) {
@@ -132,12 +135,18 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
   };
 
   for (;;) {
-    if (stopping) return;
+    if (stopping) {
+      await shared.pgConnections?.closeAll();
+      return;
+    }
     let names: string[] = [];
     try {
       names = fs.readdirSync(jobs);
     } catch {
-      return; // the spool went away (the stack directory was removed): nothing left to serve
+      // The spool went away (the stack directory was removed): nothing left to serve.
+      await Promise.all(inFlight);
+      await shared.pgConnections?.closeAll();
+      return;
     }
     for (const name of names) {
       if (!name.endsWith(".job")) continue;
@@ -161,5 +170,6 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   await Promise.all(inFlight);
+  await shared.pgConnections?.closeAll();
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { STACK_MARKER_KEY, type StackPayload } from "../../src/contracts/handler";
 import { FileMarkerStore, type MarkerStore } from "../../src/handler/markers";
-import { MARKER_TABLE, PgMarkerStore, type PgTarget } from "../../src/handler/pg-markers";
+import { MARKER_TABLE, PgConnections, PgMarkerStore, type PgTarget } from "../../src/handler/pg-markers";
 import { releaseStack } from "../../src/handler/stack";
 import { applyTenant, releaseTenant } from "../../src/handler/tenant";
 import { describePostgres, startPostgres, type PostgresServer } from "../support/postgres";
@@ -131,6 +131,43 @@ describePostgres("markers beside a state in PostgreSQL", () => {
     await withStore(runnerDir(), async (markers) => {
       for (let i = 0; i < 6; i++) expect(markers.read(`customer:C${i}`)).toMatchObject({ writtenAt: i });
     }, at);
+  });
+
+  test("GIVEN the jobs of a warm handler (one PgConnections) WHEN each opens and closes its store THEN they share one connection, see each other's writes, and a broken one is replaced", async () => {
+    const connections = new PgConnections();
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    const handlerSessions = async () =>
+      (await admin.query<{ pid: number }>("select pid from pg_stat_activity where application_name = 'dimensions-handler' and datname = 'markers'")).rows.map((r) => r.pid);
+    try {
+      const jobs = Array.from({ length: 5 }, (_, i) => i);
+      // Opened at once, as concurrent creates of one run do.
+      const stores = await Promise.all(jobs.map(() => PgMarkerStore.open(target, runnerDir(), {}, connections)));
+      stores.forEach((store, i) => store.write({ version: 2, key: `customer:S${i}`, state: "identical", digest: "d", writtenAt: i }));
+      await Promise.all(stores.map((store) => store.close()));
+      const [only] = await handlerSessions();
+      expect(await handlerSessions()).toEqual([only]);
+      const next = await PgMarkerStore.open(target, runnerDir(), {}, connections);
+      for (const i of jobs) expect(next.read(`customer:S${i}`)).toMatchObject({ writtenAt: i });
+      await next.close();
+
+      // The server ends that session (a restart, an idle timeout): the next job connects again.
+      // Opened at once after: whether the client has seen the end yet or not, the job gets a live one.
+      await admin.query("select pg_terminate_backend($1)", [only]);
+      const after = await PgMarkerStore.open(target, runnerDir(), {}, connections);
+      expect(after.read("customer:S0")).toMatchObject({ writtenAt: 0 });
+      await after.close();
+      const sessions = await handlerSessions();
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0]).not.toBe(only);
+
+      await connections.closeAll();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await handlerSessions()).toEqual([]);
+    } finally {
+      await connections.closeAll();
+      await admin.end();
+    }
   });
 
   test("GIVEN a wrong password THEN MarkerStoreUnavailable names the database, never the password", async () => {
