@@ -4,22 +4,14 @@
  * reach a path, and a one-user answer without `devices` (an [ours] field) fails clearly when the
  * caller needs the devices, never read as "no devices".
  */
-import { DevicesNotReportedError, DimensionsClient, InvalidArgumentError, StaticTokenProvider } from "../../src/client";
-import { type FakeServer, type Handler, drop, fail, guid, ok, page, startServer } from "./fixtures/fake-server";
+import { DevicesNotReportedError, InvalidArgumentError } from "../../src/client";
+import { clientsOnFakeServer, type Handler, drop, fail, guid, ok, page } from "./fixtures/fake-server";
 
 const C = guid(1);
 const U = guid(2);
 
-let server: FakeServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function clientFor(handler: Handler): Promise<DimensionsClient> {
-  server = await startServer(handler);
-  return new DimensionsClient({ baseUrl: server.url, tokens: new StaticTokenProvider("test-token"), backoffBaseMs: 5, maxBackoffMs: 20 });
-}
+const fake = clientsOnFakeServer({ maxBackoffMs: 20 });
+const clientFor = (handler: Handler) => fake.clientFor(handler);
 
 const user = { id: U, displayName: "Bo", email: "bo@acme.test", roles: ["customer.user"] };
 
@@ -29,7 +21,7 @@ describe("U14: assign and unassign", () => {
 
     await api.assignDevice(C, U, "1001", "desktop");
 
-    expect(server!.requests.map((r) => [r.method, r.path, r.json])).toEqual([["PUT", `/api/v1.0/customers/${C}/users/${U}/devices/pbx/1001/assign`, { clientType: "desktop" }]]);
+    expect(fake.server!.requests.map((r) => [r.method, r.path, r.json])).toEqual([["PUT", `/api/v1.0/customers/${C}/users/${U}/devices/pbx/1001/assign`, { clientType: "desktop" }]]);
   });
 
   test("U14: GIVEN a 503 then a dropped connection WHEN unassigning THEN the PUT is retried until it lands", async () => {
@@ -43,14 +35,14 @@ describe("U14: assign and unassign", () => {
 
     await api.unassignDevice(C, U, "1001", "mobile");
 
-    expect(server!.requests.map((r) => `${r.method} ${r.path.split("/").slice(-2).join("/")}`)).toEqual(["PUT 1001/unassign", "PUT 1001/unassign", "PUT 1001/unassign"]);
+    expect(fake.server!.requests.map((r) => `${r.method} ${r.path.split("/").slice(-2).join("/")}`)).toEqual(["PUT 1001/unassign", "PUT 1001/unassign", "PUT 1001/unassign"]);
   });
 
   test("GIVEN a 409 DeviceAlreadyAssigned WHEN assigning THEN it is not retried and surfaces as the API's error", async () => {
     const api = await clientFor((_req, res) => fail(res, 409, "DeviceAlreadyAssigned", "Device '1001' is assigned to another user."));
 
     await expect(api.assignDevice(C, U, "1001", "desktop")).rejects.toMatchObject({ status: 409, errorCode: "DeviceAlreadyAssigned" });
-    expect(server!.requests).toHaveLength(1);
+    expect(fake.server!.requests).toHaveLength(1);
   });
 
   test.each(["../1001", "10/01", "10%2F01", "", "a".repeat(65), "dév"])("GIVEN the device id %j WHEN assigning THEN InvalidArgument, and nothing is sent", async (device) => {
@@ -59,7 +51,7 @@ describe("U14: assign and unassign", () => {
     const err = await api.assignDevice(C, U, device, "desktop").catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect(server!.requests).toHaveLength(0);
+    expect(fake.server!.requests).toHaveLength(0);
   });
 });
 
@@ -126,6 +118,6 @@ describe("U14: reading a user's devices", () => {
       expect(read).toMatchObject({ id: U, roles: ["customer.user"] });
       expect(read.devices ?? undefined).toBeUndefined();
     }
-    expect(server!.requests).toHaveLength(answers.length);
+    expect(fake.server!.requests).toHaveLength(answers.length);
   });
 });

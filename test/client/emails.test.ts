@@ -3,23 +3,15 @@
  * TenantNotPrimary as a clear coded error (with or without the vendor's optional errorCode), and
  * the [ours] `activated` field read leniently.
  */
-import { ApiError, DimensionsClient, StaticTokenProvider, TenantNotPrimaryError } from "../../src/client";
+import { ApiError, TenantNotPrimaryError } from "../../src/client";
 import { toHandlerError } from "../../src/handler/errors";
-import { type FakeServer, type Handler, fail, guid, ok, reply, startServer } from "./fixtures/fake-server";
+import { clientsOnFakeServer, type Handler, fail, guid, ok, reply } from "./fixtures/fake-server";
 
 const C = guid(1);
 const U = guid(2);
 
-let server: FakeServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function clientFor(handler: Handler): Promise<DimensionsClient> {
-  server = await startServer(handler);
-  return new DimensionsClient({ baseUrl: server.url, tokens: new StaticTokenProvider("test-token"), backoffBaseMs: 5, createRetryDelayMs: 5 });
-}
+const fake = clientsOnFakeServer({ createRetryDelayMs: 5 });
+const clientFor = (handler: Handler) => fake.clientFor(handler);
 
 test("H5, U14: GIVEN 204 WHEN each e-mail is sent THEN one POST each, to its own route, with no body", async () => {
   const api = await clientFor((_req, res) => reply(res, 204));
@@ -27,7 +19,7 @@ test("H5, U14: GIVEN 204 WHEN each e-mail is sent THEN one POST each, to its own
   await api.sendActivationEmail(C, U);
   await api.sendUcWelcomeEmail(C, U);
 
-  expect(server!.requests.map((r) => `${r.method} ${r.path} ${r.text}`)).toEqual([
+  expect(fake.server!.requests.map((r) => `${r.method} ${r.path} ${r.text}`)).toEqual([
     `POST /api/v1.0/customers/${C}/users/${U}/sendActivationEmail `,
     `POST /api/v1.0/customers/${C}/users/${U}/sendUConnectActivationEmail `,
   ]);
@@ -67,7 +59,7 @@ test("GIVEN 503 WHEN the welcome e-mail is sent THEN it is not repeated (a secon
   const api = await clientFor((_req, res) => fail(res, 503, "ServiceUnavailable", "busy", {}, { "retry-after": "0" }));
 
   await expect(api.sendUcWelcomeEmail(C, U)).rejects.toBeInstanceOf(ApiError);
-  expect(server!.requests).toHaveLength(1);
+  expect(fake.server!.requests).toHaveLength(1);
 });
 
 test("H5: GIVEN a user answer with the [ours] activated field WHEN read THEN the field is kept", async () => {

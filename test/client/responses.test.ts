@@ -2,22 +2,14 @@
  * Envelopes, schemas, error mapping and paging: the client parses every answer with the contract's
  * schemas, tolerates unknown fields, and fails clearly (never silently) when the service differs.
  */
-import { ApiError, DimensionsClient, InvalidArgumentError, StaticTokenProvider, UnexpectedResponseError } from "../../src/client";
-import { type FakeServer, type Handler, fail, guid, ok, page, reply, startServer } from "./fixtures/fake-server";
+import { ApiError, InvalidArgumentError, UnexpectedResponseError } from "../../src/client";
+import { clientsOnFakeServer, type Handler, fail, guid, ok, page, reply } from "./fixtures/fake-server";
 
 const C = guid(1);
 const customerJson = (n: number, extra: Record<string, unknown> = {}) => ({ id: guid(n), name: `Customer ${n}`, reference: `ref-${n}`, ...extra });
 
-let server: FakeServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function clientFor(handler: Handler, options: { pageSize?: number } = {}): Promise<DimensionsClient> {
-  server = await startServer(handler);
-  return new DimensionsClient({ baseUrl: server.url, tokens: new StaticTokenProvider("test-token"), backoffBaseMs: 5, createRetryDelayMs: 5, ...options });
-}
+const fake = clientsOnFakeServer({ createRetryDelayMs: 5 });
+const clientFor = (handler: Handler, options: { pageSize?: number } = {}) => fake.clientFor(handler, options);
 
 describe("envelopes and schemas", () => {
   test("GIVEN a success envelope with unknown fields WHEN getting a customer THEN the data is returned and extras are kept harmlessly", async () => {
@@ -66,7 +58,7 @@ describe("envelopes and schemas", () => {
     const api = await clientFor((_req, res) => ok(res, {}));
     await expect(api.getCustomer("../accounts/me")).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(api.deleteUser(C, "nope")).rejects.toMatchObject({ code: "InvalidGuid" });
-    expect(server?.requests).toHaveLength(0);
+    expect(fake.server?.requests).toHaveLength(0);
   });
 });
 
@@ -81,7 +73,7 @@ describe("charges", () => {
     expect(err.status).toBe(402);
     expect(err.errorCode).toBe("ChargesNotAccepted");
     expect(err.message).toBe("POST /api/v1.0/customers → 402 ChargesNotAccepted: This request adds charges; send accept-charges: true.");
-    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1); // a 402 is final: no retry
+    expect(fake.server?.count("POST", "/api/v1.0/customers")).toBe(1); // a 402 is final: no retry
   });
 
   test("GIVEN acceptCharges WHEN creating a customer THEN the header is sent and the created customer returned", async () => {
@@ -112,21 +104,21 @@ describe("paging", () => {
     const api = await clientFor((req, res) => page(res, req, all), { pageSize: 2 });
     const list = await api.listCustomers();
     expect(list.map((c) => c.id)).toEqual(all.map((c) => c.id));
-    expect(server?.requests.map((r) => r.query.get("pageIndex"))).toEqual(["0", "1", "2"]);
-    expect(server?.requests.every((r) => r.query.get("pageSize") === "2")).toBe(true);
+    expect(fake.server?.requests.map((r) => r.query.get("pageIndex"))).toEqual(["0", "1", "2"]);
+    expect(fake.server?.requests.every((r) => r.query.get("pageSize") === "2")).toBe(true);
   });
 
   test("GIVEN an exact multiple of the page size WHEN listing THEN one empty page ends it", async () => {
     const all = [1, 2, 3, 4].map((n) => customerJson(n));
     const api = await clientFor((req, res) => page(res, req, all), { pageSize: 2 });
     expect(await api.listCustomers()).toHaveLength(4);
-    expect(server?.requests).toHaveLength(3);
+    expect(fake.server?.requests).toHaveLength(3);
   });
 
   test("GIVEN the default page size WHEN listing THEN pageSize=1000 is asked", async () => {
     const api = await clientFor((req, res) => page(res, req, [customerJson(1)]));
     await api.listCustomers();
-    expect(server?.requests[0]?.query.get("pageSize")).toBe("1000");
+    expect(fake.server?.requests[0]?.query.get("pageSize")).toBe("1000");
   });
 
   test("GIVEN a contains-match filter WHEN finding by reference THEN filter= is sent and only exact references are returned", async () => {

@@ -5,33 +5,23 @@
  * re-sent; creates adopt; deletes treat 404 as done.
  */
 import { ApiError, CreateOutcomeUnknownError, DimensionsClient, NetworkError, StaticTokenProvider, type DimensionsClientOptions } from "../../src/client";
-import { type FakeServer, type Handler, drop, fail, guid, ok, page, startServer } from "./fixtures/fake-server";
+import { clientsOnFakeServer, type FakeServer, type Handler, drop, fail, guid, ok, page, startServer } from "./fixtures/fake-server";
 
 const C = guid(1);
 const U = guid(2);
 
-let server: FakeServer | undefined;
 let logLines: string[] = [];
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
+afterEach(() => {
   logLines = [];
 });
-
-async function clientFor(handler: Handler, options: Partial<DimensionsClientOptions> = {}): Promise<DimensionsClient> {
-  server = await startServer(handler);
-  return new DimensionsClient({
-    baseUrl: server.url,
-    tokens: new StaticTokenProvider("test-token"),
-    backoffBaseMs: 5,
-    createRetryDelayMs: 5,
-    // Small, bounded waits: look a failed create up for at most 300 ms.
-    createOutcomeWaitMs: 300,
-    maxBackoffMs: 50,
-    log: (line) => logLines.push(line),
-    ...options,
-  });
-}
+const fake = clientsOnFakeServer({
+  createRetryDelayMs: 5,
+  // Small, bounded waits: look a failed create up for at most 300 ms.
+  createOutcomeWaitMs: 300,
+  maxBackoffMs: 50,
+  log: (line) => logLines.push(line),
+});
+const clientFor = (handler: Handler, options: Partial<DimensionsClientOptions> = {}) => fake.clientFor(handler, options);
 
 const customerBody = { name: "Acme", description: "d", reference: "acme" };
 const customerJson = { id: C, name: "Acme", description: "d", reference: "acme" };
@@ -56,7 +46,7 @@ describe("idempotent calls", () => {
     const started = Date.now();
     await expect(api.listCustomers()).rejects.toMatchObject({ status: 429, errorCode: "RateLimited", retryAfterSeconds: 3600 });
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(server?.requests).toHaveLength(1);
+    expect(fake.server?.requests).toHaveLength(1);
   });
 
   test("GIVEN two 503s then success WHEN getting a customer THEN it is retried and succeeds", async () => {
@@ -67,13 +57,13 @@ describe("idempotent calls", () => {
       else ok(res, customerJson);
     });
     expect((await api.getCustomer(C)).id).toBe(C);
-    expect(server?.requests).toHaveLength(3);
+    expect(fake.server?.requests).toHaveLength(3);
   });
 
   test("GIVEN a server that always answers 500 WHEN getting THEN retries are bounded and the last 500 surfaces", async () => {
     const api = await clientFor((_req, res) => fail(res, 500, "InternalError", "boom"));
     await expect(api.getCustomer(C)).rejects.toMatchObject({ status: 500, errorCode: "InternalError" });
-    expect(server?.requests).toHaveLength(5); // 1 + 4 retries
+    expect(fake.server?.requests).toHaveLength(5); // 1 + 4 retries
   });
 
   test("GIVEN a dropped connection on a GET WHEN listing THEN it is retried", async () => {
@@ -84,7 +74,7 @@ describe("idempotent calls", () => {
       else page(res, req, []);
     });
     expect(await api.listCustomers()).toEqual([]);
-    expect(server?.requests).toHaveLength(2);
+    expect(fake.server?.requests).toHaveLength(2);
   });
 
   test("GIVEN a 404 WHEN deleting THEN it is done (false) and a 200 is true", async () => {
@@ -105,12 +95,12 @@ describe("POST is never blindly repeated", () => {
     expect(message).toMatch(/may still land/);
     expect(message).toMatch(/[Rr]e-run the apply/);
     // The server's own 500 ends its processing, so a lookup proves the outcome (api-contract §1.4).
-    expect(server?.count("POST", "/api/v1.0/customers")).toBe(5);
-    const methods = server!.requests.map((r) => r.method);
+    expect(fake.server?.count("POST", "/api/v1.0/customers")).toBe(5);
+    const methods = fake.server!.requests.map((r) => r.method);
     methods.forEach((m, i) => {
       if (m === "POST" && i > 0) expect(methods[i - 1]).toBe("GET");
     });
-    expect(server?.requests[0]?.method).toBe("POST");
+    expect(fake.server?.requests[0]?.method).toBe("POST");
   });
 
   test("GIVEN a POST that landed but answered 500 WHEN creating THEN the lookup finds it and it is not sent again", async () => {
@@ -122,7 +112,7 @@ describe("POST is never blindly repeated", () => {
       } else page(res, req, created ? [customerJson] : []);
     });
     expect((await api.createCustomer(customerBody)).id).toBe(C);
-    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1);
+    expect(fake.server?.count("POST", "/api/v1.0/customers")).toBe(1);
   });
 
   test("GIVEN a dropped connection after the server created the customer WHEN creating THEN lookup by reference returns it: no duplicate", async () => {
@@ -136,8 +126,8 @@ describe("POST is never blindly repeated", () => {
     const got = await api.createCustomer(customerBody);
     expect(got.id).toBe(C);
     expect(store).toHaveLength(1);
-    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1);
-    expect(server?.requests.find((r) => r.method === "GET")?.query.get("filter")).toBe("acme");
+    expect(fake.server?.count("POST", "/api/v1.0/customers")).toBe(1);
+    expect(fake.server?.requests.find((r) => r.method === "GET")?.query.get("filter")).toBe("acme");
   });
 
   test("GIVEN a customer POST still processing past the client timeout WHEN creating THEN exactly one customer is stored and the client returns it", async () => {
@@ -158,7 +148,7 @@ describe("POST is never blindly repeated", () => {
     // Give a (wrongly) repeated POST time to land before counting.
     await new Promise((r) => setTimeout(r, 500));
     expect(store).toHaveLength(1);
-    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1);
+    expect(fake.server?.count("POST", "/api/v1.0/customers")).toBe(1);
     expect(logLines.some((l) => l.includes("ETIMEDOUT") && l.includes("not sent again"))).toBe(true);
   });
 
@@ -178,7 +168,7 @@ describe("POST is never blindly repeated", () => {
     expect(await api.createUser(C, { email: "ana@acme.test", displayName: "Ana", roles: [] })).toEqual({ existing: U });
     // The API refuses a second user with the same e-mail (UserAlreadyExists), so a repeat is safe;
     // still, each one follows a lookup that found nothing, and they are bounded.
-    const methods = server!.requests.filter((r) => r.path.startsWith(`/api/v1.0/customers/${C}/users`)).map((r) => r.method);
+    const methods = fake.server!.requests.filter((r) => r.path.startsWith(`/api/v1.0/customers/${C}/users`)).map((r) => r.method);
     const posts = methods.filter((m) => m === "POST").length;
     expect(posts).toBeGreaterThanOrEqual(1);
     expect(posts).toBeLessThanOrEqual(3);
@@ -195,33 +185,33 @@ describe("POST is never blindly repeated", () => {
     expect((err as Error).message).toMatch(/no response \(ECONNRESET\)/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(server?.count("POST", "/api/v1.0/customers")).toBe(1);
+    expect(fake.server?.count("POST", "/api/v1.0/customers")).toBe(1);
   });
 
   test("GIVEN an access request POST that drops and never lands WHEN creating THEN CreateOutcomeUnknown names the request, one POST", async () => {
     const api = await clientFor((req, res) => (req.method === "POST" ? drop(res) : page(res, req, [])));
     const err = await api.createAccessRequest({ name: "AcmeAccess", associations: [{ userIds: [U], tenantIds: [C], mode: "support" }] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "CreateOutcomeUnknown", path: "/api/v1.0/accessrequests", naturalKey: 'name "AcmeAccess"' });
-    expect(server?.count("POST", "/api/v1.0/accessrequests")).toBe(1);
+    expect(fake.server?.count("POST", "/api/v1.0/accessrequests")).toBe(1);
   });
 
   test("GIVEN a 429 with Retry-After on POST WHEN creating THEN the server refused it: it is sent again after the wait, without a lookup", async () => {
     const api = await clientFor((req, res) => {
       if (req.method !== "POST") return page(res, req, []);
-      if (server?.count("POST", "/api/v1.0/customers") === 1) fail(res, 429, "RateLimited", "slow down", {}, { "retry-after": "1" });
+      if (fake.server?.count("POST", "/api/v1.0/customers") === 1) fail(res, 429, "RateLimited", "slow down", {}, { "retry-after": "1" });
       else ok(res, customerJson, 201);
     });
     const started = Date.now();
     expect((await api.createCustomer(customerBody)).id).toBe(C);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(server?.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+    expect(fake.server?.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
   });
 
   test("GIVEN a 429 on every POST WHEN creating THEN attempts are bounded and the 429 surfaces", async () => {
     const api = await clientFor((req, res) => (req.method === "POST" ? fail(res, 429, "RateLimited", "slow down") : page(res, req, [])));
     await expect(api.createCustomer(customerBody)).rejects.toMatchObject({ status: 429 });
-    expect(server?.count("POST", "/api/v1.0/customers")).toBe(5);
-    expect(server?.count("GET", "/api/v1.0/customers")).toBe(0);
+    expect(fake.server?.count("POST", "/api/v1.0/customers")).toBe(5);
+    expect(fake.server?.count("GET", "/api/v1.0/customers")).toBe(0);
   });
 
   test("GIVEN the connection is refused WHEN creating a user THEN the POST never reached the server and is sent again once it is up", async () => {
@@ -247,14 +237,16 @@ describe("POST is never blindly repeated", () => {
         if (line.includes("ECONNREFUSED") && !starting) starting = startServer(handler, port);
       },
     });
+    let started: FakeServer | undefined;
     try {
       const result = await api.createUser(C, { email: "ana@acme.test", displayName: "Ana", roles: [] });
       expect(result).toEqual({ created: expect.objectContaining({ id: U }) });
-      server = await starting;
-      expect(server?.requests.map((r) => r.method)).toEqual(["POST"]);
+      started = await starting;
+      expect(started?.requests.map((r) => r.method)).toEqual(["POST"]);
       expect(logLines.some((l) => l.includes("ECONNREFUSED") && l.includes("sending it again"))).toBe(true);
     } finally {
-      server ??= await starting;
+      started ??= await starting;
+      await started?.close();
     }
   });
 
@@ -272,7 +264,7 @@ describe("POST is never blindly repeated", () => {
   test("GIVEN a 500 WHEN sending an activation e-mail THEN it is not repeated", async () => {
     const api = await clientFor((_req, res) => fail(res, 500, "InternalError", "boom"));
     await expect(api.sendActivationEmail(C, U)).rejects.toBeInstanceOf(ApiError);
-    expect(server?.requests).toHaveLength(1);
+    expect(fake.server?.requests).toHaveLength(1);
   });
 });
 
@@ -280,7 +272,7 @@ describe("adopting existing users", () => {
   test("GIVEN 409 UserAlreadyExists with data.id WHEN creating a user THEN the existing id is returned", async () => {
     const api = await clientFor((_req, res) => fail(res, 409, "UserAlreadyExists", "A user with the email 'ana@acme.test' already exists.", { data: { id: U } }));
     expect(await api.createUser(C, { email: "ana@acme.test", displayName: "Ana" })).toEqual({ existing: U });
-    expect(server?.requests).toHaveLength(1);
+    expect(fake.server?.requests).toHaveLength(1);
   });
 
   test("GIVEN a 409 without the id WHEN creating a user THEN it is found by e-mail", async () => {
