@@ -77,9 +77,9 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
   const inFlight = new Set<Promise<void>>();
   // Answered jobs whose forwarder may still be reading the answer.
   const answered = new Set<string>();
-  const removeAnswered = (all: boolean): void => {
+  const removeAnswered = (): void => {
     for (const id of answered) {
-      if (!all && alive(Number(id))) continue;
+      if (alive(Number(id))) continue;
       for (const suffix of [".fifo", ".taken", ".out", ".err", ".rc"]) fs.rmSync(path.join(jobs, `${id}${suffix}`), { force: true });
       answered.delete(id);
     }
@@ -91,17 +91,12 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
   let lastActivity = Date.now();
   let stopping = false;
 
-  const serve = async (id: string, taken: string): Promise<void> => {
+  const serve = async (id: string, taken: string, job: string): Promise<void> => {
     const out: string[] = [];
     const err: string[] = [];
     let code = 1;
     const base = path.join(jobs, id);
-    let lines: string[] = [];
-    try {
-      lines = fs.readFileSync(taken, "utf8").split("\n");
-    } catch {
-      // withdrawn by its forwarder meanwhile: nothing to answer
-    }
+    const lines = job.split("\n");
     const [key, manifest, digest] = lines;
     if (lines.length !== 4 || !key || !manifest || !digest) {
       // Not three lines (a path holding a newline): woken without an answer, the forwarder runs
@@ -134,42 +129,43 @@ export async function runWorker(dir: string, parentPid: number, env: NodeJS.Proc
     }
   };
 
-  for (;;) {
-    if (stopping) {
-      await shared.pgConnections?.closeAll();
-      return;
-    }
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(jobs);
-    } catch {
-      // The spool went away (the stack directory was removed): nothing left to serve.
-      await Promise.all(inFlight);
-      await shared.pgConnections?.closeAll();
-      return;
-    }
-    for (const name of names) {
-      if (!name.endsWith(".job")) continue;
-      const id = name.slice(0, -".job".length);
-      const taken = path.join(jobs, `${id}.taken`);
+  try {
+    for (;;) {
+      if (stopping) return;
+      let names: string[] = [];
       try {
-        // The forwarder writes its job in place (a rename would cost it a process): one still
-        // being written is taken at a later poll.
-        const file = path.join(jobs, name);
-        if (!/^[^\n]+\n[^\n]+\n[^\n]+\n$/.test(fs.readFileSync(file, "utf8")) && Date.now() - fs.statSync(file).mtimeMs < JOB_WRITE_MS) continue;
-        fs.renameSync(path.join(jobs, name), taken);
+        names = fs.readdirSync(jobs);
       } catch {
-        continue; // withdrawn by its forwarder
+        // The spool went away (the stack directory was removed): nothing left to serve.
+        await Promise.all(inFlight);
+        return;
       }
-      lastActivity = Date.now();
-      const job = serve(id, taken).finally(() => inFlight.delete(job));
-      inFlight.add(job);
+      for (const name of names) {
+        if (!name.endsWith(".job")) continue;
+        const id = name.slice(0, -".job".length);
+        const file = path.join(jobs, name);
+        const taken = path.join(jobs, `${id}.taken`);
+        let job: string;
+        try {
+          job = fs.readFileSync(file, "utf8");
+          // The forwarder writes its job in place (a rename would cost it a process): one still
+          // being written is taken at a later poll.
+          if (!/^[^\n]+\n[^\n]+\n[^\n]+\n$/.test(job) && Date.now() - fs.statSync(file).mtimeMs < JOB_WRITE_MS) continue;
+          fs.renameSync(file, taken);
+        } catch {
+          continue; // withdrawn by its forwarder
+        }
+        lastActivity = Date.now();
+        const serving = serve(id, taken, job).finally(() => inFlight.delete(serving));
+        inFlight.add(serving);
+      }
+      removeAnswered();
+      if (inFlight.size === 0 && (!alive(parentPid) || Date.now() - lastActivity > idleMs)) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    removeAnswered(false);
-    if (inFlight.size === 0 && (!alive(parentPid) || Date.now() - lastActivity > idleMs)) break;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await Promise.all(inFlight);
+    fs.rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await shared.pgConnections?.closeAll();
   }
-  await Promise.all(inFlight);
-  await shared.pgConnections?.closeAll();
-  fs.rmSync(dir, { recursive: true, force: true });
 }
