@@ -81,8 +81,9 @@ export interface DimensionsStackProps {
  * - `dimensions.licenses.json`, written at synth beside `cdk.tf.json`: the licensed roles (U9) the
  *   code grants per customer, with counts and users per role (read by `dimensions licenses`).
  *
- * Changing `region`, `apiUrl` or `acceptCharges` changes every object's `input` (an in-place update,
- * no API call); the next change of an object uses the new settings.
+ * Changing `region`, `apiUrl` or `acceptCharges` changes every object's `i` (each is replaced;
+ * a customer's release reads and writes none of its users); the next change of an object uses the
+ * new settings.
  */
 export class DimensionsStack extends TerraformStack {
   /** Brand check that works across copies of this library. */

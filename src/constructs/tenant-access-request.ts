@@ -97,7 +97,8 @@ export interface TenantAccessRequestProps {
  * loses its access at once and gets a new pending request to grant again (and, because legacy
  * impersonation stays closed for a tenant that granted once, A6, nobody gets in meanwhile).
  * Regrouping the same links differently (same users, customers and modes) is not a change.
- * `waitForDecision` is not desired state: changing it is an in-place update with no API call.
+ * `waitForDecision` is not desired state: changing it replaces the resource, and the apply adopts
+ * the same request (nothing is withdrawn or sent again).
  *
  * To change a granted request without a gap: declare a NEW TenantAccessRequest with a new name
  * and the new content, apply, let the customers grant it, then remove the old construct and

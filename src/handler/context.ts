@@ -84,9 +84,11 @@ export function canonicalDigest(value: unknown): string {
 }
 
 /** Whether the release's old `t` and the manifest's describe the same desired state. */
-export function sameDesired(entry: { readonly t: unknown; readonly i: unknown }, old: { readonly t: unknown; readonly i: unknown }, variant: HandlerDeps["variant"]): boolean {
-  // null_resource's triggers hold i too: there a changed i alone is a replacement.
-  return variant === "null_resource" ? canonicalEqual(entry, old) : canonicalEqual(entry.t, old.t);
+export function sameDesired(entry: { readonly t: unknown; readonly i: unknown }, old: { readonly t: unknown; readonly i: unknown }): boolean {
+  // Both resource types hold i in what replaces them (triggers_replace, triggers): a changed i
+  // alone (a removal policy, the stack's settings) is a change, not a -replace. It must not be
+  // taken for one: the create would then converge every declared user, one read each.
+  return canonicalEqual(entry, old);
 }
 
 export function sorted(values: Iterable<string>): string[] {

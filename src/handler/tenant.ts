@@ -13,6 +13,7 @@
 import {
   customerKey,
   type CustomerRemovalPolicyValue,
+  type Settings,
   type TenantDesired,
   type TenantPayload,
   type UserEntry,
@@ -53,12 +54,19 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
     deps.report.action(subject, "left the code: the stack's inventory releases it");
     return;
   }
-  if (sameDesired(entry, old, deps.variant)) {
+  if (sameDesired(entry, old)) {
     deps.markers.write({ version: 2, key, state: "identical", digest: canonicalDigest(old.t), payload: old, writtenAt: deps.clock.now() });
     deps.report.action(subject, "destroyed or replaced with the same desired state: nothing changes now (on terraform destroy, the stack resource releases it last)");
     return;
   }
   const next = entry as TenantPayload;
+  // This process talks to the API of the OLD settings. When the new code points at another one
+  // (region, apiUrl), the old tenant is no evidence about the new: the create converges everything
+  // there (adopting what exists), and nothing is taken back here.
+  if (!sameApi(old.i.settings, next.i.settings)) {
+    deps.report.action(subject, "the stack now points at another API (region or apiUrl changed): the create converges the customer there; nothing changes here");
+    return;
+  }
   // This directory's release already took the tenant from this old state to this desired one,
   // and Terraform did not record it (the previous state restored after StateLost, or lost in a
   // kill -9): running it again would send its e-mails twice (H5, U14), whose log it cleared.
@@ -72,6 +80,10 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
   // The create that follows tests for this file from the shell and starts no handler at all.
   const rendered = deps.manifest.digests?.[key];
   if (rendered) deps.markers.markDone(key, rendered);
+}
+
+function sameApi(a: Settings, b: Settings): boolean {
+  return (a.region ?? null) === (b.region ?? null) && (a.apiUrl ?? null) === (b.apiUrl ?? null);
 }
 
 /**

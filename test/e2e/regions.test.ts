@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App, LocalBackend } from "cdktf";
-import { Customer, CustomerRemovalPolicy, CustomerUser, DimensionsStack, Role, type DimensionsRegion } from "../../src";
+import { Customer, CustomerRemovalPolicy, CustomerUser, DimensionsStack, Role, type DimensionsRegion, type RoleKey } from "../../src";
 import { Sandbox } from "../../src/cli/sandbox";
 import { assertTerraformOk, runTerraform, terraformEnv, type TerraformResult } from "../../src/cli/terraform";
 import { createClientFromEnv, type DimensionsClientApi } from "../../src/client";
@@ -69,6 +69,18 @@ function synthApp(root: string): Record<"eu" | "uk", string> {
 
   app.synth();
   return { eu: path.join(root, "cdktf.out", "stacks", EU.stack), uk: path.join(root, "cdktf.out", "stacks", UK.stack) };
+}
+
+/** A stack of its own whose region changes between applies: the customer moves to the other API. */
+function synthMoving(root: string, region: DimensionsRegion, miaRoles: RoleKey[] = [Role.WEBSITE_ACCESS, Role.RECORDING_PLAYBACK]): string {
+  const app = new App({ outdir: path.join(root, "cdktf.out-moving") });
+  const stack = new DimensionsStack(app, "moving", { region, acceptCharges: true });
+  new LocalBackend(stack, { path: path.join(root, "moving.tfstate") });
+  const customer = customerOf(stack, { ...EU, reference: "MOVE-001", pbxAccount: "move-pbx" }, CustomerRemovalPolicy.RETAIN);
+  new CustomerUser(stack, "max", { customer, email: "max@move.e2e.test", displayName: "Max", roles: [Role.WEBSITE_ACCESS, Role.MANAGE_USERS], primaryAdmin: true });
+  new CustomerUser(stack, "mia", { customer, email: "mia@move.e2e.test", displayName: "Mia", roles: miaRoles });
+  app.synth();
+  return path.join(root, "cdktf.out-moving", "stacks", "moving");
 }
 
 describeE2E("an EU and a UK stack against two emulators", () => {
@@ -180,5 +192,26 @@ describeE2E("an EU and a UK stack against two emulators", () => {
     const ukState = await sandboxes.uk.control<{ customers: Array<{ reference: string }> }>("GET", "/state");
     expect(euState.customers.map((c) => c.reference)).toEqual([EU.reference]);
     expect(ukState.customers.map((c) => c.reference)).toEqual([UK.reference]);
+  });
+
+  test("GIVEN an applied EU stack WHEN its region becomes uk, with a user's roles changed too, THEN the apply converges every declared user at the UK API and sends nothing to the EU one", async () => {
+    const cwd = synthMoving(root, "eu");
+    assertTerraformOk(await runTerraform(["init", "-input=false"], { cwd, env, timeoutMs: 300_000 }));
+    assertTerraformOk(await runTerraform(["apply", "-auto-approve", "-input=false"], { cwd, env, timeoutMs: 300_000 }));
+    const applied = { "max@move.e2e.test": ["customer.user", "user.admin"], "mia@move.e2e.test": ["customer.user", "recording.viewer"] };
+    expect(await usersIn("eu", "MOVE-001")).toEqual(applied);
+
+    synthMoving(root, "uk", [Role.WEBSITE_ACCESS, Role.SILENT_MONITOR]);
+    const euBefore = await sandboxes.eu.control<{ apiRequests: number }>("GET", "/stats");
+    const moved = assertTerraformOk(await runTerraform(["apply", "-auto-approve", "-input=false"], { cwd, env, timeoutMs: 300_000 }));
+    const euAfter = await sandboxes.eu.control<{ apiRequests: number }>("GET", "/stats");
+
+    // The release ran with the old settings and left the old tenant alone; the create converged it at the new API.
+    expect(moved.stdout).toContain("another API (region or apiUrl changed)");
+    expect(euAfter.apiRequests).toBe(euBefore.apiRequests);
+    expect(await usersIn("uk", "MOVE-001")).toEqual({ ...applied, "mia@move.e2e.test": ["customer.user", "pbx.silentmonitor"] });
+    expect(await usersIn("eu", "MOVE-001")).toEqual(applied);
+    const plan = await runTerraform(["plan", "-detailed-exitcode", "-input=false"], { cwd, env, timeoutMs: 300_000 });
+    expect(plan.code).toBe(0);
   });
 });

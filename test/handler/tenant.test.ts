@@ -27,6 +27,7 @@ import {
   REF,
   referencedTenant,
   seedAcme,
+  SETTINGS,
   tenantPayload,
   type TestDeps,
 } from "./fake-api";
@@ -701,17 +702,51 @@ describe("markers: what a release tells the apply after it", () => {
     expect(deps.out).toEqual(["dimensions: customer ACME-001: left the code: the stack's inventory releases it"]);
   });
 
-  test("GIVEN null_resource and a change of i alone WHEN released THEN it is a replacement: reconciled, not identical", async () => {
+  test("GIVEN a change of i alone (the removal policy) WHEN released THEN it is a change, not a -replace: reconciled with no user read or written, and the create has nothing left", async () => {
+    for (const variant of ["terraform_data", "null_resource"] as const) {
+      const { api } = seedAcme();
+      const old = tenantPayload(before);
+      const next = tenantPayload(before, { i: { removalPolicy: "disable" } });
+      const deps = { ...depsFor(api, next), variant };
+
+      await releaseTenant(old, deps);
+
+      expect(deps.markers.read(KEY)?.state).toBe("reconciled");
+      expect(api.writes()).toEqual([]);
+      expect(api.calls.filter((c) => c.startsWith("GET user"))).toEqual([]);
+      api.calls.length = 0;
+      await applyTenant(next, deps);
+      expect(api.calls).toEqual([]);
+    }
+  });
+});
+
+describe("a change of the API the stack points at", () => {
+  const before = users({ "bruno@acme.test": entry([CU], { displayName: "bruno" }) });
+  const after = users({ "bruno@acme.test": entry([CU, "recording.viewer"], { displayName: "bruno" }) });
+
+  test("GIVEN the same users and a new region WHEN released THEN nothing is sent through the old API and no marker is left, so the create converges every declared user at the new one", async () => {
+    const { api } = seedAcme();
+    const old = tenantPayload(before, { i: { settings: { ...SETTINGS, region: "eu" } } });
+    const next = tenantPayload(before, { i: { settings: { ...SETTINGS, region: "uk" } } });
+    const deps = depsFor(api, next);
+
+    await releaseTenant(old, deps);
+
+    expect(api.calls).toEqual([]);
+    expect(deps.markers.read(KEY)).toBeUndefined();
+    expect(deps.out).toContainEqual(expect.stringContaining("another API (region or apiUrl changed)"));
+  });
+
+  test("GIVEN users changed together with apiUrl WHEN released THEN the old tenant is not reconciled either (its removals would be sent to the wrong API)", async () => {
     const { api } = seedAcme();
     const old = tenantPayload(before);
-    const next = tenantPayload(before, { i: { removalPolicy: "disable" } });
+    const next = tenantPayload(after, { i: { settings: { ...SETTINGS, apiUrl: "https://api.elsewhere.test" } } });
 
-    const deps = await replace(api, old, next, {});
-    const nullDeps = { ...depsFor(api, next), variant: "null_resource" as const };
-    await releaseTenant(old, nullDeps);
+    const deps = await replace(api, old, next);
 
-    expect(deps.markers.read(KEY)?.state).toBe("identical");
-    expect(nullDeps.markers.read(KEY)?.state).toBe("reconciled");
+    expect(api.calls).toEqual([]);
+    expect(deps.markers.read(KEY)).toBeUndefined();
   });
 });
 
