@@ -64,17 +64,27 @@ export function runDrift(argv: string[], deps: DriftCliDeps): Promise<number> {
 
 /** The tenant resources of a synthesized stack: customer key → address (`terraform_data.acme`). */
 export function tenantAddresses(stackDir: string): Map<string, string> {
-  const config = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, { triggers_replace?: { t?: { customer?: { reference?: string } } }; triggers?: { t?: string } }>> };
+  const config = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, { triggers_replace?: { t?: unknown }; triggers?: { t?: unknown } }>> };
   const out = new Map<string, string>();
   for (const [type, byName] of Object.entries(config.resource ?? {})) {
     for (const [name, body] of Object.entries(byName)) {
-      const t = body.triggers_replace?.t ?? (body.triggers?.t ? (JSON.parse(body.triggers.t) as { customer?: { reference?: string } }) : undefined);
+      // `t` is the JSON text of the desired state (contracts/handler).
+      const text = (body.triggers_replace ?? body.triggers)?.t;
+      const t = typeof text === "string" ? (parseJsonOr(text) as { customer?: { reference?: string } } | undefined) : undefined;
       const reference = t?.customer?.reference;
       // Terraform stores the text as written: the JSON doubles "${" and "%{" (handler-resource).
       if (typeof reference === "string") out.set(customerKey(reference.replace(/([$%])\1\{/g, "$1{")), `${type}.${name}`);
     }
   }
   return out;
+}
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The drift of one customer, read live. Pure but for the API it is given. */

@@ -71,17 +71,24 @@ type Json = Record<string, unknown>;
 function payloadOf(values: unknown): { t: Json; i: Json } | undefined {
   if (!values || typeof values !== "object") return undefined;
   const v = values as Json;
-  const tr = v.triggers_replace as Json | undefined;
-  if (tr && typeof tr === "object" && "t" in tr && "i" in tr) return tr as { t: Json; i: Json };
-  const triggers = v.triggers as Record<string, string> | undefined;
-  if (triggers?.t && triggers.i) {
+  // terraform_data's triggers_replace or null_resource's triggers: `{ t, i }`, each JSON text (or,
+  // in a state written before they were text, objects).
+  const pair = (v.triggers_replace ?? v.triggers) as Json | undefined;
+  if (!pair || typeof pair !== "object" || !("t" in pair) || !("i" in pair)) return undefined;
+  const t = jsonPart(pair.t);
+  const i = jsonPart(pair.i);
+  return t && i ? { t, i } : undefined;
+}
+
+function jsonPart(value: unknown): Json | undefined {
+  if (typeof value === "string") {
     try {
-      return { t: JSON.parse(triggers.t) as Json, i: JSON.parse(triggers.i) as Json };
+      value = JSON.parse(value);
     } catch {
       return undefined;
     }
   }
-  return undefined;
+  return value !== null && typeof value === "object" ? (value as Json) : undefined;
 }
 
 function tenantOf(p: { t: Json; i: Json } | undefined): TenantView | undefined {

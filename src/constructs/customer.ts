@@ -135,16 +135,15 @@ class ReferencedCustomer extends Construct implements ICustomer {
  *
  * Terraform resource (construct ids are Terraform addresses — keep them stable): `<id>/Default`
  * (`terraform_data.<id>` when declared directly in the stack), the TENANT resource. Its
- * `triggers_replace` holds the customer's settings and every user the code declares for it
- * (`users = { "<e-mail>" = { displayName, roles, … } }`), so a plan names exactly the users
- * gained, lost or changed and hides the rest.
+ * `triggers_replace` holds the customer's settings and every user the code declares for it, as
+ * JSON text (`t = jsonencode({ customer = …, users = { "<e-mail>" = "<roles> | name=…" } })`), so
+ * a plan names exactly the users gained, lost or changed and hides the rest.
  *
- * Replacement: every prop except `removalPolicy`, and any change to its users, replaces the
- * resource; the handler turns that into an update of the same customer (found by reference) and
- * of exactly the users that changed — nothing the new code keeps is removed, even for a moment.
- * Changing `reference` is a different customer: the old one is released by its removal policy
- * (RETAIN: left as is) and the new one created or adopted. `removalPolicy` is an in-place change
- * with no API call.
+ * Replacement: any change of a prop or of its users replaces the resource; the handler turns
+ * that into an update of the same customer (found by reference) and of exactly the users that
+ * changed — nothing the new code keeps is removed, even for a moment. Changing `reference` is a
+ * different customer: the old one is released by its removal policy (RETAIN: left as is) and the
+ * new one created or adopted. A change of `removalPolicy` alone reads and writes no user.
  */
 export class Customer extends Construct implements ICustomer {
   /** A customer the app does not own, found by its reference at apply time. No H1/U4 requirement. */

@@ -168,10 +168,11 @@ export function parsePayload(raw: unknown): Payload {
   if (!isRecord(raw)) throw payloadError("the payload is not an object with t and i");
   const variant: ResourceVariant = typeof raw.t === "string" ? "null_resource" : "terraform_data";
   // terraform_data of layout 2 carries { t, i } in triggers_replace and no input (the expression
-  // passes both, so a 0.1 resource destroyed by this handler is still recognised as one).
+  // passes both, so a 0.1 resource destroyed by this handler is still recognised as one). Its `t`
+  // and `i` are JSON text, as a null_resource's; a state written before they were is objects.
   const nested = (raw.i === null || raw.i === undefined) && isRecord(raw.t) && "t" in raw.t && "i" in raw.t;
-  const t = nested ? (raw.t as Record<string, unknown>).t : unwrapString(raw.t, "t");
-  const i = nested ? (raw.t as Record<string, unknown>).i : unwrapString(raw.i, "i");
+  const t = unwrapString(nested ? (raw.t as Record<string, unknown>).t : raw.t, "t");
+  const i = unwrapString(nested ? (raw.t as Record<string, unknown>).i : raw.i, "i");
   const odd = oddShape({ t, i });
   if (odd) throw payloadError(`the payload ${odd}`);
   const value = stripNulls({ t, i });

@@ -5,7 +5,7 @@
 import { renderSummary, summarize } from "../../src/cli/plan-summary";
 
 const CUSTOMER = { reference: "ACME-001", name: "Acme", description: "d", enabled: true };
-const tenant = (users: Record<string, string>) => ({ triggers_replace: { t: { customer: CUSTOMER, users }, i: { kind: "tenant", owned: true, settings: { acceptCharges: true } } } });
+const tenant = (users: Record<string, string>) => ({ triggers_replace: { t: JSON.stringify({ customer: CUSTOMER, users }), i: JSON.stringify({ kind: "tenant", owned: true, settings: { acceptCharges: true } }) } });
 
 function plan(before: Record<string, string>, after: Record<string, string>) {
   return { resource_changes: [{ address: "terraform_data.acme", change: { actions: ["delete", "create"], before: tenant(before), after: tenant(after) } }] };

@@ -9,7 +9,7 @@ const CUSTOMER = { reference: "ACME-001", name: "Acme", description: "d", enable
 const UC = "customer.user customer.user.uc customer.user.uc.softphone";
 
 function tenant(users: Record<string, string>) {
-  return { triggers_replace: { t: { customer: CUSTOMER, users }, i: { kind: "tenant", owned: true, settings: { region: "eu", acceptCharges: true } } } };
+  return { triggers_replace: { t: JSON.stringify({ customer: CUSTOMER, users }), i: JSON.stringify({ kind: "tenant", owned: true, settings: { region: "eu", acceptCharges: true } }) } };
 }
 
 function plan(before: Record<string, string>, after: Record<string, string>) {

@@ -18,15 +18,15 @@ interface TenantSpec {
   readonly removalPolicy?: "retain" | "disable" | "delete";
 }
 
-/** The tenant resource's values as terraform shows them: triggers_replace = { t, i }, user entries as text. */
+/** The tenant resource's values as terraform shows them: triggers_replace = { t, i } as JSON text, user entries as text. */
 function values(spec: TenantSpec) {
   return {
     triggers_replace: {
-      t: {
+      t: JSON.stringify({
         customer: { reference: "ACME-001", name: "Acme", description: "d", enabled: true, ...spec.customer },
         users: Object.fromEntries(Object.entries(spec.users).map(([email, entry]) => [email, encodeUserEntry(entry)])),
-      },
-      i: { kind: "tenant", owned: true, settings: { acceptCharges: true, region: "eu" }, removalPolicy: spec.removalPolicy ?? "retain" },
+      }),
+      i: JSON.stringify({ kind: "tenant", owned: true, settings: { acceptCharges: true, region: "eu" }, removalPolicy: spec.removalPolicy ?? "retain" }),
     },
   };
 }

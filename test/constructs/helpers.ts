@@ -61,7 +61,7 @@ export function stackDir(app: App, stack: DimensionsStack): string {
 }
 
 export interface TfResource {
-  triggers_replace?: Record<string, unknown>;
+  triggers_replace?: { t: string; i: string };
   input?: Record<string, unknown>;
   triggers?: Record<string, string>;
   depends_on?: string[];
@@ -141,13 +141,25 @@ export function warnings(construct: { node: { metadata: Array<{ type: string; da
 import { decodeUserEntry } from "../../src/contracts/handler";
 
 /**
+ * A handler resource's `{ t, i }`, decoded: terraform_data's `triggers_replace` and null_resource's
+ * `triggers` both hold them as JSON text (contracts/handler). Undefined for another resource.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests index into payloads freely
+export function payloadIn(body: TfResource): { t: any; i: any } | undefined {
+  const pair = body.triggers_replace ?? body.triggers;
+  if (!pair) return undefined;
+  if (typeof pair.t !== "string" || typeof pair.i !== "string") throw new Error(`t and i are not JSON text: ${JSON.stringify(pair).slice(0, 200)}`);
+  return { t: JSON.parse(pair.t) as unknown, i: JSON.parse(pair.i) as unknown };
+}
+
+/**
  * The entry of the user with this e-mail (compared case-insensitively) in its customer's tenant
  * resource (layout 2: users have no resource of their own), and that resource's address.
  */
 export function userEntryIn(json: TfJson, email: string): { address: string; entry: { displayName?: string; roles: string[]; primary?: boolean; origin?: string; management?: string; removal?: string } } {
   for (const [type, byName] of Object.entries(json.resource)) {
     for (const [name, body] of Object.entries(byName)) {
-      const payload = (body.triggers ? { t: JSON.parse(body.triggers.t) } : body.triggers_replace) as { t?: { users?: Record<string, never> } } | undefined;
+      const payload = payloadIn(body) as { t?: { users?: Record<string, never> } } | undefined;
       for (const [key, rendered] of Object.entries(payload?.t?.users ?? {})) {
         // Rendered as one line of text (contracts/handler encodeUserEntry).
         if (key.toLowerCase() === email.toLowerCase()) return { address: `${type}.${name}`, entry: decodeUserEntry(rendered as string)! };

@@ -5,7 +5,7 @@
  */
 import { customerKey, inventoryPayload, tenantPayload } from "../../src/contracts/handler";
 import { CustomerRemovalPolicy } from "../../src";
-import { acmeWithAdmin, newApp, newStack, resourceAt, synthJson, useFakeHandlerBundle } from "./helpers";
+import { acmeWithAdmin, newApp, newStack, payloadIn, resourceAt, synthJson, useFakeHandlerBundle } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -16,8 +16,8 @@ function released(removalPolicy?: CustomerRemovalPolicy): { tenant: string | und
   const stack = newStack(app);
   acmeWithAdmin(stack, removalPolicy ? { removalPolicy } : {});
   const json = synthJson(app, stack);
-  const tenant = tenantPayload.parse(resourceAt(json, "stack/acme/Default").body.triggers_replace);
-  const inventory = inventoryPayload.parse(resourceAt(json, "stack/dimensions-inventory").body.triggers_replace);
+  const tenant = tenantPayload.parse(payloadIn(resourceAt(json, "stack/acme/Default").body));
+  const inventory = inventoryPayload.parse(payloadIn(resourceAt(json, "stack/dimensions-inventory").body));
   return { tenant: tenant.i.removalPolicy, inventory: inventory.t.objects[customerKey("ACME-001")] };
 }
 

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  canonicalJson,
   customerKey,
   desiredDigest,
   doneFileName,
@@ -21,7 +22,7 @@ import {
   type Manifest,
 } from "../../src/contracts/handler";
 import { Customer, CustomerRemovalPolicy, CustomerUser, MANIFEST_FILE, Role, RoleAssignment } from "../../src";
-import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, PBX_KEY_ENV, resourceAt, stackDir, synthJson, useFakeHandlerBundle, type TfJson, type TfResource } from "./helpers";
+import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, payloadIn, PBX_KEY_ENV, resourceAt, stackDir, synthJson, useFakeHandlerBundle, type TfJson, type TfResource } from "./helpers";
 
 let bundle: string;
 beforeAll(() => {
@@ -42,7 +43,7 @@ function example() {
   return { app, stack, customer, ana, bo };
 }
 
-const tenantOf = (body: TfResource) => tenantPayload.parse(body.triggers_replace);
+const tenantOf = (body: TfResource) => tenantPayload.parse(payloadIn(body));
 const SETTINGS = { region: "eu", acceptCharges: true };
 
 describe("the tenant resource: one per customer, holding its users", () => {
@@ -62,6 +63,25 @@ describe("the tenant resource: one per customer, holding its users", () => {
       pbx: { hostRest: "https://pbx.acme.test", hostWebsocket: "wss://pbx.acme.test", accountId: "acme-0001", apiKeyEnv: PBX_KEY_ENV },
     });
     expect(payload.i).toEqual({ kind: "tenant", owned: true, removalPolicy: "retain", settings: SETTINGS });
+  });
+
+  test("t and i are canonical JSON text (keys sorted at every level): the text depends on the desired state, not on the order users are declared in", () => {
+    const render = (order: string[]) => {
+      const app = newApp();
+      const stack = newStack(app);
+      const customer = new Customer(stack, "acme", customerProps());
+      for (const name of order) {
+        new CustomerUser(stack, name, { customer, email: `${name}@acme.test`, displayName: name, roles: name === "ana" ? [...ADMIN] : [Role.WEBSITE_ACCESS], primaryAdmin: name === "ana" });
+      }
+      return resourceAt(synthJson(app, stack), "stack/acme/Default").body.triggers_replace!;
+    };
+    const forward = render(["ana", "bo", "cy"]);
+    expect(typeof forward.t).toBe("string");
+    expect(typeof forward.i).toBe("string");
+    expect(render(["cy", "ana", "bo"])).toEqual(forward);
+    expect(forward.t).toBe(canonicalJson(JSON.parse(forward.t)));
+    expect(forward.i).toBe(canonicalJson(JSON.parse(forward.i)));
+    expect(Object.keys((JSON.parse(forward.t) as { users: object }).users)).toEqual(["ana@acme.test", "bo@acme.test", "cy@acme.test"]);
   });
 
   test("a declared user is one entry, its roles sorted and folded with its assignments, defaults left out", () => {
@@ -146,7 +166,7 @@ describe("the tenant resource: one per customer, holding its users", () => {
         new CustomerUser(stack, "gina", { customer: beta, email: "gina@beta.test", displayName: "Gina", roles: [Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR] });
         new RoleAssignment(stack, "rec", { customer: beta, roles: [Role.WEBSITE_ACCESS, Role.RECORDING_PLAYBACK], users: ["lead@beta.test"] });
       }
-      return inventoryPayload.parse(resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body.triggers_replace);
+      return inventoryPayload.parse(payloadIn(resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body));
     };
     const before = synthWith(true);
     const after = synthWith(false);
@@ -169,7 +189,7 @@ describe("the tenant resource: one per customer, holding its users", () => {
       const customer = new Customer(stack, "acme", customerProps());
       new CustomerUser(stack, "ana", { customer, email: "ana@acme.test", displayName: "Ana", roles: [...ADMIN], primaryAdmin: true });
       new CustomerUser(stack, "bo", { customer, email: "bo@acme.test", displayName: "Bo", roles: boRoles });
-      return resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body.triggers_replace;
+      return payloadIn(resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body);
     };
     expect(inventoryWith([Role.WEBSITE_ACCESS, Role.ANALYTICS_SUPERVISOR])).toEqual(inventoryWith([Role.WEBSITE_ACCESS, Role.REPORTS_SUPERVISOR]));
   });
@@ -179,7 +199,7 @@ describe("the tenant resource: one per customer, holding its users", () => {
     const stack = newStack(app);
     acmeWithAdmin(stack, { name: "Acme ${not} %{an} expression" });
     const json = synthJson(app, stack);
-    expect((resourceAt(json, "stack/acme/Default").body.triggers_replace as { t: { customer: { name: string } } }).t.customer.name).toBe("Acme $${not} %%{an} expression");
+    expect(payloadIn(resourceAt(json, "stack/acme/Default").body)!.t.customer.name).toBe("Acme $${not} %%{an} expression");
     expect((readManifest(app).objects[customerKey("ACME-001")].t as { customer: { name: string } }).customer.name).toBe("Acme ${not} %{an} expression");
   });
 
@@ -211,7 +231,7 @@ describe("the stack resource, the inventory and depends_on", () => {
     const json = synthJson(app, stack);
     const head = resourceAt(json, "stack/dimensions");
     expect(head.address).toBe("terraform_data.dimensions");
-    expect(stackPayload.parse(head.body.triggers_replace)).toEqual({ t: { stack: "stack" }, i: { kind: "stack", settings: SETTINGS } });
+    expect(stackPayload.parse(payloadIn(head.body))).toEqual({ t: { stack: "stack" }, i: { kind: "stack", settings: SETTINGS } });
     expect(head.body.depends_on).toBeUndefined();
     expect(resourceAt(json, "stack/acme/Default").body.depends_on).toEqual(["terraform_data.dimensions"]);
     expect(resourceAt(json, "stack/dimensions-inventory").body.depends_on).toEqual(["terraform_data.dimensions"]);
@@ -228,7 +248,7 @@ describe("the stack resource, the inventory and depends_on", () => {
   test("a stack with no customer still has its (empty) inventory", () => {
     const app = newApp();
     const stack = newStack(app);
-    expect(inventoryPayload.parse(resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body.triggers_replace).t).toEqual({ objects: {} });
+    expect(inventoryPayload.parse(payloadIn(resourceAt(synthJson(app, stack), "stack/dimensions-inventory").body)).t).toEqual({ objects: {} });
   });
 });
 
@@ -245,10 +265,10 @@ describe("provisioners", () => {
     for (const r of resources) {
       const [apply, release] = r.provisioner!;
       const node = `node "\${abspath(path.module)}/${assetPath}" apply`;
-      const tenant = (r.triggers_replace as { i: { kind: string } }).i.kind === "tenant";
+      const tenant = payloadIn(r)!.i.kind === "tenant";
       if (tenant) {
         // After a release that already took the tenant to this desired state, the shell skips the handler.
-        const digest = desiredDigest((r.triggers_replace as { t: unknown }).t);
+        const digest = desiredDigest(payloadIn(r)!.t);
         const dir = "${abspath(path.module)}/.dimensions-markers";
         const done = `${dir}/${doneFileName("customer:ACME-001", digest)}`;
         expect(apply["local-exec"].command).toBe(`test -f "${done}" && rm -f "${done}" "${dir}/${markerStem("customer:ACME-001")}.json" || ${node}`);
@@ -278,7 +298,7 @@ describe("manifest", () => {
   function renderedObjects(json: TfJson): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const r of Object.values(json.resource.terraform_data)) {
-      const p = r.triggers_replace as { t: { customer?: { reference: string } }; i: { kind: string } };
+      const p = payloadIn(r) as { t: { customer?: { reference: string } }; i: { kind: string } };
       if (p.i.kind === "tenant") out[customerKey(p.t.customer!.reference)] = p;
     }
     return out;

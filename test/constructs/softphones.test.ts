@@ -6,7 +6,7 @@
  */
 import { ClientType, CustomerUser, Role, RoleAssignment, RoleBundle, type Softphone } from "../../src";
 import { Token } from "cdktf";
-import { acmeWithAdmin, newApp, newStack, synthErrors, synthFailure, synthJson, userEntryIn, useFakeHandlerBundle } from "./helpers";
+import { acmeWithAdmin, newApp, newStack, payloadIn, synthErrors, synthFailure, synthJson, userEntryIn, useFakeHandlerBundle } from "./helpers";
 
 beforeAll(() => {
   useFakeHandlerBundle();
@@ -30,8 +30,8 @@ function bo(softphones: unknown, roles: Parameters<typeof CustomerUser.adopt>[2]
 
 /** The user line as rendered into the tenant resource (what `terraform plan` prints). */
 function lineOf(json: ReturnType<typeof synthJson>, email: string): string {
-  const tenant = Object.values(json.resource).flatMap((byName) => Object.values(byName)).find((b) => (b.triggers_replace?.t as { users?: Record<string, string> } | undefined)?.users?.[email]);
-  return (tenant!.triggers_replace!.t as { users: Record<string, string> }).users[email];
+  const tenant = Object.values(json.resource).flatMap((byName) => Object.values(byName)).find((b) => (payloadIn(b)?.t as { users?: Record<string, string> } | undefined)?.users?.[email]);
+  return (payloadIn(tenant!)!.t as { users: Record<string, string> }).users[email];
 }
 
 describe("U14: declaring softphones", () => {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { IConstruct } from "constructs";
 import { AccessMode, Acknowledgements, Customer, TenantAccessRequest, type ICustomer, type TenantAccessRequestProps } from "../../src";
-import { acmeWithAdmin, newApp, newStack, resourceAt, stackDir, synthErrors, synthFailure, synthJson, useFakeHandlerBundle, warnings, type SynthError } from "./helpers";
+import { acmeWithAdmin, newApp, newStack, payloadIn, resourceAt, stackDir, synthErrors, synthFailure, synthJson, useFakeHandlerBundle, warnings, type SynthError } from "./helpers";
 import { PartnerAccessStack } from "../../examples/partner-access/main";
 
 beforeAll(() => {
@@ -52,7 +52,7 @@ describe("rendering", () => {
     const json = synthJson(app, stack);
     const { body } = resourceAt(json, "stack/support/Default");
     expect(body.input).toBeUndefined();
-    expect((body.triggers_replace as { t: unknown }).t).toEqual({
+    expect(payloadIn(body)!.t).toEqual({
       name: "SupportAccess",
       message: MESSAGE,
       associations: [
@@ -60,7 +60,7 @@ describe("rendering", () => {
         { customer: "TSFP-001", mode: "support", partnerUsers: [CAROLINE, CHARLOTTE] },
       ],
     });
-    expect((body.triggers_replace as { i: unknown }).i).toEqual({ kind: "access-request", settings: { acceptCharges: true, region: "eu" } });
+    expect(payloadIn(body)!.i).toEqual({ kind: "access-request", settings: { acceptCharges: true, region: "eu" } });
     expect(body.provisioner?.map((p) => p["local-exec"].when ?? "create")).toEqual(["create", "destroy"]);
   });
 
@@ -70,7 +70,7 @@ describe("rendering", () => {
       const stack = newStack(app);
       const { tom, acre } = twoCustomers(stack);
       new TenantAccessRequest(stack, "support", props(tom, acre));
-      return resourceAt(synthJson(app, stack), "stack/support/Default").body.triggers_replace;
+      return payloadIn(resourceAt(synthJson(app, stack), "stack/support/Default").body);
     };
     const regrouped = render((tom, acre) => ({
       name: "SupportAccess",
@@ -89,7 +89,7 @@ describe("rendering", () => {
     const { tom, acre } = twoCustomers(stack);
     new TenantAccessRequest(stack, "support", seedProps(tom, acre, { waitForDecision: { timeoutSeconds: 5 } }));
     const { body } = resourceAt(synthJson(app, stack), "stack/support/Default");
-    expect((body.triggers_replace as { i: unknown }).i).toMatchObject({ wait: { timeoutSeconds: 5, pollSeconds: 5, requireGrant: false } });
+    expect(payloadIn(body)!.i).toMatchObject({ wait: { timeoutSeconds: 5, pollSeconds: 5, requireGrant: false } });
   });
 
   test("GIVEN a request WHEN synthesized THEN the manifest holds its desired state and the stack inventory lists its key", () => {
@@ -102,7 +102,7 @@ describe("rendering", () => {
     expect(manifest.objects["access-request:supportaccess"].t.name).toBe("SupportAccess");
     const inventory = resourceAt(json, "stack/dimensions-inventory").body;
     // The inventory keeps only what a withdrawal needs: the name.
-    expect((inventory.triggers_replace as { t: { objects: Record<string, unknown> } }).t.objects["access-request:supportaccess"]).toEqual({ kind: "access-request", name: "SupportAccess" });
+    expect(payloadIn(inventory)!.t.objects["access-request:supportaccess"]).toEqual({ kind: "access-request", name: "SupportAccess" });
   });
 
   test("GIVEN an owned customer in the stack WHEN a request names it THEN the request depends on the stack resource and the customer's resource", () => {
@@ -118,7 +118,7 @@ describe("rendering", () => {
   test("GIVEN the partner-access example WHEN synthesized THEN it succeeds with one request resource", () => {
     const app = newApp();
     const stack = new PartnerAccessStack(app, "partner-access");
-    expect(resourceAt(synthJson(app, stack), "partner-access/SupportAccess/Default").body.triggers_replace).toMatchObject({ t: { name: "SupportAccess" } });
+    expect(payloadIn(resourceAt(synthJson(app, stack), "partner-access/SupportAccess/Default").body)).toMatchObject({ t: { name: "SupportAccess" } });
   });
 });
 

@@ -83,6 +83,8 @@ describeE2E("terraform lifecycle against the emulator", () => {
     // replaced with exactly that user's roles diff; the other users are hidden, and nothing else
     // in the plan changes or suggests a loss.
     expect(plan.output).toContain("terraform_data.customer must be replaced");
+    // `t` is JSON text, which terraform diffs as `jsonencode(…)` (contracts/handler).
+    expect(plan.output).toContain("~ t = jsonencode(");
     // One line for the user, its roles before and after.
     expect(plan.output).toMatch(/~ "bruno@e2e\.test" += "customer\.user customer\.user\.supervisorl2 recording\.viewer \| name=bruno" -> "customer\.user customer\.user\.supervisorl1 pbx\.silentmonitor recording\.viewer \| name=bruno"/);
     expect(plan.output).not.toMatch(/"ana@e2e\.test"|"reception@e2e\.test"/);

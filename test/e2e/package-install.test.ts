@@ -322,10 +322,12 @@ describeE2E("the package, installed into a fresh app as the README says", () => 
     ok(await run(npx, args, app), "npx cdktf synth");
 
     const stackDir = path.join(app, "cdktf.out", "stacks", STACK);
-    const config = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as { resource: Record<string, Record<string, { triggers_replace: { t: { users?: Record<string, unknown> } } }>> };
+    const config = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as { resource: Record<string, Record<string, { triggers_replace: { t: string } }>> };
     // One resource per customer (Ana is an entry of Acme's), plus the stack's two.
     expect(Object.keys(config.resource.terraform_data).sort()).toEqual(["acme", "dimensions", "dimensions-inventory"]);
-    expect(Object.keys(config.resource.terraform_data.acme.triggers_replace.t.users ?? {})).toEqual(["ana.martin@acme.example"]);
+    // `t` is the desired state as JSON text (contracts/handler).
+    const acme = JSON.parse(config.resource.terraform_data.acme.triggers_replace.t) as { users?: Record<string, unknown> };
+    expect(Object.keys(acme.users ?? {})).toEqual(["ana.martin@acme.example"]);
     const handlers = fs.readdirSync(path.join(stackDir, "assets"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith("handler.cjs"));
     expect(handlers).toHaveLength(1);
     expect(fs.readFileSync(path.join(stackDir, "assets", handlers[0]))).toEqual(fs.readFileSync(path.join(installed, "dist", "handler.cjs")));

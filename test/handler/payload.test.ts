@@ -57,9 +57,19 @@ describe("payload decoding", () => {
     expect(parsed).toEqual({ kind: "tenant", variant: "null_resource", payload: PAYLOAD });
   });
 
-  test("GIVEN layout 2's nesting ({ t: { t, i }, i: null }) WHEN decoded THEN the inner t and i are the payload", () => {
+  test("GIVEN layout 2's nesting ({ t: { t, i }, i: null }) with t and i as JSON text WHEN decoded THEN the inner t and i are the payload", () => {
+    const text = { t: JSON.stringify(PAYLOAD.t), i: JSON.stringify(PAYLOAD.i) };
+    expect(decodePayload(encodePayload({ t: text, i: null }))).toEqual({ kind: "tenant", variant: "terraform_data", payload: PAYLOAD });
+    expect(parsePayload({ t: text })).toEqual({ kind: "tenant", variant: "terraform_data", payload: PAYLOAD });
+  });
+
+  test("GIVEN layout 2's nesting with t and i as objects (a state written before they were text) WHEN decoded THEN it is the same payload", () => {
     expect(decodePayload(encodePayload({ t: { t: PAYLOAD.t, i: PAYLOAD.i }, i: null }))).toEqual({ kind: "tenant", variant: "terraform_data", payload: PAYLOAD });
     expect(parsePayload({ t: { t: PAYLOAD.t, i: PAYLOAD.i } })).toEqual({ kind: "tenant", variant: "terraform_data", payload: PAYLOAD });
+  });
+
+  test("GIVEN layout 2's nesting whose t is text that is not JSON WHEN decoded THEN PayloadInvalid says so", () => {
+    expect(() => parsePayload({ t: { t: "{not json", i: JSON.stringify(PAYLOAD.i) } })).toThrow(/t is a string that does not hold JSON/);
   });
 
   test("GIVEN null optional attributes (as Terraform renders unset ones) WHEN decoded THEN they read as absent", () => {
