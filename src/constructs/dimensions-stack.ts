@@ -1,6 +1,6 @@
 import type { Construct, IConstruct } from "constructs";
 import { createHash } from "node:crypto";
-import { SYNTH_FAILED_DIGEST, type RenderedPayload, type Settings } from "../contracts/handler";
+import { STACK_RESOURCE_ID, SYNTH_FAILED_DIGEST, type RenderedPayload, type Settings } from "../contracts/handler";
 import {
   addCustomSynthesis,
   Aspects,
@@ -156,7 +156,7 @@ export class DimensionsStack extends TerraformStack {
     this.handlerAsset = new TerraformAsset(this, "dimensions-handler", { path: bundle, type: AssetType.FILE });
     const forwarder = forwarderPath(bundle);
     this.forwarderAsset = forwarder ? new TerraformAsset(this, "dimensions-forwarder", { path: forwarder, type: AssetType.FILE }) : undefined;
-    this.stackResource = this.createHandlerResource(this, "dimensions", () => stackPayload(this.state));
+    this.stackResource = this.createHandlerResource(this, STACK_RESOURCE_ID, () => stackPayload(this.state));
     this.state.stackResource = this.stackResource;
     // Always present, even with no customer: when the last customer leaves the code, this
     // inventory's replacement is what releases it.

@@ -32,9 +32,11 @@
  * - a tenant's APPLY (create provisioner) converges what the release did not: nothing after a
  *   replacement the release reconciled, everything (adopting what exists, removing nothing) after
  *   `-replace`, `taint` or a first create;
- * - the STACK's release runs last in `terraform destroy`: when every tenant it knew left a marker
- *   of an identical destroy, it is a real destroy and it releases them by their removal policies;
- *   otherwise (`-replace` of the stack resource) it releases nothing;
+ * - the STACK's release runs last in `terraform destroy`: when terraform runs a destroy (or its
+ *   command line cannot be read) and every tenant it knew left a marker of an identical destroy,
+ *   it releases them by their removal policies; in an apply (`-replace` of it, alone or with every
+ *   object), or when an object says the apply upgrades a state written before `t` and `i` were
+ *   text, it releases nothing. Its `t` and `i` never change, so nothing else replaces it;
  * - the INVENTORY's release releases exactly the keys that left the code.
  * Every run first proves the manifest belongs to the configuration being applied (its digest is
  * rendered into every provisioner): a synth with errors, or an old manifest, is refused before any
@@ -382,7 +384,12 @@ export type ObjectPayload = z.infer<typeof objectPayload>;
 /** The stack resource: constant `t`, so only `-replace`, `taint` and destroy ever touch it. */
 export const stackPayload = z.object({
   t: z.object({ stack: z.string() }),
-  i: z.object({ kind: z.literal("stack"), settings }),
+  /**
+   * No settings: the stack resource must never be replaced by a change of them (its release runs
+   * after every object's, as in a destroy). Its release takes them from the manifest. A state
+   * written before holds them here.
+   */
+  i: z.object({ kind: z.literal("stack"), settings: settings.optional() }),
 });
 export type StackPayload = z.infer<typeof stackPayload>;
 
@@ -420,6 +427,8 @@ export const manifest = z.object({
   objects: z.record(z.string(), objectPayload),
   /** desiredDigest of each object's rendered `t`, by key (names the "done" files below). */
   digests: z.record(z.string(), z.string()).optional(),
+  /** The stack's settings, for the stack resource's release (its own payload holds none). */
+  settings: settings.optional(),
 });
 export type Manifest = z.infer<typeof manifest>;
 /** As the synth writes it (user entries as text). */
@@ -430,7 +439,10 @@ export type RenderedManifest = z.input<typeof manifest>;
  * - identical: it saw its own desired state again (`-replace`, `taint`d successor, or a real
  *   destroy) and did nothing; `payload` is what it held, for the stack's release to release;
  * - reconciled: it took the tenant to the desired state whose digest it names; the apply that
- *   follows has nothing left to do.
+ *   follows has nothing left to do (digest "": it did nothing, and the apply converges everything);
+ * - upgraded: the same, by a release whose old state a build before JSON-text `t` and `i` wrote.
+ *   Terraform replaces every resource once on that upgrade, the stack resource included, whose
+ *   release then runs after the objects' as in a destroy: this marker tells it otherwise.
  */
 export const marker = z.object({
   version: z.literal(MANIFEST_VERSION),
@@ -440,7 +452,7 @@ export const marker = z.object({
    * "released": the stack's release released this object in a destroy that did not finish (a
    * failure, a kill); the destroy that resumes it, wherever it runs, does not release it again.
    */
-  state: z.enum(["identical", "reconciled", "applied", "released"]),
+  state: z.enum(["identical", "reconciled", "upgraded", "applied", "released"]),
   digest: z.string(),
   payload: objectPayload.optional(),
   /** When it was written (ms since the epoch): an old marker is no evidence about this run. */
@@ -491,6 +503,9 @@ export function canonicalJson(value: unknown): string {
 export function desiredDigest(renderedT: unknown): string {
   return createHash("sha256").update(canonicalJson(renderedT)).digest("hex").slice(0, 32);
 }
+
+/** The construct id of the stack resource (`terraform_data.dimensions`), every other resource's dependency. */
+export const STACK_RESOURCE_ID = "dimensions";
 
 export function customerKey(reference: string): string {
   return `customer:${reference}`;

@@ -300,11 +300,15 @@ export async function releaseAccessRequest(payload: AccessRequestPayload, deps: 
     return;
   }
   if (canonicalEqual(entry.t, t)) {
-    deps.markers.write({ version: 2, key, state: "identical", digest: canonicalDigest(t), payload, writtenAt: deps.clock.now() });
-    deps.report.action(subject, "destroyed or replaced with the same request: nothing changes now (on terraform destroy, the stack resource withdraws it last)");
+    // The upgrade of a state written before t and i were JSON text replaces the stack resource too:
+    // "upgraded" tells its release that this is no destroy (handler/tenant).
+    const state = deps.objectForm ? "upgraded" : "identical";
+    deps.markers.write({ version: 2, key, state, digest: canonicalDigest(t), ...(deps.objectForm ? {} : { payload }), writtenAt: deps.clock.now() });
+    deps.report.action(subject, deps.objectForm ? "replaced by the upgrade of its state's layout, with the same request: nothing changes" : "destroyed or replaced with the same request: nothing changes now (on terraform destroy, the stack resource withdraws it last)");
     return;
   }
   await withdrawAccessRequest(t.name, "replaced: the new request is sent next and must be granted again", deps);
+  if (deps.objectForm) deps.markers.write({ version: 2, key, state: "upgraded", digest: "", writtenAt: deps.clock.now() });
 }
 
 /** Withdraws the active request with this name (none: already done); ends access granted through it (A7). */

@@ -8,6 +8,7 @@ import { canonicalJson, type Manifest } from "../contracts/handler";
 import type { MarkerStore } from "./markers";
 import type { Reporter } from "./report";
 import type { SentLog } from "./sent-log";
+import type { RunKind } from "./terraform-run";
 
 export interface Clock {
   now(): number;
@@ -30,6 +31,10 @@ export interface HandlerDeps {
   readonly concurrency: number;
   /** @default "terraform_data" */
   readonly variant?: "terraform_data" | "null_resource";
+  /** The payload's old state was written before t and i were JSON text (handler/payload objectForm). */
+  readonly objectForm?: boolean;
+  /** Whether the terraform of this run destroys or applies (handler/terraform-run). @default - "unknown": the markers decide */
+  readonly runKind?: () => RunKind;
   /** The stack's synth directory (beside the manifest), where terraform runs. */
   readonly stackDir?: string;
 }

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import type { DimensionsClientApi } from "../client";
 import type { TokenProvider } from "../client/token-cache";
 import type { DimensionsApi } from "../client/types";
-import { ENV, type HandlerOperation, type Settings } from "../contracts/handler";
+import { ENV, STACK_RESOURCE_ID, type HandlerOperation, type Manifest, type Settings } from "../contracts/handler";
 import { applyAccessRequest, releaseAccessRequest } from "./access-request";
 import { stateBackendOf } from "./backend";
 import { systemClock, type Clock, type HandlerDeps } from "./context";
@@ -25,6 +25,7 @@ import { createReporter, type Reporter, type Sink } from "./report";
 import { FileSentLog, type SentLog } from "./sent-log";
 import { applyStack, releaseStack } from "./stack";
 import { applyTenant, releaseTenant } from "./tenant";
+import { terraformRunKind } from "./terraform-run";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -107,6 +108,19 @@ export function runOperation(op: HandlerOperation, parsed: Payload, deps: Handle
 }
 
 /** Only these need no API: they are answered before a client is built. */
+/**
+ * The settings this run's client uses: the payload's own; for the stack resource, whose payload
+ * holds none (contracts/handler stackPayload), the manifest's.
+ */
+function settingsOf(parsed: Payload, manifest: Manifest): Settings {
+  if (parsed.kind === "legacy") return { acceptCharges: false };
+  const own = parsed.payload.i.settings;
+  if (own) return own;
+  if (manifest.settings) return manifest.settings;
+  // A manifest written before it carried the settings: the objects' share them.
+  return Object.values(manifest.objects)[0]?.i.settings ?? { acceptCharges: false };
+}
+
 function needsApi(op: HandlerOperation, parsed: Payload): boolean {
   if (parsed.kind === "legacy") return false;
   return !(op === "apply" && (parsed.kind === "stack" || parsed.kind === "inventory"));
@@ -147,7 +161,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     // Markers live where the state lives: beside it in PostgreSQL with the pg backend (every CI
     // runner sees them), else in the stack's folder.
     const markers = options.markers ?? (await openMarkers(manifestFile!, env, options.shared));
-    const settings = parsed.kind === "legacy" ? { acceptCharges: false } : parsed.payload.i.settings;
+    const settings = settingsOf(parsed, manifest);
     const api = needsApi(op, parsed) ? await (options.createApi ?? createRealApi)(env, settings, report) : undefined;
     const work = runOperation(op, parsed, {
       api: api ?? (undefined as unknown as DimensionsApi),
@@ -159,6 +173,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       sent: options.sent ?? new FileSentLog(manifestFile!),
       concurrency: runtime.concurrency,
       variant: parsed.variant,
+      ...(parsed.objectForm ? { objectForm: true } : {}),
+      runKind: () => terraformRunKind(env, `${parsed.variant ?? "terraform_data"}.${STACK_RESOURCE_ID}`, path.dirname(manifestFile!)),
       stackDir: path.dirname(manifestFile!),
     });
     let done = false;

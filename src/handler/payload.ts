@@ -39,6 +39,11 @@ export type Payload = (
 ) & {
   /** Which resource type ran the handler: null_resource's triggers hold t and i as JSON strings. */
   readonly variant?: ResourceVariant;
+  /**
+   * terraform_data whose t and i were objects, not JSON text: a state written by a build before
+   * the text layout, being replaced by the apply that upgrades it (or destroyed before that apply).
+   */
+  readonly objectForm?: boolean;
 };
 
 export type ResourceVariant = "terraform_data" | "null_resource";
@@ -173,24 +178,25 @@ export function parsePayload(raw: unknown): Payload {
   const nested = (raw.i === null || raw.i === undefined) && isRecord(raw.t) && "t" in raw.t && "i" in raw.t;
   const t = unwrapString(nested ? (raw.t as Record<string, unknown>).t : raw.t, "t");
   const i = unwrapString(nested ? (raw.t as Record<string, unknown>).i : raw.i, "i");
+  const form = nested && isRecord((raw.t as Record<string, unknown>).t) ? { objectForm: true } : {};
   const odd = oddShape({ t, i });
   if (odd) throw payloadError(`the payload ${odd}`);
   const value = stripNulls({ t, i });
   const kind = isRecord(i) ? i.kind : undefined;
   switch (kind) {
     case "tenant":
-      return { kind, variant, payload: parseWith(tenantPayload, value, "tenant payload") };
+      return { kind, variant, ...form, payload: parseWith(tenantPayload, value, "tenant payload") };
     case "stack":
-      return { kind, variant, payload: parseWith(stackPayload, value, "stack payload") };
+      return { kind, variant, ...form, payload: parseWith(stackPayload, value, "stack payload") };
     case "inventory":
       // The 0.1 inventories had a `scope`; they have no successor and release nothing.
-      if (isRecord(t) && "scope" in t) return { kind: "legacy", variant, payload: { t, i: { kind: "inventory" } } };
-      return { kind, variant, payload: parseWith(inventoryPayload, value, "inventory payload") };
+      if (isRecord(t) && "scope" in t) return { kind: "legacy", variant, ...form, payload: { t, i: { kind: "inventory" } } };
+      return { kind, variant, ...form, payload: parseWith(inventoryPayload, value, "inventory payload") };
     case "access-request":
-      return { kind, variant, payload: parseWith(accessRequestPayload, value, "access request payload") };
+      return { kind, variant, ...form, payload: parseWith(accessRequestPayload, value, "access request payload") };
     case "customer":
     case "user":
-      return { kind: "legacy", variant, payload: { t, i: { kind } } };
+      return { kind: "legacy", variant, ...form, payload: { t, i: { kind } } };
     default:
       throw payloadError(`i.kind is ${JSON.stringify(kind ?? null)}; expected "tenant", "access-request", "stack" or "inventory"`);
   }

@@ -1,5 +1,5 @@
 /**
- * The stack resource: every other resource of the stack depends on it, and its `t` never changes,
+ * The stack resource: every other resource of the stack depends on it, and its `t` and `i` never change,
  * so Terraform destroys it only on `terraform destroy` (last), `-replace` or `taint`.
  *
  * Its release tells them apart with the markers the objects' releases left: in a destroy every
@@ -90,6 +90,12 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
   const subject = `${STACK_SUBJECT} ${old.t.stack}`;
   // Destroyed or replaced: its create (if any) writes the marker again.
   deps.markers.remove(STACK_MARKER_KEY);
+  // The stack resource is in every configuration: in an apply that is not a destroy, its release
+  // is a replacement (-replace of it, with every object or not), whatever the markers say.
+  if (deps.runKind?.() === "apply") {
+    deps.report.action(subject, "replaced by terraform apply, not destroyed (its objects stay): nothing released");
+    return;
+  }
   // Keys the code no longer lists are the inventory's to release.
   const kept = Object.keys(deps.manifest.objects).sort();
   // A marker older than this run could be left by an apply that failed long ago: no evidence.
@@ -99,6 +105,14 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
   };
   const markers = kept.map((key) => ({ key, marker: fresh(key) }));
   const marked = markers.filter((m) => m.marker !== undefined);
+  // The apply that upgrades a state written before t and i were JSON text replaces every resource
+  // once, this one last, as a destroy would: its objects said so. (A terraform destroy run with the
+  // new build before that apply releases nothing either: the README says to apply first.)
+  const upgraded = marked.filter((m) => m.marker!.state === "upgraded").length;
+  if (upgraded > 0) {
+    deps.report.action(subject, `replaced by the upgrade of the state's layout (${upgraded} of ${kept.length} object${kept.length === 1 ? "" : "s"} upgraded in this run): nothing released`);
+    return;
+  }
   if (marked.length === 0) {
     deps.report.action(subject, kept.length === 0 ? "no object to release" : "replaced, not destroyed (its objects stay): nothing released");
     return;

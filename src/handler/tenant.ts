@@ -13,6 +13,7 @@
 import {
   customerKey,
   type CustomerRemovalPolicyValue,
+  type Marker,
   type Settings,
   type TenantDesired,
   type TenantPayload,
@@ -37,7 +38,7 @@ export async function applyTenant(payload: TenantPayload, deps: HandlerDeps): Pr
     });
   }
   const marker = deps.markers.read(key);
-  if (marker?.state === "reconciled" && marker.digest === canonicalDigest(t) && deps.clock.now() - marker.writtenAt < MARKER_MAX_AGE_MS) {
+  if (tookItThere(marker, canonicalDigest(t), deps)) {
     deps.report.action(subject, "already taken to the declared state by the replacement's release: nothing left to do");
     deps.markers.remove(key);
     return;
@@ -54,6 +55,15 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
     deps.report.action(subject, "left the code: the stack's inventory releases it");
     return;
   }
+  // Replaced by the apply that upgrades a state written before t and i were JSON text: every
+  // resource is replaced once, the stack resource too, whose release must not take it for a destroy.
+  const after = deps.objectForm ? "upgraded" : "reconciled";
+  if (sameDesired(entry, old) && deps.objectForm) {
+    deps.markers.write({ version: 2, key, state: "upgraded", digest: canonicalDigest(old.t), writtenAt: deps.clock.now() });
+    markDone(key, deps);
+    deps.report.action(subject, "replaced by the upgrade of its state's layout, with the same desired state: nothing changes");
+    return;
+  }
   if (sameDesired(entry, old)) {
     deps.markers.write({ version: 2, key, state: "identical", digest: canonicalDigest(old.t), payload: old, writtenAt: deps.clock.now() });
     deps.report.action(subject, "destroyed or replaced with the same desired state: nothing changes now (on terraform destroy, the stack resource releases it last)");
@@ -63,21 +73,32 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
   // This process talks to the API of the OLD settings. When the new code points at another one
   // (region, apiUrl), the old tenant is no evidence about the new: the create converges everything
   // there (adopting what exists), and nothing is taken back here.
+  // The marker names no digest, so the create converges everything; a destroy run before this
+  // apply finds it and refuses (the stack's release sees a change).
   if (!sameApi(old.i.settings, next.i.settings)) {
+    deps.markers.write({ version: 2, key, state: after, digest: "", writtenAt: deps.clock.now() });
     deps.report.action(subject, "the stack now points at another API (region or apiUrl changed): the create converges the customer there; nothing changes here");
     return;
   }
   // This directory's release already took the tenant from this old state to this desired one,
   // and Terraform did not record it (the previous state restored after StateLost, or lost in a
   // kill -9): running it again would send its e-mails twice (H5, U14), whose log it cleared.
-  const marker = deps.markers.read(key);
-  if (marker?.state === "reconciled" && marker.digest === canonicalDigest(next.t) && deps.clock.now() - marker.writtenAt < MARKER_MAX_AGE_MS) {
+  if (tookItThere(deps.markers.read(key), canonicalDigest(next.t), deps)) {
     deps.report.action(subject, "already taken to the declared state by an earlier run of this replacement's release: nothing is sent again");
     return;
   }
   await reconcileTenant({ desired: next.t, previous: old.t, owned: next.i.owned, acceptCharges: next.i.settings.acceptCharges }, deps);
-  deps.markers.write({ version: 2, key, state: "reconciled", digest: canonicalDigest(next.t), writtenAt: deps.clock.now() });
-  // The create that follows tests for this file from the shell and starts no handler at all.
+  deps.markers.write({ version: 2, key, state: after, digest: canonicalDigest(next.t), writtenAt: deps.clock.now() });
+  markDone(key, deps);
+}
+
+/** A release of this run (a fresh marker) took the tenant to the desired state with this digest. */
+function tookItThere(marker: Marker | undefined, digest: string, deps: HandlerDeps): boolean {
+  return (marker?.state === "reconciled" || marker?.state === "upgraded") && marker.digest === digest && deps.clock.now() - marker.writtenAt < MARKER_MAX_AGE_MS;
+}
+
+/** The create that follows tests for this file from the shell and starts no handler at all. */
+function markDone(key: string, deps: HandlerDeps): void {
   const rendered = deps.manifest.digests?.[key];
   if (rendered) deps.markers.markDone(key, rendered);
 }

@@ -231,7 +231,10 @@ describe("the stack resource, the inventory and depends_on", () => {
     const json = synthJson(app, stack);
     const head = resourceAt(json, "stack/dimensions");
     expect(head.address).toBe("terraform_data.dimensions");
-    expect(stackPayload.parse(payloadIn(head.body))).toEqual({ t: { stack: "stack" }, i: { kind: "stack", settings: SETTINGS } });
+    // No settings: a change of them must never replace the stack resource (its release runs
+    // after every object's, as in a destroy); they are in the manifest for its release.
+    expect(stackPayload.parse(payloadIn(head.body))).toEqual({ t: { stack: "stack" }, i: { kind: "stack" } });
+    expect(readManifest(app).settings).toEqual(SETTINGS);
     expect(head.body.depends_on).toBeUndefined();
     expect(resourceAt(json, "stack/acme/Default").body.depends_on).toEqual(["terraform_data.dimensions"]);
     expect(resourceAt(json, "stack/dimensions-inventory").body.depends_on).toEqual(["terraform_data.dimensions"]);

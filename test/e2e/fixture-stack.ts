@@ -10,6 +10,7 @@ import {
   DimensionsStack,
   RoleAssignment,
   UserRemovalPolicy,
+  type DimensionsRegion,
   type Softphone,
 } from "../../src";
 
@@ -48,12 +49,14 @@ export interface FixtureSpec {
   readonly authoritativeUsers?: boolean;
   readonly users: UserSpec[];
   readonly assignments?: AssignmentSpec[];
+  /** The stack's region (default eu); the harness points every region at its emulator. */
+  readonly region?: DimensionsRegion;
 }
 
 export const ADMIN = ["customer.user", "user.admin"];
 
 export function fixtureStack(app: App, spec: FixtureSpec): DimensionsStack {
-  const stack = new DimensionsStack(app, spec.stackId ?? "e2e", { acceptCharges: true, region: "eu" });
+  const stack = new DimensionsStack(app, spec.stackId ?? "e2e", { acceptCharges: true, region: spec.region ?? "eu" });
   const customer = new Customer(stack, "customer", {
     name: spec.customerName ?? "E2E Customer",
     description: "end-to-end test customer",

@@ -89,6 +89,41 @@ describeE2E("Terraform operations against the emulator", () => {
     }
   });
 
+  test("terraform apply with -replace of every resource at once deletes no user, and no declared role is missing at any sample", async () => {
+    ws.synth((app) => fixtureStack(app, BASE));
+    await ws.apply();
+    const before = await usersWithIds();
+    const all = ["terraform_data.customer", "terraform_data.dimensions", "terraform_data.dimensions-inventory"].map((a) => `-replace=${a}`);
+    const start = await ws.stats();
+    const samples = await sampleWhile(() => ws.users("E2E-001"), ws.apply({}, all));
+    const end = await ws.stats();
+    for (const snapshot of samples) expect(missingRoles(snapshot, BASE)).toEqual([]);
+    expect(userDeletes(end.calls) - userDeletes(start.calls)).toBe(0);
+    expect(ids(await usersWithIds())).toEqual(ids(before));
+    expect((await ws.planHasChanges()).changes).toBe(false);
+  });
+
+  test("a saved plan: -replace of every resource, planned to a file and applied, deletes no user; a saved destroy plan releases by the removal policies", async () => {
+    ws.synth((app) => fixtureStack(app, BASE));
+    await ws.apply();
+    const before = await usersWithIds();
+    const all = ["terraform_data.customer", "terraform_data.dimensions", "terraform_data.dimensions-inventory"].map((a) => `-replace=${a}`);
+    expect((await ws.terraform(["plan", "-input=false", "-out=replace.tfplan", ...all])).code).toBe(0);
+    const start = await ws.stats();
+    const samples = await sampleWhile(() => ws.users("E2E-001"), ws.terraform(["apply", "-input=false", "replace.tfplan"]));
+    const end = await ws.stats();
+    for (const snapshot of samples) expect(missingRoles(snapshot, BASE)).toEqual([]);
+    expect(userDeletes(end.calls) - userDeletes(start.calls)).toBe(0);
+    expect(ids(await usersWithIds())).toEqual(ids(before));
+
+    expect((await ws.terraform(["plan", "-destroy", "-input=false", "-out=destroy.tfplan"])).code).toBe(0);
+    const destroyed = await ws.terraform(["apply", "-input=false", "destroy.tfplan"]);
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toMatch(/stack e2e: destroyed: released 1 of 1 object by their removal policies/);
+    // fixtureStack's customer has removal policy delete.
+    expect(await ws.customer("E2E-001")).toBeUndefined();
+  });
+
   test("terraform taint of every resource, then apply: no user deleted, no declared role missing at any sample", async () => {
     ws.synth((app) => fixtureStack(app, BASE));
     await ws.apply();
@@ -227,6 +262,72 @@ describeE2E("upgrading a stack applied with the 0.1 layout", () => {
     expect(writes(end.calls) - writes(start.calls)).toBe(0);
     expect(apply.stdout).not.toMatch(/removed|deleted|revoked|withdrew/);
     expect(await ws.users("UPG-001")).toEqual(before);
+    expect((await ws.planHasChanges()).changes).toBe(false);
+  });
+});
+
+describeE2E("upgrading a stack applied before t and i were JSON text", () => {
+  const FIXTURE = path.resolve(__dirname, "../fixtures/upgrade-object-form");
+  let ws: Workspace;
+
+  afterEach(async () => {
+    await ws?.close();
+  });
+
+  test("the first apply replaces every resource, including the stack resource, and releases nothing, even for a moment; a second plan is empty", async () => {
+    ws = await Workspace.create("upgrade", { [PBX_KEY_ENV]: PBX_KEY_VALUE }, { emulatorData: path.join(FIXTURE, "emulator.json") });
+    const before = await ws.users("UPG-001");
+    const customer = await ws.customer("UPG-001");
+    expect([...before.keys()].sort()).toEqual(["agent@upgrade.test", "ana@upgrade.test", "bruno@upgrade.test", "carla@upgrade.test", "reception@upgrade.test"]);
+    fs.copyFileSync(path.join(FIXTURE, "upgrade-state.json"), path.join(ws.dir, "upgrade.tfstate"));
+
+    ws.synth((app: App) => fixtureStack(app, UPGRADE_SPEC));
+    const plan = await ws.planHasChanges();
+    // The stack resource is replaced with the others: its release runs after theirs, as in a
+    // terraform destroy, and must not take this for one (the customer's removal policy is delete).
+    expect(plan.output).toMatch(/terraform_data\.dimensions must be replaced/);
+    expect(plan.output).toMatch(/terraform_data\.customer must be replaced/);
+
+    const start = await ws.stats();
+    const samples = await sampleWhile(() => ws.users("UPG-001"), ws.apply());
+    const end = await ws.stats();
+    for (const snapshot of samples) expect(snapshot).toEqual(before);
+    expect(writes(end.calls) - writes(start.calls)).toBe(0);
+    expect((await ws.customer("UPG-001"))?.id).toBe(customer?.id);
+    expect(await ws.users("UPG-001")).toEqual(before);
+    expect((await ws.planHasChanges()).changes).toBe(false);
+
+    // The upgraded stack is an ordinary one: terraform destroy releases it by its policies.
+    await ws.destroy();
+    expect(await ws.customer("UPG-001")).toBeUndefined();
+  });
+});
+
+describeE2E("changing the stack's settings", () => {
+  let ws: Workspace;
+
+  afterEach(async () => {
+    await ws?.close();
+  });
+
+  test("a new region replaces every customer, never the stack resource: no user deleted, no declared role missing at any sample", async () => {
+    ws = await Workspace.create("settings", { [PBX_KEY_ENV]: PBX_KEY_VALUE });
+    await ws.control("PUT", `/pbx/${PBX_ACCOUNT}/users`, PBX_USERS);
+    ws.synth((app) => fixtureStack(app, BASE));
+    await ws.apply();
+    const before = await ws.users("E2E-001");
+
+    // The harness points every region's API at the one emulator, as DIMENSIONS_API_URL does.
+    ws.synth((app) => fixtureStack(app, { ...BASE, region: "uk" }));
+    const plan = await ws.planHasChanges();
+    expect(plan.output).toMatch(/terraform_data\.customer must be replaced/);
+    expect(plan.output).not.toMatch(/terraform_data\.dimensions must be replaced/);
+    const start = await ws.stats();
+    const samples = await sampleWhile(() => ws.users("E2E-001"), ws.apply());
+    const end = await ws.stats();
+    for (const snapshot of samples) expect(missingRoles(snapshot, BASE)).toEqual([]);
+    expect(userDeletes(end.calls) - userDeletes(start.calls)).toBe(0);
+    expect(await ws.users("E2E-001")).toEqual(before);
     expect((await ws.planHasChanges()).changes).toBe(false);
   });
 });

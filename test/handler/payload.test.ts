@@ -63,9 +63,10 @@ describe("payload decoding", () => {
     expect(parsePayload({ t: text })).toEqual({ kind: "tenant", variant: "terraform_data", payload: PAYLOAD });
   });
 
-  test("GIVEN layout 2's nesting with t and i as objects (a state written before they were text) WHEN decoded THEN it is the same payload", () => {
-    expect(decodePayload(encodePayload({ t: { t: PAYLOAD.t, i: PAYLOAD.i }, i: null }))).toEqual({ kind: "tenant", variant: "terraform_data", payload: PAYLOAD });
-    expect(parsePayload({ t: { t: PAYLOAD.t, i: PAYLOAD.i } })).toEqual({ kind: "tenant", variant: "terraform_data", payload: PAYLOAD });
+  test("GIVEN layout 2's nesting with t and i as objects (a state written before they were text) WHEN decoded THEN it is the same payload, marked objectForm", () => {
+    expect(decodePayload(encodePayload({ t: { t: PAYLOAD.t, i: PAYLOAD.i }, i: null }))).toEqual({ kind: "tenant", variant: "terraform_data", objectForm: true, payload: PAYLOAD });
+    expect(parsePayload({ t: { t: PAYLOAD.t, i: PAYLOAD.i } })).toEqual({ kind: "tenant", variant: "terraform_data", objectForm: true, payload: PAYLOAD });
+    expect(parsePayload({ t: { t: JSON.stringify(PAYLOAD.t), i: JSON.stringify(PAYLOAD.i) } })).not.toHaveProperty("objectForm");
   });
 
   test("GIVEN layout 2's nesting whose t is text that is not JSON WHEN decoded THEN PayloadInvalid says so", () => {

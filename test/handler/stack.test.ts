@@ -95,6 +95,66 @@ describe("stack release", () => {
     expect(deps.out.at(-1)).toBe("dimensions: stack test: destroyed: released 2 of 2 objects by their removal policies");
   });
 
+  test("GIVEN the apply that upgrades a state written before t and i were JSON text (every resource replaced, this one last) WHEN released THEN nothing is released, the creates have nothing left, and no write is sent", async () => {
+    // GIVEN the objects' releases, each with its old state in object form
+    const { api, cid, payload } = acmeWithUsers("delete");
+    const changed = accessRequest("Renamed");
+    api.addAccessRequest("SupportAccess", [cid]);
+    const support = accessRequest("SupportAccess");
+    const deps = makeDeps({ api, manifest: manifestOf(payload, support, changed) });
+    const upgrading = { ...deps, objectForm: true };
+    await releaseObjects(upgrading, [payload, support]);
+    expect(deps.markers.read(keyOf(payload))?.state).toBe("upgraded");
+    expect(deps.markers.read(keyOf(support))?.state).toBe("upgraded");
+
+    // WHEN the stack resource's release runs (its own old state is in object form too)
+    await releaseStack(STACK, upgrading);
+
+    // THEN nothing was released, even though a new request (no marker) was added in the same change
+    expect(api.writes()).toEqual([]);
+    expect(deps.out.at(-1)).toBe("dimensions: stack test: replaced by the upgrade of the state's layout (2 of 3 objects upgraded in this run): nothing released");
+    // ... and the tenant's create has nothing left to do
+    api.calls.length = 0;
+    await applyTenant(payload, deps);
+    expect(api.calls).toEqual([]);
+  });
+
+  test("GIVEN the upgrade with a changed user in the same apply WHEN the tenant is released THEN the change is made, the marker says upgraded, and the stack's release releases nothing", async () => {
+    const { api, cid, payload } = acmeWithUsers("delete");
+    const next = tenantPayload({ ...payload.t.users, "bruno@acme.test": entry([CU], { displayName: "bruno" }) }, { i: { removalPolicy: "delete" } });
+    const deps = { ...makeDeps({ api, manifest: manifestOf(next) }), objectForm: true };
+
+    await releaseTenant(payload, deps);
+    await releaseStack(STACK, deps);
+
+    expect(api.writes()).toEqual([`PATCH user bruno@acme.test [{"op":"replace","path":"/roles","value":["customer.user"]}]`]);
+    expect(api.roles(cid, "rec@acme.test")).toContain("recording.viewer");
+    expect(deps.markers.read(keyOf(next))?.state).toBe("upgraded");
+  });
+
+  test("GIVEN every object left an identical marker but terraform runs an apply (-replace of every resource at once) WHEN released THEN nothing is released", async () => {
+    const { api, payload } = acmeWithUsers("delete");
+    const deps = { ...makeDeps({ api, manifest: manifestOf(payload) }), runKind: () => "apply" as const };
+    await releaseObjects(deps, [payload]);
+
+    await releaseStack(STACK, deps);
+
+    expect(api.calls).toEqual([]);
+    expect(deps.out.at(-1)).toBe("dimensions: stack test: replaced by terraform apply, not destroyed (its objects stay): nothing released");
+    // The objects' markers stay for their creates, which converge them.
+    expect(deps.markers.read(keyOf(payload))?.state).toBe("identical");
+  });
+
+  test("GIVEN terraform runs a destroy WHEN every object left an identical marker THEN the stack's release releases them, as when the operation is unknown", async () => {
+    const { api, cid, payload } = acmeWithUsers("delete");
+    const deps = { ...makeDeps({ api, manifest: manifestOf(payload) }), runKind: () => "destroy" as const };
+    await releaseObjects(deps, [payload]);
+
+    await releaseStack(STACK, deps);
+
+    expect(api.writes()).toEqual([`DELETE customer ${cid}`]);
+  });
+
   test("C5: GIVEN a destroy of a customer with removal policy retain WHEN released THEN the customer stays and its users go by their own policies", async () => {
     const { api, cid, payload } = acmeWithUsers("retain");
     const deps = makeDeps({ api, manifest: manifestOf(payload) });

@@ -725,7 +725,7 @@ describe("a change of the API the stack points at", () => {
   const before = users({ "bruno@acme.test": entry([CU], { displayName: "bruno" }) });
   const after = users({ "bruno@acme.test": entry([CU, "recording.viewer"], { displayName: "bruno" }) });
 
-  test("GIVEN the same users and a new region WHEN released THEN nothing is sent through the old API and no marker is left, so the create converges every declared user at the new one", async () => {
+  test("GIVEN the same users and a new region WHEN released THEN nothing is sent through the old API, and its marker names no digest, so the create converges every declared user at the new one", async () => {
     const { api } = seedAcme();
     const old = tenantPayload(before, { i: { settings: { ...SETTINGS, region: "eu" } } });
     const next = tenantPayload(before, { i: { settings: { ...SETTINGS, region: "uk" } } });
@@ -734,8 +734,12 @@ describe("a change of the API the stack points at", () => {
     await releaseTenant(old, deps);
 
     expect(api.calls).toEqual([]);
-    expect(deps.markers.read(KEY)).toBeUndefined();
+    expect(deps.markers.read(KEY)).toMatchObject({ state: "reconciled", digest: "" });
     expect(deps.out).toContainEqual(expect.stringContaining("another API (region or apiUrl changed)"));
+    await applyTenant(next, deps);
+    // Converged as after a first create: Bruno, whom the tenant lacks, is created.
+    expect(api.writes()).toEqual([expect.stringMatching(/^POST user bruno@acme\.test /)]);
+    expect(deps.markers.read(KEY)).toBeUndefined();
   });
 
   test("GIVEN users changed together with apiUrl WHEN released THEN the old tenant is not reconciled either (its removals would be sent to the wrong API)", async () => {
@@ -746,7 +750,7 @@ describe("a change of the API the stack points at", () => {
     const deps = await replace(api, old, next);
 
     expect(api.calls).toEqual([]);
-    expect(deps.markers.read(KEY)).toBeUndefined();
+    expect(deps.markers.read(KEY)).toMatchObject({ state: "reconciled", digest: "" });
   });
 });
 

@@ -104,7 +104,8 @@ export function manifestObjects(stack: StackState): Record<string, RenderedObjec
 }
 
 export function stackPayload(stack: StackState): StackPayload {
-  return { t: { stack: stack.construct.node.id }, i: { kind: "stack", settings: stack.settings } };
+  // Constant for the life of the stack: see contracts/handler stackPayload.
+  return { t: { stack: stack.construct.node.id }, i: { kind: "stack" } };
 }
 
 /**

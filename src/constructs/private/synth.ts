@@ -274,7 +274,7 @@ export function stableStringify(value: unknown): string {
 export function buildManifest(stack: StackState, tfStack: TerraformStack): RenderedManifest {
   const objects = resolveTokens(tfStack, manifestObjects(stack));
   const digests = Object.fromEntries(Object.entries(objects).map(([key, payload]) => [key, desiredDigest(payload.t)]));
-  return { version: MANIFEST_VERSION, stack: tfStack.node.id, objects, digests };
+  return { version: MANIFEST_VERSION, stack: tfStack.node.id, objects, digests, settings: stack.settings };
 }
 
 /**
