@@ -38,7 +38,7 @@ export async function applyTenant(payload: TenantPayload, deps: HandlerDeps): Pr
     });
   }
   const marker = deps.markers.read(key);
-  if (tookItThere(marker, canonicalDigest(t), deps)) {
+  if (marker && tookItThere(marker, canonicalDigest(t), deps)) {
     deps.report.action(subject, "already taken to the declared state by the replacement's release: nothing left to do");
     deps.markers.remove(key);
     return;
@@ -83,12 +83,14 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
   // This directory's release already took the tenant from this old state to this desired one,
   // and Terraform did not record it (the previous state restored after StateLost, or lost in a
   // kill -9): running it again would send its e-mails twice (H5, U14), whose log it cleared.
-  if (tookItThere(deps.markers.read(key), canonicalDigest(next.t), deps)) {
+  // Once: a digest of a 5,000-user state is a visible share of a change's run.
+  const digest = canonicalDigest(next.t);
+  if (tookItThere(deps.markers.read(key), digest, deps)) {
     deps.report.action(subject, "already taken to the declared state by an earlier run of this replacement's release: nothing is sent again");
     return;
   }
   await reconcileTenant({ desired: next.t, previous: old.t, owned: next.i.owned, acceptCharges: next.i.settings.acceptCharges }, deps);
-  deps.markers.write({ version: 2, key, state: after, digest: canonicalDigest(next.t), writtenAt: deps.clock.now() });
+  deps.markers.write({ version: 2, key, state: after, digest, writtenAt: deps.clock.now() });
   markDone(key, deps);
 }
 

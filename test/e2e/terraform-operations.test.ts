@@ -89,32 +89,31 @@ describeE2E("Terraform operations against the emulator", () => {
     }
   });
 
-  test("terraform apply with -replace of every resource at once deletes no user, and no declared role is missing at any sample", async () => {
+  const REPLACE_ALL = ["terraform_data.customer", "terraform_data.dimensions", "terraform_data.dimensions-inventory"].map((a) => `-replace=${a}`);
+
+  /** Applies BASE, then runs `work` sampling the emulator: no declared role missing at any sample, no user deleted, the same ids after. */
+  async function nothingLostDuring(work: () => Promise<unknown>): Promise<void> {
     ws.synth((app) => fixtureStack(app, BASE));
     await ws.apply();
     const before = await usersWithIds();
-    const all = ["terraform_data.customer", "terraform_data.dimensions", "terraform_data.dimensions-inventory"].map((a) => `-replace=${a}`);
     const start = await ws.stats();
-    const samples = await sampleWhile(() => ws.users("E2E-001"), ws.apply({}, all));
+    const samples = await sampleWhile(() => ws.users("E2E-001"), work());
     const end = await ws.stats();
     for (const snapshot of samples) expect(missingRoles(snapshot, BASE)).toEqual([]);
     expect(userDeletes(end.calls) - userDeletes(start.calls)).toBe(0);
     expect(ids(await usersWithIds())).toEqual(ids(before));
+  }
+
+  test("terraform apply with -replace of every resource at once deletes no user, and no declared role is missing at any sample", async () => {
+    await nothingLostDuring(() => ws.apply({}, REPLACE_ALL));
     expect((await ws.planHasChanges()).changes).toBe(false);
   });
 
   test("a saved plan: -replace of every resource, planned to a file and applied, deletes no user; a saved destroy plan releases by the removal policies", async () => {
-    ws.synth((app) => fixtureStack(app, BASE));
-    await ws.apply();
-    const before = await usersWithIds();
-    const all = ["terraform_data.customer", "terraform_data.dimensions", "terraform_data.dimensions-inventory"].map((a) => `-replace=${a}`);
-    expect((await ws.terraform(["plan", "-input=false", "-out=replace.tfplan", ...all])).code).toBe(0);
-    const start = await ws.stats();
-    const samples = await sampleWhile(() => ws.users("E2E-001"), ws.terraform(["apply", "-input=false", "replace.tfplan"]));
-    const end = await ws.stats();
-    for (const snapshot of samples) expect(missingRoles(snapshot, BASE)).toEqual([]);
-    expect(userDeletes(end.calls) - userDeletes(start.calls)).toBe(0);
-    expect(ids(await usersWithIds())).toEqual(ids(before));
+    await nothingLostDuring(async () => {
+      expect((await ws.terraform(["plan", "-input=false", "-out=replace.tfplan", ...REPLACE_ALL])).code).toBe(0);
+      expect((await ws.terraform(["apply", "-input=false", "replace.tfplan"])).code).toBe(0);
+    });
 
     expect((await ws.terraform(["plan", "-destroy", "-input=false", "-out=destroy.tfplan"])).code).toBe(0);
     const destroyed = await ws.terraform(["apply", "-input=false", "destroy.tfplan"]);
@@ -231,22 +230,47 @@ describeE2E("Terraform operations against the emulator", () => {
     await ws.apply({}, ["-replace=terraform_data.customer"]);
     expect((await usersWithIds()).get("portal@e2e.test")?.roles).toEqual(["customer.user", "recording.viewer"]);
   });
+
+  test("changing the stack's region replaces every customer, never the stack resource: no user deleted, no declared role missing at any sample", async () => {
+    ws.synth((app) => fixtureStack(app, BASE));
+    await ws.apply();
+    const before = await ws.users("E2E-001");
+
+    // The harness points every region's API at the one emulator, as DIMENSIONS_API_URL does.
+    ws.synth((app) => fixtureStack(app, { ...BASE, region: "uk" }));
+    const plan = await ws.planHasChanges();
+    expect(plan.output).toMatch(/terraform_data\.customer must be replaced/);
+    expect(plan.output).not.toMatch(/terraform_data\.dimensions must be replaced/);
+    const start = await ws.stats();
+    const samples = await sampleWhile(() => ws.users("E2E-001"), ws.apply());
+    const end = await ws.stats();
+    for (const snapshot of samples) expect(missingRoles(snapshot, BASE)).toEqual([]);
+    expect(userDeletes(end.calls) - userDeletes(start.calls)).toBe(0);
+    expect(await ws.users("E2E-001")).toEqual(before);
+    expect((await ws.planHasChanges()).changes).toBe(false);
+  });
 });
 
-describeE2E("upgrading a stack applied with the 0.1 layout", () => {
-  const FIXTURE = path.resolve(__dirname, "../fixtures/upgrade-0.1");
+/** A workspace whose emulator and state are an upgrade fixture's (test/fixtures/<name>), with its five users. */
+async function fromFixture(fixture: string): Promise<{ ws: Workspace; before: Map<string, UserRow> }> {
+  const ws = await Workspace.create("upgrade", { [PBX_KEY_ENV]: PBX_KEY_VALUE }, { emulatorData: path.join(fixture, "emulator.json") });
+  const before = await ws.users("UPG-001");
+  expect([...before.keys()].sort()).toEqual(["agent@upgrade.test", "ana@upgrade.test", "bruno@upgrade.test", "carla@upgrade.test", "reception@upgrade.test"]);
+  fs.copyFileSync(path.join(fixture, "upgrade-state.json"), path.join(ws.dir, "upgrade.tfstate"));
+  return { ws, before };
+}
+
+describeE2E("upgrading a stack applied with an earlier layout", () => {
   let ws: Workspace;
 
   afterEach(async () => {
     await ws?.close();
   });
 
-  test("the first plan and apply of the new layout release nothing and send no write; a second plan is empty", async () => {
-    ws = await Workspace.create("upgrade", { [PBX_KEY_ENV]: PBX_KEY_VALUE }, { emulatorData: path.join(FIXTURE, "emulator.json") });
-    const before = await ws.users("UPG-001");
-    expect([...before.keys()].sort()).toEqual(["agent@upgrade.test", "ana@upgrade.test", "bruno@upgrade.test", "carla@upgrade.test", "reception@upgrade.test"]);
+  test("0.1 (one resource per user): the first plan and apply of the new layout release nothing and send no write; a second plan is empty", async () => {
+    let before: Map<string, UserRow>;
+    ({ ws, before } = await fromFixture(path.resolve(__dirname, "../fixtures/upgrade-0.1")));
     expect(UPGRADE_PBX_USERS.map((u) => u.email).every((e) => before.has(e))).toBe(true);
-    fs.copyFileSync(path.join(FIXTURE, "upgrade-state.json"), path.join(ws.dir, "upgrade.tfstate"));
 
     ws.synth((app: App) => fixtureStack(app, UPGRADE_SPEC));
     const plan = await ws.planHasChanges();
@@ -264,22 +288,11 @@ describeE2E("upgrading a stack applied with the 0.1 layout", () => {
     expect(await ws.users("UPG-001")).toEqual(before);
     expect((await ws.planHasChanges()).changes).toBe(false);
   });
-});
 
-describeE2E("upgrading a stack applied before t and i were JSON text", () => {
-  const FIXTURE = path.resolve(__dirname, "../fixtures/upgrade-object-form");
-  let ws: Workspace;
-
-  afterEach(async () => {
-    await ws?.close();
-  });
-
-  test("the first apply replaces every resource, including the stack resource, and releases nothing, even for a moment; a second plan is empty", async () => {
-    ws = await Workspace.create("upgrade", { [PBX_KEY_ENV]: PBX_KEY_VALUE }, { emulatorData: path.join(FIXTURE, "emulator.json") });
-    const before = await ws.users("UPG-001");
+  test("t and i as objects: the first apply replaces every resource, including the stack resource, and releases nothing, even for a moment; a second plan is empty", async () => {
+    let before: Map<string, UserRow>;
+    ({ ws, before } = await fromFixture(path.resolve(__dirname, "../fixtures/upgrade-object-form")));
     const customer = await ws.customer("UPG-001");
-    expect([...before.keys()].sort()).toEqual(["agent@upgrade.test", "ana@upgrade.test", "bruno@upgrade.test", "carla@upgrade.test", "reception@upgrade.test"]);
-    fs.copyFileSync(path.join(FIXTURE, "upgrade-state.json"), path.join(ws.dir, "upgrade.tfstate"));
 
     ws.synth((app: App) => fixtureStack(app, UPGRADE_SPEC));
     const plan = await ws.planHasChanges();
@@ -300,34 +313,5 @@ describeE2E("upgrading a stack applied before t and i were JSON text", () => {
     // The upgraded stack is an ordinary one: terraform destroy releases it by its policies.
     await ws.destroy();
     expect(await ws.customer("UPG-001")).toBeUndefined();
-  });
-});
-
-describeE2E("changing the stack's settings", () => {
-  let ws: Workspace;
-
-  afterEach(async () => {
-    await ws?.close();
-  });
-
-  test("a new region replaces every customer, never the stack resource: no user deleted, no declared role missing at any sample", async () => {
-    ws = await Workspace.create("settings", { [PBX_KEY_ENV]: PBX_KEY_VALUE });
-    await ws.control("PUT", `/pbx/${PBX_ACCOUNT}/users`, PBX_USERS);
-    ws.synth((app) => fixtureStack(app, BASE));
-    await ws.apply();
-    const before = await ws.users("E2E-001");
-
-    // The harness points every region's API at the one emulator, as DIMENSIONS_API_URL does.
-    ws.synth((app) => fixtureStack(app, { ...BASE, region: "uk" }));
-    const plan = await ws.planHasChanges();
-    expect(plan.output).toMatch(/terraform_data\.customer must be replaced/);
-    expect(plan.output).not.toMatch(/terraform_data\.dimensions must be replaced/);
-    const start = await ws.stats();
-    const samples = await sampleWhile(() => ws.users("E2E-001"), ws.apply());
-    const end = await ws.stats();
-    for (const snapshot of samples) expect(missingRoles(snapshot, BASE)).toEqual([]);
-    expect(userDeletes(end.calls) - userDeletes(start.calls)).toBe(0);
-    expect(await ws.users("E2E-001")).toEqual(before);
-    expect((await ws.planHasChanges()).changes).toBe(false);
   });
 });
