@@ -25,27 +25,48 @@ const [handler] = await Promise.all([
   build({ ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.cjs", banner: { js: "#!/usr/bin/env node" }, external: ["cdktf", "constructs", "@cdktf/provider-null"] }),
 ]);
 // The handler starts once per customer changed (and once per apply for the warm handler): compiling
-// its 0.8 MB was about half of a start. dist/handler.cjs holds the bundle as a string and compiles
-// it with a V8 code cache kept beside itself (in a stack, beside the asset), written by the first
-// run and again whenever V8 rejects it (another node, other flags). Unwritable: no cache, no harm.
+// its 0.8 MB was about a fifth of a start. dist/handler.cjs holds the bundle as a string and
+// compiles it with a V8 code cache in the user's cache directory ($XDG_CACHE_HOME, else
+// ~/.cache: a synth wipes the stack's assets, so a cache beside the asset would never outlive
+// one apply), named by the bundle's digest and node's version, written by the first run and again
+// whenever V8 rejects it. A cache is code: one not owned by this user is not read. Unwritable or
+// unreadable: no cache, no harm.
+const bundled = handler.outputFiles[0].text;
+const key = createHash("sha256").update(bundled).digest("hex").slice(0, 16);
 const LOADER = `"use strict";
 const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
 const vm = require("node:vm");
-const cacheFile = __filename + ".v8cache";
+function cacheDir() {
+  try { return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "cdktf-dimensions"); } catch { return undefined; }
+}
+const dir = cacheDir();
+const name = "handler-KEY-" + process.version + ".v8cache";
+const cacheFile = dir && path.join(dir, name);
 let cachedData;
-try { cachedData = fs.readFileSync(cacheFile); } catch { cachedData = undefined; }
+try {
+  const st = fs.lstatSync(cacheFile);
+  if (st.isFile() && (typeof process.getuid !== "function" || st.uid === process.getuid())) cachedData = fs.readFileSync(cacheFile);
+} catch { cachedData = undefined; }
 const script = new vm.Script(require("node:module").wrap(SOURCE), { filename: __filename, cachedData });
-if (cachedData === undefined || script.cachedDataRejected) {
+if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
   process.once("exit", () => {
     const temp = cacheFile + "." + process.pid + ".tmp";
-    try { fs.writeFileSync(temp, script.createCachedData()); fs.renameSync(temp, cacheFile); } catch { try { fs.unlinkSync(temp); } catch { /* none */ } }
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(temp, cacheFile);
+      for (const other of fs.readdirSync(dir)) if (/^handler-.*\\.v8cache$/.test(other) && other !== name) fs.rmSync(path.join(dir, other), { force: true });
+    } catch { try { fs.unlinkSync(temp); } catch { /* none */ } }
   });
 }
 script.runInThisContext().call(module.exports, exports, require, module, __filename, __dirname);
 `;
-writeFileSync("dist/handler.cjs", LOADER.replace("SOURCE", () => JSON.stringify(handler.outputFiles[0].text)));
+writeFileSync("dist/handler.cjs", LOADER.replace("KEY", key).replace("SOURCE", () => JSON.stringify(bundled)));
 // `npx dimensions` runs the bin directly: it must be executable.
 import { chmodSync, copyFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 chmodSync("dist/cli.cjs", 0o755);
 // Shipped beside the handler: a tenant create hands its work to the run's warm handler through it.
 copyFileSync("src/handler/forward.sh", "dist/forward.sh");
