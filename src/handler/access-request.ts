@@ -303,7 +303,7 @@ export async function releaseAccessRequest(payload: AccessRequestPayload, deps: 
     // The upgrade of a state written before t and i were JSON text replaces the stack resource too:
     // "upgraded" tells its release that this is no destroy (handler/tenant).
     const state = deps.objectForm ? "upgraded" : "identical";
-    deps.markers.write({ version: 2, key, state, digest: canonicalDigest(t), ...(deps.objectForm ? {} : { payload }), writtenAt: deps.clock.now() });
+    deps.markers.write({ version: 2, key, state, digest: canonicalDigest(t), payload, writtenAt: deps.clock.now() });
     deps.report.action(subject, deps.objectForm ? "replaced by the upgrade of its state's layout, with the same request: nothing changes" : "destroyed or replaced with the same request: nothing changes now (on terraform destroy, the stack resource withdraws it last)");
     return;
   }

@@ -90,9 +90,10 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
   const subject = `${STACK_SUBJECT} ${old.t.stack}`;
   // Destroyed or replaced: its create (if any) writes the marker again.
   deps.markers.remove(STACK_MARKER_KEY);
+  const run = deps.runKind?.() ?? "unknown";
   // The stack resource is in every configuration: in an apply that is not a destroy, its release
   // is a replacement (-replace of it, with every object or not), whatever the markers say.
-  if (deps.runKind?.() === "apply") {
+  if (run === "apply") {
     deps.report.action(subject, "replaced by terraform apply, not destroyed (its objects stay): nothing released");
     return;
   }
@@ -103,11 +104,17 @@ export async function releaseStack(old: StackPayload, deps: HandlerDeps): Promis
     const marker = deps.markers.read(key);
     return marker && deps.clock.now() - marker.writtenAt < MARKER_MAX_AGE_MS ? marker : undefined;
   };
-  const markers = kept.map((key) => ({ key, marker: fresh(key) }));
+  // In a known destroy, an object whose old state was in the object form and unchanged is what an
+  // identical marker says; changed, it is an unapplied change (refused below).
+  const markers = kept.map((key) => {
+    const marker = fresh(key);
+    if (run !== "destroy" || marker?.state !== "upgraded") return { key, marker };
+    return { key, marker: { ...marker, state: marker.payload !== undefined ? ("identical" as const) : ("reconciled" as const) } };
+  });
   const marked = markers.filter((m) => m.marker !== undefined);
   // The apply that upgrades a state written before t and i were JSON text replaces every resource
-  // once, this one last, as a destroy would: its objects said so. (A terraform destroy run with the
-  // new build before that apply releases nothing either: the README says to apply first.)
+  // once, this one last, as a destroy would: its objects said so. (Only when terraform's command
+  // line cannot be read does a destroy run before that apply release nothing: README.)
   const upgraded = marked.filter((m) => m.marker!.state === "upgraded").length;
   if (upgraded > 0) {
     deps.report.action(subject, `replaced by the upgrade of the state's layout (${upgraded} of ${kept.length} object${kept.length === 1 ? "" : "s"} upgraded in this run): nothing released`);

@@ -59,7 +59,8 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
   // resource is replaced once, the stack resource too, whose release must not take it for a destroy.
   const after = deps.objectForm ? "upgraded" : "reconciled";
   if (sameDesired(entry, old) && deps.objectForm) {
-    deps.markers.write({ version: 2, key, state: "upgraded", digest: canonicalDigest(old.t), writtenAt: deps.clock.now() });
+    // With its payload: in a terraform destroy (told by the command line) the stack releases it.
+    deps.markers.write({ version: 2, key, state: "upgraded", digest: canonicalDigest(old.t), payload: old, writtenAt: deps.clock.now() });
     markDone(key, deps);
     deps.report.action(subject, "replaced by the upgrade of its state's layout, with the same desired state: nothing changes");
     return;
@@ -71,10 +72,9 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
   }
   const next = entry as TenantPayload;
   // This process talks to the API of the OLD settings. When the new code points at another one
-  // (region, apiUrl), the old tenant is no evidence about the new: the create converges everything
-  // there (adopting what exists), and nothing is taken back here.
-  // The marker names no digest, so the create converges everything; a destroy run before this
-  // apply finds it and refuses (the stack's release sees a change).
+  // (region, apiUrl), the old tenant is no evidence about the new: nothing is taken back here, and
+  // the marker names no digest, so the create converges everything there (adopting what exists);
+  // a destroy run before this apply finds it and refuses (the stack's release sees a change).
   if (!sameApi(old.i.settings, next.i.settings)) {
     deps.markers.write({ version: 2, key, state: after, digest: "", writtenAt: deps.clock.now() });
     deps.report.action(subject, "the stack now points at another API (region or apiUrl changed): the create converges the customer there; nothing changes here");

@@ -314,4 +314,13 @@ describeE2E("upgrading a stack applied with an earlier layout", () => {
     await ws.destroy();
     expect(await ws.customer("UPG-001")).toBeUndefined();
   });
+
+  test("t and i as objects: terraform destroy with the new build before any apply releases by the policies, as any destroy", async () => {
+    ({ ws } = await fromFixture(path.resolve(__dirname, "../fixtures/upgrade-object-form")));
+    ws.synth((app: App) => fixtureStack(app, UPGRADE_SPEC));
+    const destroyed = await ws.destroy();
+    expect(destroyed.stdout).toMatch(/stack upgrade: destroyed: released 1 of 1 object by their removal policies/);
+    // UPGRADE_SPEC's customer has removal policy delete.
+    expect(await ws.customer("UPG-001")).toBeUndefined();
+  });
 });

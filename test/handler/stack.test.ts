@@ -119,6 +119,30 @@ describe("stack release", () => {
     expect(api.calls).toEqual([]);
   });
 
+  test("GIVEN a terraform destroy (told by the command line) run with the new build on a state in the object form WHEN released THEN the stack releases the objects as in any destroy", async () => {
+    const { api, cid, payload } = acmeWithUsers("delete");
+    const deps = { ...makeDeps({ api, manifest: manifestOf(payload) }), objectForm: true, runKind: () => "destroy" as const };
+    await releaseObjects(deps, [payload]);
+    expect(deps.markers.read(keyOf(payload))?.state).toBe("upgraded");
+
+    await releaseStack(STACK, deps);
+
+    expect(api.writes()).toEqual([`DELETE customer ${cid}`]);
+  });
+
+  test("GIVEN a terraform destroy on a state in the object form after an unapplied change WHEN released THEN DestroyAfterUnappliedChange, nothing released", async () => {
+    const { api, payload } = acmeWithUsers("delete");
+    const next = tenantPayload({ ...payload.t.users, "bruno@acme.test": entry([CU], { displayName: "bruno" }) }, { i: { removalPolicy: "delete" } });
+    const deps = { ...makeDeps({ api, manifest: manifestOf(next) }), objectForm: true, runKind: () => "destroy" as const };
+    await releaseTenant(payload, deps);
+    const writes = api.writes().length;
+
+    const e = await failure(releaseStack(STACK, deps));
+
+    expect(e.code).toBe("DestroyAfterUnappliedChange");
+    expect(api.writes()).toHaveLength(writes);
+  });
+
   test("GIVEN the upgrade with a changed user in the same apply WHEN the tenant is released THEN the change is made, the marker says upgraded, and the stack's release releases nothing", async () => {
     const { api, cid, payload } = acmeWithUsers("delete");
     const next = tenantPayload({ ...payload.t.users, "bruno@acme.test": entry([CU], { displayName: "bruno" }) }, { i: { removalPolicy: "delete" } });
