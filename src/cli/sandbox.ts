@@ -22,6 +22,23 @@ export interface SandboxOptions {
   readonly region?: Region;
 }
 
+/**
+ * The variables our client reads to talk to this emulator as its demo reseller, with the
+ * credentials cache in `dir`. The emulator's tokens never go to a shared database exported in the
+ * user's shell.
+ */
+export function emulatorClientEnv(emulator: RunningEmulator, dir: string): NodeJS.ProcessEnv {
+  return {
+    [ENV.apiUrl]: emulator.url,
+    [ENV.tokenUrl]: emulator.tokenUrl,
+    [ENV.clientId]: emulator.demo.clientId,
+    [ENV.clientSecret]: emulator.demo.clientSecret,
+    [ENV.refreshToken]: emulator.demo.refreshToken,
+    [ENV.credentialsFile]: path.join(dir, "credentials.json"),
+    [ENV.credentialsUrl]: "",
+  };
+}
+
 export class Sandbox {
   static async start(options: SandboxOptions): Promise<Sandbox> {
     fs.mkdirSync(options.dir, { recursive: true });
@@ -37,17 +54,7 @@ export class Sandbox {
     public readonly emulator: RunningEmulator,
     extraEnv: NodeJS.ProcessEnv,
   ) {
-    this.env = terraformEnv(dir, {
-      [ENV.apiUrl]: emulator.url,
-      [ENV.tokenUrl]: emulator.tokenUrl,
-      [ENV.clientId]: emulator.demo.clientId,
-      [ENV.clientSecret]: emulator.demo.clientSecret,
-      [ENV.refreshToken]: emulator.demo.refreshToken,
-      [ENV.credentialsFile]: path.join(dir, "credentials.json"),
-      // The emulator's tokens never go to a shared database exported in the user's shell.
-      [ENV.credentialsUrl]: "",
-      ...extraEnv,
-    });
+    this.env = terraformEnv(dir, { ...emulatorClientEnv(emulator, dir), ...extraEnv });
   }
 
   /** Calls a test/demo control of the emulator (`/_emulator/...`) and returns its JSON answer. */

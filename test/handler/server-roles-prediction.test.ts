@@ -11,9 +11,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { customerDelta, readLiveCustomer } from "../../src/cli/licenses";
+import { emulatorClientEnv } from "../../src/cli/sandbox";
 import { findRole } from "../../src/catalogue/roles";
 import { createClientFromEnv, type DimensionsApi } from "../../src/client";
-import { ENV, type TenantDesired, type UserEntry } from "../../src/contracts/handler";
+import { type TenantDesired, type UserEntry } from "../../src/contracts/handler";
 import type { CustomerLicenses } from "../../src/contracts/licenses";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
 import { systemClock, type HandlerDeps } from "../../src/handler/context";
@@ -22,16 +23,8 @@ import { MemoryMarkerStore } from "../../src/handler/markers";
 import { createReporter } from "../../src/handler/report";
 import { emailKey, predictTenant, type LiveUser } from "../../src/reconcile";
 import { manifestOf } from "./fake-api";
+import { ACD, ADMIN, CU, L1, L2, L4, PBX, RT, UK_PBX } from "../support/role-keys";
 
-const CU = "customer.user";
-const ADMIN = [CU, "user.admin"];
-const PBX = "customer.user.pbx";
-const UK_PBX = "customer.user.uc.essential";
-const RT = "customer.user.pbx.realtime";
-const ACD = "customer.user.acd";
-const L1 = "customer.user.supervisorl1";
-const L2 = "customer.user.supervisorl2";
-const L4 = "customer.user.supervisorl4";
 const ACCOUNT = "predict-kazoo";
 const KEY_ENV = "PREDICT_KAZOO_KEY";
 const DIRECTORY = [
@@ -52,15 +45,7 @@ let refs = 0;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "dimensions-predict-"));
   emulator = await startEmulator({ port: 0 });
-  env = {
-    [ENV.apiUrl]: emulator.url,
-    [ENV.tokenUrl]: emulator.tokenUrl,
-    [ENV.clientId]: emulator.demo.clientId,
-    [ENV.clientSecret]: emulator.demo.clientSecret,
-    [ENV.refreshToken]: emulator.demo.refreshToken,
-    [ENV.credentialsFile]: path.join(dir, "credentials.json"),
-    [KEY_ENV]: "kazoo-key-for-tests",
-  };
+  env = { ...emulatorClientEnv(emulator, dir), [KEY_ENV]: "kazoo-key-for-tests" };
   api = createClientFromEnv(env, { apiUrl: emulator.url });
   const seeded = await fetch(`${emulator.url}/_emulator/pbx/${ACCOUNT}/users`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(DIRECTORY) });
   expect(seeded.status).toBe(200);
@@ -242,7 +227,8 @@ test("U13: GIVEN an authoritative customer WHEN its last level 3+ goes and an un
 test("U11/U10: GIVEN a UK tenant WHEN the code grants its first level 3+ and changes an adopted PBX user THEN every customer.user.uc.essential holder holds the predicted add-on", async () => {
   const uk = await startEmulator({ port: 0, region: "uk" });
   try {
-    const ukEnv = { ...env, [ENV.apiUrl]: uk.url, [ENV.tokenUrl]: uk.tokenUrl, [ENV.clientId]: uk.demo.clientId, [ENV.clientSecret]: uk.demo.clientSecret, [ENV.refreshToken]: uk.demo.refreshToken, [ENV.credentialsFile]: path.join(dir, "uk-credentials.json") };
+    fs.mkdirSync(path.join(dir, "uk"), { recursive: true });
+    const ukEnv = { ...env, ...emulatorClientEnv(uk, path.join(dir, "uk")) };
     const client = createClientFromEnv(ukEnv, { apiUrl: uk.url });
     expect((await fetch(`${uk.url}/_emulator/pbx/${ACCOUNT}/users`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(DIRECTORY) })).status).toBe(200);
     const reference = await existingCustomer(client);

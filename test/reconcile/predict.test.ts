@@ -6,17 +6,7 @@
  */
 import type { TenantDesired, UserEntry } from "../../src/contracts/handler";
 import { emailKey, predictFromCode, predictTenant, synchronisedRoleFor, type LiveUser, type PlannedTenant } from "../../src/reconcile";
-
-const CU = "customer.user";
-const ADMIN = [CU, "user.admin"];
-const PBX = "customer.user.pbx";
-const UK_PBX = "customer.user.uc.essential";
-const RT = "customer.user.pbx.realtime";
-const ACD = "customer.user.acd";
-const L1 = "customer.user.supervisorl1";
-const L2 = "customer.user.supervisorl2";
-const L3 = "customer.user.supervisorl3";
-const L4 = "customer.user.supervisorl4";
+import { ACD, ADMIN, CU, L1, L2, L3, L4, PBX, RT, UK_PBX } from "../support/role-keys";
 
 const PBX_DETAILS = { hostRest: "https://pbx.test", hostWebsocket: "wss://pbx.test", accountId: "acc-1", apiKeyEnv: "KEY" };
 
