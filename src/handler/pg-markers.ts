@@ -17,7 +17,7 @@
  * they only spare a process in the same run, and without one the handler reads the marker here.
  */
 // Static: this module itself is loaded only for a pg backend (main.ts imports it on demand).
-import { Client, type ClientConfig } from "pg";
+import { Client, type ClientConfig, type QueryResult, type QueryResultRow } from "pg";
 import { marker as markerSchema, type Marker } from "../contracts/handler";
 import type { StateBackend } from "./backend";
 import { HandlerError } from "./errors";
@@ -95,6 +95,20 @@ export function clientConfig(connStr: string | undefined, env: NodeJS.ProcessEnv
     }
   }
   return config;
+}
+
+/** The last statement sent on each connection: the next one waits for it. */
+const tails = new WeakMap<Client, Promise<unknown>>();
+
+/**
+ * One statement at a time on a connection, in the order sent. A store's writes are not awaited
+ * one by one, and the warm handler's jobs share a connection: node-postgres queues concurrent
+ * queries itself, but that is deprecated (it warns, and pg 9 removes it).
+ */
+function serialQuery<R extends QueryResultRow>(client: Client, sql: string, values: unknown[]): Promise<QueryResult<R>> {
+  const run = (tails.get(client) ?? Promise.resolve()).then(() => client.query<R>(sql, values));
+  tails.set(client, run.catch(() => undefined));
+  return run;
 }
 
 /** The first key of our advisory locks ("dims"), so they never share a key with terraform's (row ids). */
@@ -193,7 +207,7 @@ export class PgMarkerStore implements MarkerStore {
     const config = clientConfig(target.connStr, env);
     const table = `${quoteIdent(target.schema)}.${MARKER_TABLE}`;
     let client: Client | undefined;
-    const select = (c: Client) => c.query<{ marker: unknown }>(`select marker from ${table} where workspace = $1`, [target.workspace]);
+    const select = (c: Client) => serialQuery<{ marker: unknown }>(c, `select marker from ${table} where workspace = $1`, [target.workspace]);
     try {
       client = connections ? await connections.connection(config, table, target.schema) : await connectWithTable(config, table, target.schema, () => undefined);
       let result;
@@ -268,9 +282,8 @@ export class PgMarkerStore implements MarkerStore {
   }
 
   private send(sql: string, values: unknown[]): void {
-    // node-postgres runs one connection's queries in the order they were sent.
     this.pending.push(
-      this.client.query(sql, values).then(
+      serialQuery(this.client, sql, values).then(
         () => undefined,
         (e: unknown) => {
           this.failure ??= e;

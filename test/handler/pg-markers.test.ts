@@ -170,6 +170,35 @@ describePostgres("markers beside a state in PostgreSQL", () => {
     }
   });
 
+  test("GIVEN jobs writing at once through one shared connection THEN it runs one statement at a time, in order (node-postgres's own queueing is deprecated, and pg 9 removes it)", async () => {
+    const connections = new PgConnections();
+    const inFlight = new Map<Client, number>();
+    let most = 0;
+    // Counts each connection's statements in flight (the store only uses promise-returning queries).
+    const original = Client.prototype.query as unknown as (this: Client, ...args: unknown[]) => Promise<unknown>;
+    const query = jest.spyOn(Client.prototype, "query").mockImplementation(function (this: Client, ...args: unknown[]) {
+      inFlight.set(this, (inFlight.get(this) ?? 0) + 1);
+      most = Math.max(most, inFlight.get(this)!);
+      return original.apply(this, args).finally(() => inFlight.set(this, inFlight.get(this)! - 1)) as never;
+    });
+    try {
+      const stores = await Promise.all(Array.from({ length: 5 }, () => PgMarkerStore.open(target, runnerDir(), {}, connections)));
+      stores.forEach((store, i) => {
+        for (let n = 0; n < 3; n++) store.write({ version: 2, key: `customer:Q${i}`, state: "identical", digest: "d", writtenAt: n });
+      });
+      await Promise.all(stores.map((store) => store.close()));
+      expect(most).toBe(1);
+      query.mockRestore();
+      // The last of each store's writes is the one that stays.
+      const check = await PgMarkerStore.open(target, runnerDir(), {}, connections);
+      for (let i = 0; i < 5; i++) expect(check.read(`customer:Q${i}`)).toMatchObject({ writtenAt: 2 });
+      await check.close();
+    } finally {
+      query.mockRestore();
+      await connections.closeAll();
+    }
+  });
+
   test("GIVEN a wrong password THEN MarkerStoreUnavailable names the database, never the password", async () => {
     const wrong = url.replace(/:[^:@/]+@/, ":not-the-password@");
     const e = await failure(PgMarkerStore.open({ ...target, connStr: wrong }, runnerDir(), {}));
