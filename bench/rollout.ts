@@ -4,7 +4,8 @@
  *
  * - a fresh rollout of C customers × U users through terraform, against the direct-API floor:
  *   the same minimal requests sent by one process of our client with the same total
- *   concurrency (terraform's 10 provisioners × DIMENSIONS_CONCURRENCY). Target ≤ 1.5×;
+ *   concurrency (terraform's 10 provisioners × DIMENSIONS_CONCURRENCY), a process of its own
+ *   against the same emulator (floor-client.ts). Target ≤ 1.5×;
  * - API requests against the minimum (3 per customer + 1 per user): target ≤ 1.1×; token grants: 1;
  * - a change of one user's roles in a 5,000-user customer: ≤ 10 API requests, ≤ 2× a no-op apply;
  * - a no-op `terraform plan` of 10,000 users: ≤ 3 s; synth of 10,000 users: ≤ 10 s;
@@ -14,28 +15,29 @@
  *   apply is terraform's own work (with the local backend the whole state is rewritten after every
  *   resource) that no handler change can remove;
  * - where the CPU of the apply went: terraform and the shells it starts, the handler processes,
- *   the emulator; and the floor's process (our client and the emulator);
+ *   the emulator; the floor's client and emulator; and the least time that CPU needs on this
+ *   machine's cores, against the floor (no apply of the graph can beat that ratio here);
  * - the same rollout with the state in PostgreSQL (the `pg` backend of a team's rollout, see the
  *   README), when a PostgreSQL server can start here: the `pg` backend saves snapshots every 20 s
  *   instead of after every resource.
  *
  * Prints; never fails on a figure.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { App, LocalBackend } from "cdktf";
 import { Customer, CustomerUser, DimensionsStack, PostgresBackend, Role } from "../src";
 import { Sandbox } from "../src/cli/sandbox";
 import { assertTerraformOk } from "../src/cli/terraform";
-import { createClientFromEnv } from "../src/client";
-import { pool } from "../src/handler/executor";
 import { postgresUnavailable, startPostgres, type PostgresServer } from "../test/support/postgres";
+import type { FloorFigures } from "./floor-client";
+import { ADMIN, AGENT, PBX_KEY, PBX_KEY_ENV, customerProps } from "./rollout-data";
 
-const PBX_KEY_ENV = "BENCH_KAZOO_KEY";
 const TERRAFORM_PARALLELISM = 10;
+const CORES = os.cpus().length;
 const PER_PROCESS = 4;
-const ADMIN = [Role.WEBSITE_ACCESS, Role.MANAGE_USERS, Role.REPORTS_SUPERVISOR];
-const AGENT = [Role.WEBSITE_ACCESS, Role.RECORDING_PLAYBACK];
 
 interface Stats {
   readonly apiRequests: number;
@@ -74,15 +76,6 @@ async function timed<T>(work: () => Promise<T> | T): Promise<{ ms: number; value
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
 }
 
-function customerProps(reference: string) {
-  return {
-    name: `Customer ${reference}`,
-    description: "benchmark customer",
-    reference,
-    pbx: { hostRest: "https://pbx.bench.test", hostWebsocket: "wss://pbx.bench.test", accountId: `pbx-${reference}`, apiKeyEnv: PBX_KEY_ENV },
-  };
-}
-
 /** The stack: `customers` customers of `users` users each (the first is the primary admin). */
 function synthRollout(dir: string, customers: number, users: number, change?: { customer: number; user: number }, backend: Backend = { kind: "local" }): { stackDir: string; ms: number } {
   const start = process.hrtime.bigint();
@@ -101,34 +94,45 @@ function synthRollout(dir: string, customers: number, users: number, change?: { 
   return { stackDir: path.join(dir, "cdktf.out", "stacks", "rollout"), ms: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
-/** The floor: the minimal requests of a fresh rollout, sent by one process of our client. */
-async function floor(sandbox: Sandbox, customers: number, users: number): Promise<{ ms: number; cpuMs: number }> {
-  const api = createClientFromEnv({ ...sandbox.env, [PBX_KEY_ENV]: "bench-key" }, {});
-  const cpu = process.cpuUsage();
-  const { ms } = await timed(() =>
-    pool([...Array(customers).keys()], TERRAFORM_PARALLELISM, async (c) => {
-      const reference = `REF-${c}`;
-      await api.findCustomersByReference(reference);
-      const customer = await api.createCustomer(
-        { ...customerProps(reference), enabled: true, pbxConnectionProfile: { _type: "KazooPbxConnectionProfile", hostRest: "https://pbx.bench.test", hostWebsocket: "wss://pbx.bench.test", accountId: `pbx-${reference}`, apiKey: "bench-key" } },
-        { acceptCharges: true },
-      );
-      await api.listUsers(customer.id);
-      const create = (u: number) => api.createUser(customer.id, { email: `user${u}@c${c}.bench.test`, displayName: `User ${u}`, roles: u === 0 ? ADMIN : AGENT }, { acceptCharges: true });
-      await create(0);
-      await pool([...Array(users - 1).keys()].map((u) => u + 1), PER_PROCESS, async (u) => {
-        await create(u);
-      });
-    }),
-  );
-  return { ms, cpuMs: cpuMs(cpu) };
+/**
+ * The floor: the minimal requests of a fresh rollout, sent by one process of our client
+ * (floor-client.ts) against an emulator in this process, as the terraform run's are; with the CPU
+ * of each.
+ */
+async function floor(sandbox: Sandbox, customers: number, users: number): Promise<{ ms: number; clientCpuMs: number; emulatorCpuMs: number }> {
+  const emulatorCpu = process.cpuUsage();
+  const child = spawn(process.execPath, [path.join(__dirname, "floor-client.js"), String(customers), String(users), String(TERRAFORM_PARALLELISM), String(PER_PROCESS)], {
+    env: { ...process.env, ...sandbox.env, [PBX_KEY_ENV]: PBX_KEY },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", resolve);
+  });
+  const emulator = cpuMs(emulatorCpu);
+  if (code !== 0) throw new Error(`the floor's client failed (exit ${code}): ${stderr.trim()}`);
+  const figures = JSON.parse(stdout.trim().split("\n").pop() ?? "") as FloorFigures;
+  return { ms: figures.ms, clientCpuMs: figures.cpuMs, emulatorCpuMs: emulator };
 }
 
-/** Peak memory (KiB) of the largest handler process and the CPU (ms) of them all, from the preload's lines. */
-function handlerUsage(file: string): { peakKiB: number; cpuMs: number } {
-  if (!fs.existsSync(file)) return { peakKiB: 0, cpuMs: 0 };
-  const rows = fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => line.split(" ").map(Number));
-  return { peakKiB: Math.max(0, ...rows.map((r) => r[0])), cpuMs: rows.reduce((n, r) => n + (r[1] ?? 0), 0) };
+/**
+ * Peak memory (KiB) of the largest handler process and the CPU (ms) of them all, from the preload's
+ * lines; and the CPU of the warm handlers alone: terraform does not wait for them (see forward.sh),
+ * so childrenCpuMs() misses them, while it counts every handler terraform started itself.
+ */
+function handlerUsage(file: string): { peakKiB: number; cpuMs: number; warmCpuMs: number } {
+  if (!fs.existsSync(file)) return { peakKiB: 0, cpuMs: 0, warmCpuMs: 0 };
+  const rows = fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => line.split(" "));
+  const cpu = (r: string[]) => Number(r[1] ?? 0);
+  return {
+    peakKiB: Math.max(0, ...rows.map((r) => Number(r[0]))),
+    cpuMs: rows.reduce((n, r) => n + cpu(r), 0),
+    warmCpuMs: rows.filter((r) => r[3] === "worker").reduce((n, r) => n + cpu(r), 0),
+  };
 }
 
 interface RolloutFigures {
@@ -145,7 +149,15 @@ interface RolloutFigures {
   /** CPU of that apply (terraform and its `true`s), when /proc tells. */
   readonly terraformAloneCpuMs?: number;
   /** CPU of the apply: terraform and what it waited for (its shells, and handlers it ran itself); every handler process; the emulator. */
-  readonly cpu: { readonly terraform?: number; readonly handlers: number; readonly emulator: number; readonly floor: number };
+  readonly cpu: {
+    readonly terraform?: number;
+    readonly handlers: number;
+    /** The warm handlers' share of `handlers`, the one `terraform` does not hold. */
+    readonly warmHandlers: number;
+    readonly emulator: number;
+    readonly floorClient: number;
+    readonly floorEmulator: number;
+  };
 }
 
 /**
@@ -197,7 +209,7 @@ async function rollout(root: string, customers: number, users: number, backend: 
   const dir = fs.mkdtempSync(path.join(root, `rollout-${customers * users}-`));
   const rssFile = path.join(dir, "rss.txt");
   const env = {
-    [PBX_KEY_ENV]: "bench-key",
+    [PBX_KEY_ENV]: PBX_KEY,
     NODE_OPTIONS: `--require ${path.join(__dirname, "..", "..", "bench", "rss-preload.js")}`,
     DIMENSIONS_BENCH_RSS_FILE: rssFile,
     ...(backend.kind === "pg" ? { PG_CONN_STR: backend.url } : {}),
@@ -239,8 +251,10 @@ async function rollout(root: string, customers: number, users: number, backend: 
       cpu: {
         ...(children !== undefined && childrenAfter !== undefined ? { terraform: childrenAfter - children } : {}),
         handlers: handlers.cpuMs,
+        warmHandlers: handlers.warmCpuMs,
         emulator,
-        floor: floorRun.cpuMs,
+        floorClient: floorRun.clientCpuMs,
+        floorEmulator: floorRun.emulatorCpuMs,
       },
     };
   } finally {
@@ -260,7 +274,7 @@ export async function oneUserChange(root: string, users: number): Promise<void> 
   const dir = fs.mkdtempSync(path.join(root, `change-${users}-`));
   const rssFile = path.join(dir, "rss.txt");
   const preload = { NODE_OPTIONS: `--require ${path.join(__dirname, "..", "..", "bench", "rss-preload.js")}`, DIMENSIONS_BENCH_RSS_FILE: rssFile };
-  const sandbox = await Sandbox.start({ dir, env: { [PBX_KEY_ENV]: "bench-key", ...preload } });
+  const sandbox = await Sandbox.start({ dir, env: { [PBX_KEY_ENV]: PBX_KEY, ...preload } });
   try {
     const { stackDir } = synthRollout(dir, 1, users);
     const aloneDir = `${stackDir}-alone`;
@@ -309,8 +323,13 @@ function report(f: RolloutFigures, customers: number, backend: Backend = { kind:
   console.log(`  peak memory of the largest handler process: ${f.peakRssMiB.toFixed(0)} MiB`);
   const terraformCpu = f.cpu.terraform === undefined ? "not measured (no /proc)" : seconds(f.cpu.terraform);
   console.log(
-    `  CPU during the apply (2 cores): terraform and the shells it ran ${terraformCpu}, handler processes ${seconds(f.cpu.handlers)}, emulator ${seconds(f.cpu.emulator)}; the floor's one process (client and emulator) ${seconds(f.cpu.floor)}`,
+    `  CPU during the apply: terraform and the processes it waited for (its shells, the handlers it started itself) ${terraformCpu}, handler processes ${seconds(f.cpu.handlers)} (the warm handler ${seconds(f.cpu.warmHandlers)}), emulator ${seconds(f.cpu.emulator)}; the floor: its client ${seconds(f.cpu.floorClient)}, emulator ${seconds(f.cpu.floorEmulator)}`,
   );
+  if (f.cpu.terraform !== undefined) {
+    // No schedule of that work on this machine's cores can be faster than its CPU spread evenly.
+    const bound = (f.cpu.terraform + f.cpu.warmHandlers + f.cpu.emulator) / CORES;
+    console.log(`  that CPU spread evenly over the ${CORES} cores takes at least ${seconds(bound)} → ${(bound / f.floorMs).toFixed(2)}× the floor: no apply of this graph can beat it here`);
+  }
 }
 
 export async function rolloutBench(root: string): Promise<void> {
