@@ -30,8 +30,9 @@ export interface PostgresBackendProps {
  *
  * Terraform writes each snapshot of the state in one statement (a crash leaves the previous
  * snapshot, never a torn one) and locks it with a PostgreSQL advisory lock that ends with the
- * session: a killed terraform releases it. The handler keeps its markers beside the state, in the
- * same schema (`dimensions_markers`), so every CI runner sees what an interrupted run left.
+ * session: a killed terraform releases it. The handler keeps its markers and the log of e-mails an
+ * unfinished change sent beside the state, in the same schema (`dimensions_markers`), so every CI
+ * runner sees what an interrupted or failed run left.
  *
  * ```ts
  * new PostgresBackend(stack); // state in schema tfstate_<stack id>

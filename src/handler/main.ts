@@ -158,8 +158,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
     const manifestFile = env[ENV.manifest];
     const manifest = readManifest(manifestFile, env[ENV.manifestDigest]);
     const parsed = decoded ?? payloadFromManifest(manifest, objectKey!);
-    // Markers live where the state lives: beside it in PostgreSQL with the pg backend (every CI
-    // runner sees them), else in the stack's folder.
+    // Markers, and the log of e-mails an unfinished change sent, live where the state lives:
+    // beside it in PostgreSQL with the pg backend (every CI runner sees them), else in the stack's folder.
     const markers = options.markers ?? (await openMarkers(manifestFile!, env, options.shared));
     const settings = settingsOf(parsed, manifest);
     const api = needsApi(op, parsed) ? await (options.createApi ?? createRealApi)(env, settings, report) : undefined;
@@ -170,7 +170,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, opti
       clock: options.clock ?? systemClock,
       env,
       markers,
-      sent: options.sent ?? new FileSentLog(manifestFile!),
+      sent: options.sent ?? markers.sentLog?.() ?? new FileSentLog(manifestFile!),
       concurrency: runtime.concurrency,
       variant: parsed.variant,
       ...(parsed.objectForm ? { objectForm: true } : {}),

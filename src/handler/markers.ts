@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { doneFileName, marker as markerSchema, MARKER_DIR, markerStem, type Marker } from "../contracts/handler";
 import { HandlerError } from "./errors";
+import type { SentLog } from "./sent-log";
 
 export interface MarkerStore {
   read(key: string): Marker | undefined;
@@ -16,6 +17,8 @@ export interface MarkerStore {
   markDone(key: string, digest: string): void;
   /** A store that writes asynchronously (pg-markers.ts): waits for its writes; fails when one did not land. */
   close?(): Promise<void>;
+  /** A store beside a shared state (pg-markers.ts) keeps the sent log there too; else it is a file beside the markers. */
+  sentLog?(): SentLog;
 }
 
 function fileName(key: string): string {

@@ -18,12 +18,19 @@
  */
 // Static: this module itself is loaded only for a pg backend (main.ts imports it on demand).
 import { Client, type ClientConfig, type QueryResult, type QueryResultRow } from "pg";
-import { marker as markerSchema, type Marker } from "../contracts/handler";
+import { marker as markerSchema, type EmailKind, type Marker } from "../contracts/handler";
 import type { StateBackend } from "./backend";
 import { HandlerError } from "./errors";
 import { FileMarkerStore, type MarkerStore } from "./markers";
+import { sentAtIn, sentFile, withSend, type SentFile, type SentLog } from "./sent-log";
 
 export const MARKER_TABLE = "dimensions_markers";
+/**
+ * Rows of the same table holding a customer's sent log (sent-log.ts), keyed `sent:<object key>`:
+ * read with the markers in the one select a run makes, and never a marker to any reader (their
+ * value does not parse as one, so an older handler ignores them too).
+ */
+export const SENT_KEY_PREFIX = "sent:";
 const CONNECT_TIMEOUT_MS = 10_000;
 const STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -207,7 +214,7 @@ export class PgMarkerStore implements MarkerStore {
     const config = clientConfig(target.connStr, env);
     const table = `${quoteIdent(target.schema)}.${MARKER_TABLE}`;
     let client: Client | undefined;
-    const select = (c: Client) => serialQuery<{ marker: unknown }>(c, `select marker from ${table} where workspace = $1`, [target.workspace]);
+    const select = (c: Client) => serialQuery<{ key: string; marker: unknown }>(c, `select key, marker from ${table} where workspace = $1`, [target.workspace]);
     try {
       client = connections ? await connections.connection(config, table, target.schema) : await connectWithTable(config, table, target.schema, () => undefined);
       let result;
@@ -222,6 +229,13 @@ export class PgMarkerStore implements MarkerStore {
       }
       const store = new PgMarkerStore(client, table, target.workspace, where, manifestFile, connections);
       for (const row of result.rows) {
+        if (row.key.startsWith(SENT_KEY_PREFIX)) {
+          const key = row.key.slice(SENT_KEY_PREFIX.length);
+          const log = sentFile.safeParse(row.marker);
+          // A foreign or torn log guards nothing (at worst an e-mail goes again, as with a file).
+          if (log.success && log.data.key === key) store.sentCache.set(key, log.data);
+          continue;
+        }
         const parsed = markerSchema.safeParse(row.marker);
         // A marker of another version is no evidence of anything: ignore it (as the file store does).
         if (parsed.success) store.cache.set(parsed.data.key, parsed.data);
@@ -235,6 +249,7 @@ export class PgMarkerStore implements MarkerStore {
   }
 
   private readonly cache = new Map<string, Marker>();
+  private readonly sentCache = new Map<string, SentFile>();
   private readonly files: FileMarkerStore;
   private readonly pending: Promise<void>[] = [];
   private failure: unknown;
@@ -271,6 +286,32 @@ export class PgMarkerStore implements MarkerStore {
 
   markDone(key: string, digest: string): void {
     this.files.markDone(key, digest);
+  }
+
+  /**
+   * The sent log beside the state: a release that failed after sending e-mails on one CI runner
+   * and runs again on another (whose working directory never saw the first) sends none twice.
+   * Read with the markers; written through with them, so close() waits for it too.
+   */
+  sentLog(): SentLog {
+    return {
+      sentAt: (key: string, email: string, kind: EmailKind, value: string) => sentAtIn(this.sentCache.get(key), email, kind, value),
+      record: (key: string, email: string, kind: EmailKind, value: string, at: number) => {
+        const log = withSend(this.sentCache.get(key), key, email, kind, value, at);
+        this.sentCache.set(key, log);
+        this.send(
+          `insert into ${this.table} (workspace, key, marker, written_at) values ($1, $2, $3, now())
+           on conflict (workspace, key) do update set marker = excluded.marker, written_at = excluded.written_at`,
+          [this.workspace, `${SENT_KEY_PREFIX}${key}`, JSON.stringify(log)],
+        );
+      },
+      clear: (key: string) => {
+        // Every customer's change that succeeds clears its log: only one that holds a row costs a
+        // statement (this run read every row of the workspace, under the state's lock).
+        if (!this.sentCache.delete(key)) return;
+        this.send(`delete from ${this.table} where workspace = $1 and key = $2`, [this.workspace, `${SENT_KEY_PREFIX}${key}`]);
+      },
+    };
   }
 
   /** Waits for every write, then disconnects (a shared connection stays open); a write that did not land fails the run. */

@@ -1,9 +1,10 @@
 /**
  * What a tenant's release already sent (H5, U14): when the release fails after some e-mails went
  * out (another user's change, or one send, refused), the resource stays in state and the next
- * apply runs the same release again; this log keeps it from sending those e-mails twice. One small
- * JSON file per customer beside the markers (`<stem>.sent.json`), written atomically; cleared once
- * the customer's change succeeded. An entry older than SENT_LOG_MAX_AGE_MS is no evidence: a change
+ * apply runs the same release again; this log keeps it from sending those e-mails twice. It lives
+ * where the markers do: one small JSON file per customer beside them (`<stem>.sent.json`), written
+ * atomically, or with the pg backend a row beside the state (pg-markers.ts), which every CI runner
+ * sees; cleared once the customer's change succeeded. An entry older than SENT_LOG_MAX_AGE_MS is no evidence: a change
  * undone meanwhile and made again is another change.
  */
 import * as fs from "node:fs";
@@ -22,12 +23,26 @@ export interface SentLog {
 }
 
 const sentEntry = z.object({ value: z.string(), at: z.number() });
-const sentFile = z.object({
+/** One customer's log: what its unfinished change sent, by user and kind (a file, or a row beside the pg state). */
+export const sentFile = z.object({
   version: z.literal(1),
   key: z.string(),
   users: z.record(z.string(), z.partialRecord(z.enum(EMAIL_KINDS), sentEntry)),
 });
-type SentFile = z.infer<typeof sentFile>;
+export type SentFile = z.infer<typeof sentFile>;
+
+/** When `file` says this e-mail was sent (same user, kind and trigger value). */
+export function sentAtIn(file: SentFile | undefined, email: string, kind: EmailKind, value: string): number | undefined {
+  const entry = file?.users[email.toLowerCase()]?.[kind];
+  return entry?.value === value ? entry.at : undefined;
+}
+
+/** `file` (or a new log of customer `key`) with this send recorded. */
+export function withSend(file: SentFile | undefined, key: string, email: string, kind: EmailKind, value: string, at: number): SentFile {
+  const next: SentFile = file ?? { version: 1, key, users: {} };
+  next.users[email.toLowerCase()] = { ...next.users[email.toLowerCase()], [kind]: { value, at } };
+  return next;
+}
 
 export class FileSentLog implements SentLog {
   private readonly dir: string;
@@ -38,13 +53,11 @@ export class FileSentLog implements SentLog {
   }
 
   sentAt(key: string, email: string, kind: EmailKind, value: string): number | undefined {
-    const entry = this.read(key)?.users[email.toLowerCase()]?.[kind];
-    return entry?.value === value ? entry.at : undefined;
+    return sentAtIn(this.read(key), email, kind, value);
   }
 
   record(key: string, email: string, kind: EmailKind, value: string, at: number): void {
-    const file = this.read(key) ?? { version: 1 as const, key, users: {} };
-    file.users[email.toLowerCase()] = { ...file.users[email.toLowerCase()], [kind]: { value, at } };
+    const file = withSend(this.read(key), key, email, kind, value, at);
     fs.mkdirSync(this.dir, { recursive: true });
     const target = this.file(key);
     const tmp = `${target}.${process.pid}.tmp`;

@@ -11,6 +11,8 @@
  *   holds the change still pending, and a re-apply from another runner converges;
  * - a destroy cancelled during the stack's release and resumed on another runner releases the
  *   customers (the markers live beside the state);
+ * - a release that sent an e-mail and failed on one runner, run again on another, sends none twice
+ *   (the sent log lives beside the state too);
  * - a rollout split into stacks (RolloutStacks), each in its own schema, applied in parallel.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -315,6 +317,45 @@ describeE2E("Terraform state in PostgreSQL (the pg backend)", () => {
         await vanished.end().catch(() => undefined);
       }
       expect(await b.planIsEmpty("e2e")).toBe(true);
+    });
+
+    test("U15, H5: GIVEN a change whose release sent one activation e-mail on runner A and failed on another WHEN runner B applies it THEN no e-mail goes twice (the sent log is beside the state), and the log is gone after", async () => {
+      const { ws, connStr } = await workspace("pg-emails");
+      const a = new Runner(ws, "a");
+      const b = new Runner(ws, "b");
+      const build = (activation: string) => (app: App) => {
+        const stack = fixtureStack(app, { users: [ADMIN_USER] });
+        new PostgresBackend(stack);
+        const customer = stack.node.findAll().find((c): c is Customer => c instanceof Customer)!;
+        for (const name of ["bo", "cy"]) new CustomerUser(stack, name, { customer, email: `${name}@pg.test`, displayName: name, roles: ["customer.user"], sendActivation: activation });
+      };
+      a.synth(build("1"));
+      await a.ok("e2e", ["apply", "-auto-approve", "-input=false"]);
+      const emails = async () => {
+        const { users } = await ws.control<{ users: Array<{ email: string; activation: number }> }>("GET", "/emails");
+        return Object.fromEntries(users.filter((u) => u.activation > 0).map((u) => [u.email, u.activation]));
+      };
+      expect(await emails()).toEqual({});
+
+      // cy's send fails (a POST is never retried): the release fails after bo's e-mail went out.
+      const cyId = (await ws.api.listUsers((await ws.customer("E2E-001"))!.id)).find((u) => u.email === "cy@pg.test")!.id;
+      await ws.control("PUT", "/faults", { seed: 1, rules: [{ method: "POST", route: `/api/v1.0/customers/*/users/${cyId}/sendActivationEmail`, kind: "500", rate: 1 }] });
+      a.synth(build("2"));
+      const failed = await a.terraform("e2e", ["apply", "-auto-approve", "-input=false"]);
+      expect(failed.code).not.toBe(0);
+      expect(failed.stdout + failed.stderr).toMatch(/TenantIncomplete/);
+      expect(await emails()).toEqual({ "bo@pg.test": 1 });
+      expect((await query<{ key: string }>(connStr, `select key from ${SCHEMA}.dimensions_markers where key like 'sent:%'`)).map((r) => r.key)).toEqual(["sent:customer:E2E-001"]);
+
+      // Runner B never saw A's working directory: the same release runs again there.
+      await ws.control("DELETE", "/faults");
+      b.synth(build("2"));
+      const again = await b.ok("e2e", ["apply", "-auto-approve", "-input=false"]);
+      expect(again.stdout).toMatch(/user bo@pg\.test \(E2E-001\): activation e-mail \(activation=2\) already sent by an earlier run of this change .*\[EmailAlreadySent\]/);
+      expect(await emails()).toEqual({ "bo@pg.test": 1, "cy@pg.test": 1 });
+      expect(await query(connStr, `select key from ${SCHEMA}.dimensions_markers where key like 'sent:%'`)).toEqual([]);
+      expect(await b.planIsEmpty("e2e")).toBe(true);
+      expect(await a.planIsEmpty("e2e")).toBe(true);
     });
 
     test("GIVEN a rollout split into 3 stacks, each with its state in its own schema WHEN they are applied in parallel THEN every customer lands, every plan is empty, and a parallel destroy leaves nothing", async () => {

@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { STACK_MARKER_KEY, type StackPayload } from "../../src/contracts/handler";
 import { FileMarkerStore, type MarkerStore } from "../../src/handler/markers";
-import { MARKER_TABLE, PgConnections, PgMarkerStore, type PgTarget } from "../../src/handler/pg-markers";
+import { MARKER_TABLE, PgConnections, PgMarkerStore, SENT_KEY_PREFIX, type PgTarget } from "../../src/handler/pg-markers";
+import { FileSentLog } from "../../src/handler/sent-log";
 import { releaseStack } from "../../src/handler/stack";
 import { applyTenant, releaseTenant } from "../../src/handler/tenant";
 import { describePostgres, startPostgres, type PostgresServer } from "../support/postgres";
@@ -223,5 +224,106 @@ describePostgres("markers beside a state in PostgreSQL", () => {
       await client.query(`alter table tfstate_test.gone_${target.workspace} rename to ${MARKER_TABLE}`);
       await client.end();
     }
+  });
+
+  describe("the sent log beside the state (H5, U14, U15)", () => {
+    const BO = "bo@acme.test";
+    const CY = "cy@acme.test";
+    /** bo and cy change their activation trigger; cy's send is refused the first time. */
+    function twoSends() {
+      const { api, cid } = seedAcme();
+      api.addUser(cid, BO, [CU], "bo");
+      api.addUser(cid, CY, [CU], "cy");
+      api.notPrimary.add(CY);
+      const at = (activation: string) => tenantPayload({ ...anaEntry(), [BO]: entry([CU], { displayName: "bo", activation }), [CY]: entry([CU], { displayName: "cy", activation }) });
+      return { api, old: at("1"), next: at("2") };
+    }
+
+    async function rows(): Promise<Array<{ key: string }>> {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query<{ key: string }>(`select key from tfstate_test.${MARKER_TABLE} where workspace = $1 order by key`, [target.workspace])).rows;
+      } finally {
+        await client.end();
+      }
+    }
+
+    test("U15: GIVEN a release that sent one e-mail on runner A and failed on the other WHEN it runs again on runner B THEN no e-mail is sent twice, and the log is gone once it succeeded", async () => {
+      const { api, old, next } = twoSends();
+      const manifest = manifestOf(next);
+      const onRunner = (dir: string) => withStore(dir, (markers) => releaseTenant(old, { ...makeDeps({ api, manifest }), markers, sent: markers.sentLog!() }));
+
+      expect((await failure(onRunner(runnerDir()))).code).toBe("TenantIncomplete");
+      expect(api.sentEmails).toEqual([`activation ${BO}`]);
+      expect(await rows()).toEqual([{ key: "sent:customer:ACME-001" }]);
+
+      api.notPrimary.delete(CY);
+      await onRunner(runnerDir());
+
+      expect(api.sentEmails).toEqual([`activation ${BO}`, `activation ${CY}`]);
+      // Only the marker of the replacement is left: the log went with the change's success.
+      expect((await rows()).map((r) => r.key)).toEqual(["customer:ACME-001"]);
+    });
+
+    test("GIVEN the same runs with the log in each runner's folder THEN runner B sends bo's e-mail again: why the log follows the state", async () => {
+      const { api, old, next } = twoSends();
+      const manifest = manifestOf(next);
+      const onRunner = (dir: string) => withStore(dir, (markers) => releaseTenant(old, { ...makeDeps({ api, manifest }), markers, sent: new FileSentLog(dir) }));
+
+      await failure(onRunner(runnerDir()));
+      api.notPrimary.delete(CY);
+      await onRunner(runnerDir());
+
+      expect(api.sentEmails).toEqual([`activation ${BO}`, `activation ${BO}`, `activation ${CY}`]);
+    });
+
+    test("GIVEN a log row and markers of one workspace THEN the store reads each as what it is, and another workspace sees neither", async () => {
+      await withStore(runnerDir(), async (store) => {
+        store.write({ version: 2, key: "customer:ACME-001", state: "identical", digest: "d", writtenAt: 1 });
+        store.sentLog!().record("customer:ACME-001", "Bo@Acme.test", "welcome", "3", 42);
+      });
+
+      await withStore(runnerDir(), async (store) => {
+        expect(store.read("customer:ACME-001")).toMatchObject({ state: "identical" });
+        expect(store.read(`${SENT_KEY_PREFIX}customer:ACME-001`)).toBeUndefined();
+        expect(store.sentLog!().sentAt("customer:ACME-001", "bo@acme.test", "welcome", "3")).toBe(42);
+        expect(store.sentLog!().sentAt("customer:ACME-001", "bo@acme.test", "welcome", "4")).toBeUndefined();
+      });
+      await withStore(runnerDir(), async (store) => {
+        expect(store.sentLog!().sentAt("customer:ACME-001", "bo@acme.test", "welcome", "3")).toBeUndefined();
+      }, { ...target, workspace: `${target.workspace}-other` });
+    });
+
+    test("GIVEN customers whose changes succeed with no log row WHEN their logs are cleared THEN no statement is sent (a rollout pays nothing for the log)", async () => {
+      const store = await PgMarkerStore.open(target, runnerDir(), {});
+      const log = store.sentLog();
+      const spied = jest.spyOn(Client.prototype, "query");
+      try {
+        for (let c = 0; c < 20; c++) log.clear(`customer:C-${c}`);
+        await store.close();
+        expect(spied).not.toHaveBeenCalled();
+      } finally {
+        spied.mockRestore();
+      }
+    });
+
+    test("GIVEN a foreign or torn log row THEN it guards nothing (at worst an e-mail goes again) and no marker is read from it", async () => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        await withStore(runnerDir(), async () => undefined);
+        const insert = `insert into tfstate_test.${MARKER_TABLE} (workspace, key, marker) values ($1, $2, $3)`;
+        await client.query(insert, [target.workspace, "sent:customer:ACME-001", JSON.stringify({ version: 1, key: "customer:OTHER", users: { [BO]: { activation: { value: "2", at: 1 } } } })]);
+        await client.query(insert, [target.workspace, "sent:customer:ACME-002", JSON.stringify({ version: 1, key: "customer:ACME-002", users: { [BO]: { activation: { value: 2 } } } })]);
+      } finally {
+        await client.end();
+      }
+      await withStore(runnerDir(), async (store) => {
+        expect(store.sentLog!().sentAt("customer:ACME-001", BO, "activation", "2")).toBeUndefined();
+        expect(store.sentLog!().sentAt("customer:ACME-002", BO, "activation", "2")).toBeUndefined();
+        expect(store.read("customer:ACME-001")).toBeUndefined();
+      });
+    });
   });
 });
