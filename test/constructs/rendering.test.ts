@@ -22,7 +22,7 @@ import {
   type Manifest,
 } from "../../src/contracts/handler";
 import { Customer, CustomerRemovalPolicy, CustomerUser, MANIFEST_FILE, Role, RoleAssignment } from "../../src";
-import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, payloadIn, PBX_KEY_ENV, resourceAt, stackDir, synthJson, useFakeHandlerBundle, type TfJson, type TfResource } from "./helpers";
+import { acmeWithAdmin, ADMIN, customerProps, newApp, newStack, payloadIn, PBX_KEY_ENV, resourceAt, stackDir, synthErrors, synthJson, useFakeHandlerBundle, type TfJson, type TfResource } from "./helpers";
 
 let bundle: string;
 beforeAll(() => {
@@ -294,6 +294,39 @@ describe("provisioners", () => {
       for (let i = 2; i < PAYLOAD_CHUNKS; i++) expect(env[`DIMENSIONS_PAYLOAD_${i}`]).toBe("");
       expect(r.lifecycle).toBeUndefined();
     }
+  });
+});
+
+describe("a customer too large for the destroy provisioner's environment", () => {
+  /**
+   * `users` users whose e-mails and names are digests: they compress little, so a few thousand
+   * fill the environment that ~20,000 users of real, repetitive data do.
+   */
+  function bigCustomer(users: number) {
+    const app = newApp();
+    const stack = newStack(app);
+    const { customer } = acmeWithAdmin(stack);
+    const digest = (i: number, salt: string) => createHash("sha256").update(`${salt}${i}`).digest("base64url");
+    for (let i = 0; i < users; i++) {
+      new CustomerUser(stack, `u${i}`, { customer, email: `${digest(i, "e").slice(0, 40).toLowerCase().replace(/[^a-z0-9]/g, "x")}@acme.test`, displayName: `${digest(i, "n")}${digest(i, "m")}`.slice(0, 86), roles: [Role.WEBSITE_ACCESS] });
+    }
+    return { app, stack };
+  }
+
+  test("GIVEN a customer whose applied state would not fit the destroy provisioner's environment THEN CustomerTooLarge fails the synth, before anything is sent", () => {
+    const { stack } = bigCustomer(7_000);
+    const errors = synthErrors(stack);
+    expect(errors.map((e) => `${e.path} ${e.code}`)).toEqual(["stack/acme CustomerTooLarge"]);
+    expect(errors[0].rule).toBe("runtime");
+    expect(errors[0].text).toMatch(/^customer "ACME-001" declares 7001 users in this stack: applied, its state would take \d+ characters of the destroy provisioner's environment, which carries 800000, so no later change, replacement or destroy of it could run; declare at most about \d+ of its users in one stack/);
+  });
+
+  test("GIVEN the same customer with fewer users, within the environment THEN it passes with no finding", () => {
+    const { app, stack } = bigCustomer(3_000);
+    expect(synthErrors(stack)).toEqual([]);
+    // Room for a state 8 times larger: every value the environment has is an expression.
+    const env = resourceAt(synthJson(app, stack), "stack/acme/Default").body.provisioner!.find((p) => p["local-exec"].when === "destroy")!["local-exec"].environment!;
+    for (let i = 1; i < PAYLOAD_CHUNKS; i++) expect(env[`DIMENSIONS_PAYLOAD_${i}`]).toMatch(/^\$\{substr\(base64gzip/);
   });
 });
 

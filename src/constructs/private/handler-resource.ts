@@ -156,10 +156,28 @@ function keyOf(p: RenderedPayload): string {
   return p.i.kind === "tenant" ? customerKey((p.t as { customer: { reference: string } }).customer.reference) : accessRequestKey((p.t as { name: string }).name);
 }
 
+const envCharsMemo = new WeakMap<RenderedPayload, number>();
+
+/**
+ * The characters this payload takes in the destroy provisioner's environment once applied: base64
+ * of gzip of `jsonencode({ t = self.triggers_replace, i = self.input })`, as terraform renders it
+ * (node's gzip, at zlib's default level as Go's: the same size give or take a few bytes).
+ */
+export function payloadEnvChars(payload: RenderedPayload): number {
+  const memo = envCharsMemo.get(payload);
+  if (memo !== undefined) return memo;
+  const state = { i: null, t: { i: canonicalJson(payload.i), t: canonicalJson(payload.t) } };
+  const chars = Math.ceil(gzipSync(JSON.stringify(state)).length / 3) * 4;
+  envCharsMemo.set(payload, chars);
+  return chars;
+}
+
+/** What the destroy provisioner's environment can carry: PAYLOAD_CHUNKS values of PAYLOAD_CHUNK_CHARS. */
+export const PAYLOAD_ENV_CAPACITY = PAYLOAD_CHUNKS * PAYLOAD_CHUNK_CHARS;
+
 /** Chunks of PAYLOAD_CHUNK_CHARS for a state 8 times the size of this payload (at least 2). */
 function chunksFor(payload: RenderedPayload): number {
-  const size = Math.ceil(gzipSync(JSON.stringify(payload)).length / 3) * 4;
-  return Math.min(PAYLOAD_CHUNKS, Math.max(2, Math.ceil((8 * size) / PAYLOAD_CHUNK_CHARS)));
+  return Math.min(PAYLOAD_CHUNKS, Math.max(2, Math.ceil((8 * payloadEnvChars(payload)) / PAYLOAD_CHUNK_CHARS)));
 }
 
 export function createHandlerResource(scope: Construct, id: string, options: HandlerResourceOptions): TerraformResource {

@@ -25,7 +25,8 @@ import { deferredFindings } from "./deferred";
 import { accessFindings } from "./access-synth";
 import { stackStateOf, type StackState } from "./internals";
 import { resolveTokens } from "./tokens";
-import { customersOf, manifestObjects } from "./payloads";
+import { customersOf, manifestObjects, tenantPayload } from "./payloads";
+import { PAYLOAD_ENV_CAPACITY, payloadEnvChars } from "./handler-resource";
 import { buildModel } from "./model";
 
 const reported = new WeakMap<IConstruct, Set<string>>();
@@ -136,6 +137,33 @@ function checkLifecycle(stack: StackState, records: FindingRecord[]): void {
   }
 }
 
+/**
+ * A customer's create reads its desired state from the manifest, whatever its size; every later
+ * change, replacement or destroy passes the state terraform kept through the destroy
+ * provisioner's environment, which holds PAYLOAD_ENV_CAPACITY characters. A customer past that
+ * would apply once and then fail every run after it (PayloadTooLarge), with nothing to undo it
+ * but editing the state: refused here, before anything is sent. A margin covers the few bytes by
+ * which terraform's gzip may differ from node's.
+ */
+function checkPayloadSizes(stack: StackState, records: FindingRecord[]): void {
+  const limit = Math.floor(PAYLOAD_ENV_CAPACITY * 0.95);
+  for (const customer of customersOf(stack)) {
+    const payload = tenantPayload(customer);
+    const chars = payloadEnvChars(payload);
+    if (chars <= limit) continue;
+    const users = Object.keys(payload.t.users).length;
+    const fits = Math.floor((users * limit * 0.9) / chars);
+    const f = finding(
+      "CustomerTooLarge",
+      customer.construct.node.path,
+      `customer "${customer.reference}" declares ${users} users in this stack: applied, its state would take ${chars} characters of the destroy provisioner's environment, which carries ${PAYLOAD_ENV_CAPACITY}, so no later change, replacement or destroy of it could run`,
+      `declare at most about ${fits} of its users in one stack: split them over several stacks, with Customer.fromReference in each of the others`,
+    );
+    report(customer.construct, f);
+    records.push(recordOf(f, undefined));
+  }
+}
+
 /** The Aspect each DimensionsStack registers on itself; acts once, on the stack node. */
 export class DimensionsSynthChecks implements IAspect {
   constructor(private readonly stack: StackState) {}
@@ -200,6 +228,7 @@ export class DimensionsSynthChecks implements IAspect {
 
     wiresDependencies(this.stack);
     checkLifecycle(this.stack, records);
+    checkPayloadSizes(this.stack, records);
     stackFindings.set(this.stack, records);
   }
 }
