@@ -16,7 +16,7 @@
  *   resource) that no handler change can remove;
  * - where the CPU of the apply went: terraform and the shells it starts, the handler processes,
  *   the emulator; the floor's client and emulator; and the least time that CPU needs on this
- *   machine's cores, against the floor (no apply of the graph can beat that ratio here);
+ *   machine's cores, against the floor (no apply spending that CPU can beat that ratio here);
  * - the same rollout with the state in PostgreSQL (the `pg` backend of a team's rollout, see the
  *   README), when a PostgreSQL server can start here: the `pg` backend saves snapshots every 20 s
  *   instead of after every resource.
@@ -328,7 +328,7 @@ function report(f: RolloutFigures, customers: number, backend: Backend = { kind:
   if (f.cpu.terraform !== undefined) {
     // No schedule of that work on this machine's cores can be faster than its CPU spread evenly.
     const bound = (f.cpu.terraform + f.cpu.warmHandlers + f.cpu.emulator) / CORES;
-    console.log(`  that CPU spread evenly over the ${CORES} cores takes at least ${seconds(bound)} → ${(bound / f.floorMs).toFixed(2)}× the floor: no apply of this graph can beat it here`);
+    console.log(`  that CPU spread evenly over the ${CORES} cores takes at least ${seconds(bound)} → ${(bound / f.floorMs).toFixed(2)}× the floor: no apply spending that CPU can beat it here`);
   }
 }
 
