@@ -4,8 +4,8 @@
  * apply runs the same release again; this log keeps it from sending those e-mails twice. It lives
  * where the markers do: one small JSON file per customer beside them (`<stem>.sent.json`), written
  * atomically, or with the pg backend a row beside the state (pg-markers.ts), which every CI runner
- * sees; cleared once the customer's change succeeded. An entry older than SENT_LOG_MAX_AGE_MS is no evidence: a change
- * undone meanwhile and made again is another change.
+ * sees; cleared once the customer's change succeeded. An entry older than SENT_LOG_MAX_AGE_MS is
+ * no evidence: a change undone meanwhile and made again is another change.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
