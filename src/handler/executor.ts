@@ -251,7 +251,7 @@ export async function reconcileTenant(run: TenantRun, deps: HandlerDeps): Promis
       hint: failures.length === 1 && failures[0].hint ? failures[0].hint : "fix the causes above and apply again; what already succeeded is not sent twice",
     });
   }
-  deps.sent?.clear(customerKey(reference));
+  // The sent log is cleared by the caller, once the marker saying the change is done is written.
   return { customerId: customer.id, operations: total, unchanged: plan.unchanged };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Markers beside a state kept in PostgreSQL (Terraform's `pg` backend): a table in the state's
- * schema, one row per workspace and object key. CI runners do not share a working directory, but
- * they share the state; markers in a folder of one runner would be invisible to the next. A
+ * schema, one row per workspace and object key (and one per e-mail an unfinished change sent:
+ * the sent log, see SENT_KEY_PREFIX). CI runners do not share a working directory, but they
+ * share the state; markers in a folder of one runner would be invisible to the next. A
  * `terraform destroy` killed on one runner once the tenants' releases ran (and Terraform saved a
  * snapshot without them: it does every 20 s) and resumed on another would otherwise find no
  * marker: the stack's release could not tell the destroy from a `-replace` of itself, and would
@@ -22,15 +23,25 @@ import { marker as markerSchema, type EmailKind, type Marker } from "../contract
 import type { StateBackend } from "./backend";
 import { HandlerError } from "./errors";
 import { FileMarkerStore, type MarkerStore } from "./markers";
-import { sentAtIn, sentFile, withSend, type SentFile, type SentLog } from "./sent-log";
+import { SentEntries, sentRecord, type SentLog, type SentRecord } from "./sent-log";
 
 export const MARKER_TABLE = "dimensions_markers";
 /**
- * Rows of the same table holding a customer's sent log (sent-log.ts), keyed `sent:<object key>`:
- * read with the markers in the one select a run makes, and never a marker to any reader (their
- * value does not parse as one, so an older handler ignores them too).
+ * Rows of the same table holding the sent log (sent-log.ts), one per e-mail sent, keyed
+ * `sent:["<object key>","<e-mail>","<kind>"]`: read with the markers in the one select a run
+ * makes, and never a marker to any reader (their value does not parse as one, so an older handler
+ * ignores them too).
  */
 export const SENT_KEY_PREFIX = "sent:";
+
+/** The row key of one send; every row of a customer's log starts with sentRowPrefix(key). */
+export function sentRowKey(key: string, email: string, kind: string): string {
+  return `${SENT_KEY_PREFIX}${JSON.stringify([key, email.toLowerCase(), kind])}`;
+}
+
+function sentRowPrefix(key: string): string {
+  return `${SENT_KEY_PREFIX}${JSON.stringify([key]).slice(0, -1)},`;
+}
 const CONNECT_TIMEOUT_MS = 10_000;
 const STATEMENT_TIMEOUT_MS = 30_000;
 
@@ -230,10 +241,9 @@ export class PgMarkerStore implements MarkerStore {
       const store = new PgMarkerStore(client, table, target.workspace, where, manifestFile, connections);
       for (const row of result.rows) {
         if (row.key.startsWith(SENT_KEY_PREFIX)) {
-          const key = row.key.slice(SENT_KEY_PREFIX.length);
-          const log = sentFile.safeParse(row.marker);
-          // A foreign or torn log guards nothing (at worst an e-mail goes again, as with a file).
-          if (log.success && log.data.key === key) store.sentCache.set(key, log.data);
+          const sent = sentRecord.safeParse(row.marker);
+          // A foreign or torn row guards nothing (at worst an e-mail goes again, as with a file).
+          if (sent.success && row.key === sentRowKey(sent.data.key, sent.data.email, sent.data.kind)) store.sentEntries(sent.data.key).add(sent.data.email, sent.data.kind, sent.data.value, sent.data.at);
           continue;
         }
         const parsed = markerSchema.safeParse(row.marker);
@@ -249,7 +259,8 @@ export class PgMarkerStore implements MarkerStore {
   }
 
   private readonly cache = new Map<string, Marker>();
-  private readonly sentCache = new Map<string, SentFile>();
+  /** Each customer's sent log, as read at open and recorded since. */
+  private readonly sentCache = new Map<string, SentEntries>();
   private readonly files: FileMarkerStore;
   private readonly pending: Promise<void>[] = [];
   private failure: unknown;
@@ -291,27 +302,39 @@ export class PgMarkerStore implements MarkerStore {
   /**
    * The sent log beside the state: a release that failed after sending e-mails on one CI runner
    * and runs again on another (whose working directory never saw the first) sends none twice.
-   * Read with the markers; written through with them, so close() waits for it too.
+   * Read with the markers; written through with them, a row per send, so close() waits for it too.
    */
   sentLog(): SentLog {
     return {
-      sentAt: (key: string, email: string, kind: EmailKind, value: string) => sentAtIn(this.sentCache.get(key), email, kind, value),
+      sentAt: (key: string, email: string, kind: EmailKind, value: string) => this.sentCache.get(key)?.sentAt(email, kind, value),
       record: (key: string, email: string, kind: EmailKind, value: string, at: number) => {
-        const log = withSend(this.sentCache.get(key), key, email, kind, value, at);
-        this.sentCache.set(key, log);
+        this.sentEntries(key).add(email, kind, value, at);
+        const record: SentRecord = { version: 1, key, email: email.toLowerCase(), kind, value, at };
         this.send(
           `insert into ${this.table} (workspace, key, marker, written_at) values ($1, $2, $3, now())
            on conflict (workspace, key) do update set marker = excluded.marker, written_at = excluded.written_at`,
-          [this.workspace, `${SENT_KEY_PREFIX}${key}`, JSON.stringify(log)],
+          [this.workspace, sentRowKey(key, email, kind), JSON.stringify(record)],
         );
       },
       clear: (key: string) => {
-        // Every customer's change that succeeds clears its log: only one that holds a row costs a
+        // Every customer's change that succeeds clears its log: only one that holds rows costs a
         // statement (this run read every row of the workspace, under the state's lock).
-        if (!this.sentCache.delete(key)) return;
-        this.send(`delete from ${this.table} where workspace = $1 and key = $2`, [this.workspace, `${SENT_KEY_PREFIX}${key}`]);
+        const entries = this.sentCache.get(key);
+        this.sentCache.delete(key);
+        if (!entries || entries.size === 0) return;
+        const prefix = sentRowPrefix(key);
+        this.send(`delete from ${this.table} where workspace = $1 and left(key, length($2)) = $2`, [this.workspace, prefix]);
       },
     };
+  }
+
+  private sentEntries(key: string): SentEntries {
+    let entries = this.sentCache.get(key);
+    if (!entries) {
+      entries = new SentEntries();
+      this.sentCache.set(key, entries);
+    }
+    return entries;
   }
 
   /** Waits for every write, then disconnects (a shared connection stays open); a write that did not land fails the run. */

@@ -2,9 +2,9 @@
  * What a tenant's release already sent (H5, U14): when the release fails after some e-mails went
  * out (another user's change, or one send, refused), the resource stays in state and the next
  * apply runs the same release again; this log keeps it from sending those e-mails twice. It lives
- * where the markers do: one small JSON file per customer beside them (`<stem>.sent.json`), written
- * atomically, or with the pg backend a row beside the state (pg-markers.ts), which every CI runner
- * sees; cleared once the customer's change succeeded. An entry older than SENT_LOG_MAX_AGE_MS is
+ * where the markers do: a file per customer beside them (`<stem>.sent.jsonl`, a line appended per
+ * send), or with the pg backend a row per send beside the state (pg-markers.ts), which every CI
+ * runner sees; cleared once the customer's change succeeded and its marker was written. An entry older than SENT_LOG_MAX_AGE_MS is
  * no evidence: a change undone meanwhile and made again is another change.
  */
 import * as fs from "node:fs";
@@ -23,29 +23,50 @@ export interface SentLog {
 }
 
 const sentEntry = z.object({ value: z.string(), at: z.number() });
-/** One customer's log: what its unfinished change sent, by user and kind (a file, or a row beside the pg state). */
-export const sentFile = z.object({
+/** A whole customer's log in one file (`<stem>.sent.json`), as earlier handlers wrote it: still read. */
+const sentFile = z.object({
   version: z.literal(1),
   key: z.string(),
   users: z.record(z.string(), z.partialRecord(z.enum(EMAIL_KINDS), sentEntry)),
 });
-export type SentFile = z.infer<typeof sentFile>;
 
-/** When `file` says this e-mail was sent (same user, kind and trigger value). */
-export function sentAtIn(file: SentFile | undefined, email: string, kind: EmailKind, value: string): number | undefined {
-  const entry = file?.users[email.toLowerCase()]?.[kind];
-  return entry?.value === value ? entry.at : undefined;
-}
+/**
+ * One e-mail a change sent: a line of a customer's file log, a row of the pg log. One record per
+ * send, never the whole log rewritten: a change that sends 5,000 e-mails writes 5,000 small
+ * records, not 5,000 copies of a growing log.
+ */
+export const sentRecord = z.object({
+  version: z.literal(1),
+  key: z.string(),
+  email: z.string(),
+  kind: z.enum(EMAIL_KINDS),
+  value: z.string(),
+  at: z.number(),
+});
+export type SentRecord = z.infer<typeof sentRecord>;
 
-/** `file` (or a new log of customer `key`) with this send recorded. */
-export function withSend(file: SentFile | undefined, key: string, email: string, kind: EmailKind, value: string, at: number): SentFile {
-  const next: SentFile = file ?? { version: 1, key, users: {} };
-  next.users[email.toLowerCase()] = { ...next.users[email.toLowerCase()], [kind]: { value, at } };
-  return next;
+/** What one customer's unfinished change sent: the latest send of each user and kind. */
+export class SentEntries {
+  private readonly latest = new Map<string, { readonly value: string; readonly at: number }>();
+
+  get size(): number {
+    return this.latest.size;
+  }
+
+  sentAt(email: string, kind: EmailKind, value: string): number | undefined {
+    const entry = this.latest.get(`${email.toLowerCase()}\n${kind}`);
+    return entry?.value === value ? entry.at : undefined;
+  }
+
+  add(email: string, kind: EmailKind, value: string, at: number): void {
+    this.latest.set(`${email.toLowerCase()}\n${kind}`, { value, at });
+  }
 }
 
 export class FileSentLog implements SentLog {
   private readonly dir: string;
+  /** Each customer's log, read once by this run (the only writer of it: runs hold the state's lock). */
+  private readonly loaded = new Map<string, { entries: SentEntries; endsTorn: boolean }>();
 
   /** `manifestFile`: the stack's manifest; the log goes to `<its folder>/.dimensions-markers/`. */
   constructor(manifestFile: string) {
@@ -53,42 +74,73 @@ export class FileSentLog implements SentLog {
   }
 
   sentAt(key: string, email: string, kind: EmailKind, value: string): number | undefined {
-    return sentAtIn(this.read(key), email, kind, value);
+    return this.load(key).entries.sentAt(email, kind, value);
   }
 
   record(key: string, email: string, kind: EmailKind, value: string, at: number): void {
-    const file = withSend(this.read(key), key, email, kind, value, at);
+    const log = this.load(key);
+    log.entries.add(email, kind, value, at);
+    const record: SentRecord = { version: 1, key, email: email.toLowerCase(), kind, value, at };
     fs.mkdirSync(this.dir, { recursive: true });
-    const target = this.file(key);
-    const tmp = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(file));
-    fs.renameSync(tmp, target);
+    // One line appended per send. After a torn last line (a crash mid-write), a newline first,
+    // so that this line is not glued to it.
+    fs.appendFileSync(this.lines(key), `${log.endsTorn ? "\n" : ""}${JSON.stringify(record)}\n`);
+    log.endsTorn = false;
   }
 
   clear(key: string): void {
-    fs.rmSync(this.file(key), { force: true });
+    this.loaded.delete(key);
+    fs.rmSync(this.lines(key), { force: true });
+    fs.rmSync(this.whole(key), { force: true });
   }
 
-  private file(key: string): string {
+  private lines(key: string): string {
+    return path.join(this.dir, `${markerStem(key)}.sent.jsonl`);
+  }
+
+  private whole(key: string): string {
     return path.join(this.dir, `${markerStem(key)}.sent.json`);
   }
 
-  private read(key: string): SentFile | undefined {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file(key), "utf8");
-    } catch {
-      return undefined;
+  private load(key: string): { entries: SentEntries; endsTorn: boolean } {
+    const found = this.loaded.get(key);
+    if (found) return found;
+    const entries = new SentEntries();
+    // A torn or foreign file or line guards nothing (at worst an e-mail is sent again, never lost).
+    const whole = sentFile.safeParse(parseJson(readText(this.whole(key))));
+    if (whole.success && whole.data.key === key) {
+      for (const [email, kinds] of Object.entries(whole.data.users)) {
+        for (const kind of EMAIL_KINDS) {
+          const entry = kinds[kind];
+          if (entry) entries.add(email, kind, entry.value, entry.at);
+        }
+      }
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return undefined;
+    const text = readText(this.lines(key)) ?? "";
+    for (const line of text.split("\n")) {
+      const parsed = sentRecord.safeParse(parseJson(line));
+      if (parsed.success && parsed.data.key === key) entries.add(parsed.data.email, parsed.data.kind, parsed.data.value, parsed.data.at);
     }
-    // A torn or foreign file guards nothing (at worst an e-mail is sent again, never lost).
-    const parsed = sentFile.safeParse(json);
-    return parsed.success && parsed.data.key === key ? parsed.data : undefined;
+    const log = { entries, endsTorn: text.length > 0 && !text.endsWith("\n") };
+    this.loaded.set(key, log);
+    return log;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -41,10 +41,12 @@ export async function applyTenant(payload: TenantPayload, deps: HandlerDeps): Pr
   if (marker && tookItThere(marker, canonicalDigest(t), deps)) {
     deps.report.action(subject, "already taken to the declared state by the replacement's release: nothing left to do");
     deps.markers.remove(key);
+    deps.sent?.clear(key);
     return;
   }
   await reconcileTenant({ desired: t, owned: i.owned, acceptCharges: i.settings.acceptCharges }, deps);
   deps.markers.remove(key);
+  deps.sent?.clear(key);
 }
 
 export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Promise<void> {
@@ -92,6 +94,9 @@ export async function releaseTenant(old: TenantPayload, deps: HandlerDeps): Prom
   await reconcileTenant({ desired: next.t, previous: old.t, owned: next.i.owned, acceptCharges: next.i.settings.acceptCharges }, deps);
   deps.markers.write({ version: 2, key, state: after, digest, writtenAt: deps.clock.now() });
   markDone(key, deps);
+  // Only now: killed before the marker was written, the release runs again and its log must still
+  // say what it sent; from here the marker says the whole change is done.
+  deps.sent?.clear(key);
 }
 
 /** A release of this run (a fresh marker) took the tenant to the desired state with this digest. */
@@ -115,6 +120,17 @@ function sameApi(a: Settings, b: Settings): boolean {
  * customer by its own (C5). An owned customer that is deleted takes its users with it.
  */
 export async function releaseWholeTenant(
+  tenant: { readonly reference: string; readonly users: Readonly<Record<string, UserEntry>>; readonly removalPolicy?: CustomerRemovalPolicyValue },
+  deps: HandlerDeps,
+  acceptCharges: boolean,
+): Promise<void> {
+  await releaseTenantObjects(tenant, deps, acceptCharges);
+  // A log left by a failed change of this customer guards nothing once it is released: kept, it
+  // would keep the same trigger value from sending if the customer came back within its age.
+  deps.sent?.clear(customerKey(tenant.reference));
+}
+
+async function releaseTenantObjects(
   tenant: { readonly reference: string; readonly users: Readonly<Record<string, UserEntry>>; readonly removalPolicy?: CustomerRemovalPolicyValue },
   deps: HandlerDeps,
   acceptCharges: boolean,

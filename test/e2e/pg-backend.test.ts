@@ -345,7 +345,7 @@ describeE2E("Terraform state in PostgreSQL (the pg backend)", () => {
       expect(failed.code).not.toBe(0);
       expect(failed.stdout + failed.stderr).toMatch(/TenantIncomplete/);
       expect(await emails()).toEqual({ "bo@pg.test": 1 });
-      expect((await query<{ key: string }>(connStr, `select key from ${SCHEMA}.dimensions_markers where key like 'sent:%'`)).map((r) => r.key)).toEqual(["sent:customer:E2E-001"]);
+      expect((await query<{ key: string }>(connStr, `select key from ${SCHEMA}.dimensions_markers where key like 'sent:%'`)).map((r) => r.key)).toEqual(['sent:["customer:E2E-001","bo@pg.test","activation"]']);
 
       // Runner B never saw A's working directory: the same release runs again there.
       await ws.control("DELETE", "/faults");

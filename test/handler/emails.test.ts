@@ -187,6 +187,28 @@ describe("U15 and failures", () => {
     expect(again.out.join("\n")).not.toMatch(/sent the activation e-mail/);
   });
 
+  test("H5: GIVEN a release that sent its e-mails and succeeded WHEN it ends THEN its marker is written before its log is cleared: killed between the two, the re-run still finds one and sends nothing twice", async () => {
+    const { api } = seedBo();
+    const sent = new MemorySentLog();
+    const deps = makeDeps({ api, manifest: manifestOf(tenantPayload(users(bo({ activation: "2" })))), sent });
+    const order: string[] = [];
+    const write = deps.markers.write.bind(deps.markers);
+    deps.markers.write = (marker) => {
+      order.push(`marker ${marker.state}`);
+      write(marker);
+    };
+    const clear = sent.clear.bind(sent);
+    sent.clear = (key) => {
+      order.push(`clear ${key}`);
+      clear(key);
+    };
+
+    await releaseTenant(tenantPayload(users(bo({ activation: "1" }))), deps);
+
+    expect(api.sentEmails).toEqual([`activation ${BO}`]);
+    expect(order).toEqual(["marker reconciled", "clear customer:ACME-001"]);
+  });
+
   test("GIVEN an entry of the sent log older than its bound WHEN the release runs again THEN the e-mail is sent (an old entry is no evidence)", async () => {
     const { api } = seedBo();
     const sent = new MemorySentLog();

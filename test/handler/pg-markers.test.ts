@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { STACK_MARKER_KEY, type StackPayload } from "../../src/contracts/handler";
 import { FileMarkerStore, type MarkerStore } from "../../src/handler/markers";
-import { MARKER_TABLE, PgConnections, PgMarkerStore, SENT_KEY_PREFIX, type PgTarget } from "../../src/handler/pg-markers";
+import { MARKER_TABLE, PgConnections, PgMarkerStore, SENT_KEY_PREFIX, sentRowKey, type PgTarget } from "../../src/handler/pg-markers";
 import { FileSentLog } from "../../src/handler/sent-log";
 import { releaseStack } from "../../src/handler/stack";
 import { applyTenant, releaseTenant } from "../../src/handler/tenant";
@@ -256,7 +256,8 @@ describePostgres("markers beside a state in PostgreSQL", () => {
 
       expect((await failure(onRunner(runnerDir()))).code).toBe("TenantIncomplete");
       expect(api.sentEmails).toEqual([`activation ${BO}`]);
-      expect(await rows()).toEqual([{ key: "sent:customer:ACME-001" }]);
+      // One row per send, beside the state.
+      expect(await rows()).toEqual([{ key: sentRowKey("customer:ACME-001", BO, "activation") }]);
 
       api.notPrimary.delete(CY);
       await onRunner(runnerDir());
@@ -278,17 +279,24 @@ describePostgres("markers beside a state in PostgreSQL", () => {
       expect(api.sentEmails).toEqual([`activation ${BO}`, `activation ${BO}`, `activation ${CY}`]);
     });
 
-    test("GIVEN a log row and markers of one workspace THEN the store reads each as what it is, and another workspace sees neither", async () => {
+    test("GIVEN log rows and markers of one workspace THEN the store reads each as what it is, and another workspace sees neither", async () => {
       await withStore(runnerDir(), async (store) => {
         store.write({ version: 2, key: "customer:ACME-001", state: "identical", digest: "d", writtenAt: 1 });
         store.sentLog!().record("customer:ACME-001", "Bo@Acme.test", "welcome", "3", 42);
+        store.sentLog!().record("customer:ACME-0012", "bo@acme.test", "welcome", "3", 43);
       });
 
       await withStore(runnerDir(), async (store) => {
         expect(store.read("customer:ACME-001")).toMatchObject({ state: "identical" });
-        expect(store.read(`${SENT_KEY_PREFIX}customer:ACME-001`)).toBeUndefined();
         expect(store.sentLog!().sentAt("customer:ACME-001", "bo@acme.test", "welcome", "3")).toBe(42);
         expect(store.sentLog!().sentAt("customer:ACME-001", "bo@acme.test", "welcome", "4")).toBeUndefined();
+        // Clearing one customer's log leaves another's, whose key it prefixes as text.
+        store.sentLog!().clear("customer:ACME-001");
+      });
+      await withStore(runnerDir(), async (store) => {
+        expect(store.sentLog!().sentAt("customer:ACME-001", "bo@acme.test", "welcome", "3")).toBeUndefined();
+        expect(store.sentLog!().sentAt("customer:ACME-0012", "bo@acme.test", "welcome", "3")).toBe(43);
+        expect(store.read("customer:ACME-001")).toMatchObject({ state: "identical" });
       });
       await withStore(runnerDir(), async (store) => {
         expect(store.sentLog!().sentAt("customer:ACME-001", "bo@acme.test", "welcome", "3")).toBeUndefined();
@@ -308,22 +316,44 @@ describePostgres("markers beside a state in PostgreSQL", () => {
       }
     });
 
-    test("GIVEN a foreign or torn log row THEN it guards nothing (at worst an e-mail goes again) and no marker is read from it", async () => {
+    test("GIVEN a foreign or torn log row, or a marker's value under a log row's key THEN it guards nothing (at worst an e-mail goes again) and no marker is read from it", async () => {
       const client = new Client({ connectionString: url });
       await client.connect();
       try {
         await withStore(runnerDir(), async () => undefined);
         const insert = `insert into tfstate_test.${MARKER_TABLE} (workspace, key, marker) values ($1, $2, $3)`;
-        await client.query(insert, [target.workspace, "sent:customer:ACME-001", JSON.stringify({ version: 1, key: "customer:OTHER", users: { [BO]: { activation: { value: "2", at: 1 } } } })]);
-        await client.query(insert, [target.workspace, "sent:customer:ACME-002", JSON.stringify({ version: 1, key: "customer:ACME-002", users: { [BO]: { activation: { value: 2 } } } })]);
+        const send = (key: string, value: unknown) => ({ version: 1, key, email: BO, kind: "activation", value, at: 1 });
+        // Under another send's key; a value of the wrong type; a marker where a send belongs.
+        await client.query(insert, [target.workspace, sentRowKey("customer:ACME-001", BO, "activation"), JSON.stringify(send("customer:OTHER", "2"))]);
+        await client.query(insert, [target.workspace, sentRowKey("customer:ACME-002", BO, "activation"), JSON.stringify(send("customer:ACME-002", 2))]);
+        await client.query(insert, [target.workspace, `${SENT_KEY_PREFIX}customer:ACME-003`, JSON.stringify({ version: 2, key: "customer:ACME-003", state: "identical", digest: "d", writtenAt: 1 })]);
       } finally {
         await client.end();
       }
       await withStore(runnerDir(), async (store) => {
         expect(store.sentLog!().sentAt("customer:ACME-001", BO, "activation", "2")).toBeUndefined();
+        expect(store.sentLog!().sentAt("customer:OTHER", BO, "activation", "2")).toBeUndefined();
         expect(store.sentLog!().sentAt("customer:ACME-002", BO, "activation", "2")).toBeUndefined();
-        expect(store.read("customer:ACME-001")).toBeUndefined();
+        expect(store.read("customer:ACME-003")).toBeUndefined();
       });
+    });
+
+    test("GIVEN a change that sends 2,000 e-mails WHEN each is recorded THEN each is one small row, and all land", async () => {
+      await withStore(runnerDir(), async (store) => {
+        for (let i = 0; i < 2_000; i++) store.sentLog!().record("customer:ACME-001", `user${i}@acme.test`, "activation", "1", i);
+      });
+      const sizes = await (async () => {
+        const client = new Client({ connectionString: url });
+        await client.connect();
+        try {
+          return (await client.query<{ n: string; largest: number }>(`select count(*) as n, max(length(marker::text)) as largest from tfstate_test.${MARKER_TABLE} where workspace = $1`, [target.workspace])).rows[0];
+        } finally {
+          await client.end();
+        }
+      })();
+      expect(Number(sizes.n)).toBe(2_000);
+      expect(sizes.largest).toBeLessThan(200);
+      await withStore(runnerDir(), async (store) => expect(store.sentLog!().sentAt("customer:ACME-001", "user1999@acme.test", "activation", "1")).toBe(1999));
     });
   });
 });
