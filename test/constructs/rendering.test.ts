@@ -318,7 +318,7 @@ describe("a customer too large for the destroy provisioner's environment", () =>
     const errors = synthErrors(stack);
     expect(errors.map((e) => `${e.path} ${e.code}`)).toEqual(["stack/acme CustomerTooLarge"]);
     expect(errors[0].rule).toBe("runtime");
-    expect(errors[0].text).toMatch(/^customer "ACME-001" declares 7001 users in this stack: applied, its state would take \d+ characters of the destroy provisioner's environment, which carries 800000, so no later change, replacement or destroy of it could run; declare at most about \d+ of its users in one stack/);
+    expect(errors[0].text).toMatch(/^customer "ACME-001" declares 7001 users in this stack: applied, its state would take \d+ characters of the destroy provisioner's environment, more than the 760000 it safely carries \(95 % of 800000\), so later changes, replacements or destroys of it could not run; declare at most about \d+ of its users in one stack/);
   });
 
   test("GIVEN the same customer with fewer users, within the environment THEN it passes with no finding", () => {

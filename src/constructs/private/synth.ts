@@ -156,7 +156,7 @@ function checkPayloadSizes(stack: StackState, records: FindingRecord[]): void {
     const f = finding(
       "CustomerTooLarge",
       customer.construct.node.path,
-      `customer "${customer.reference}" declares ${users} users in this stack: applied, its state would take ${chars} characters of the destroy provisioner's environment, which carries ${PAYLOAD_ENV_CAPACITY}, so no later change, replacement or destroy of it could run`,
+      `customer "${customer.reference}" declares ${users} users in this stack: applied, its state would take ${chars} characters of the destroy provisioner's environment, more than the ${limit} it safely carries (95 % of ${PAYLOAD_ENV_CAPACITY}), so later changes, replacements or destroys of it could not run`,
       `declare at most about ${fits} of its users in one stack: split them over several stacks, with Customer.fromReference in each of the others`,
     );
     report(customer.construct, f);
